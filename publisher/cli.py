@@ -1,0 +1,164 @@
+"""The `publisher` command: the only place errors become messages and exit codes.
+
+Exit codes: 0 success (validate: conforms), 1 validation found violations,
+2 any other error (bad record, bad setting, bad query, no store).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from publisher import __version__
+from publisher.build import build as run_build
+from publisher.build import check_records, load_project
+from publisher.errors import PublisherError, ValidationFailed
+from publisher.mediatypes import RDF_BY_NAME, RESULTS_BY_NAME
+from publisher.records import find_records
+from publisher.settings import SETTINGS, Settings, env_name, load_settings
+from publisher.sparql import run_query
+from publisher.store import open_store
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def setting_options(*names: str, flags: dict[str, str] | None = None) -> Callable[[F], F]:
+    """Click options for the named settings, with help text from the settings table."""
+    flags = flags or {}
+
+    def decorate(command: F) -> F:
+        for setting in reversed([s for s in SETTINGS if s.name in names]):
+            flag = flags.get(setting.name, "--" + setting.name.replace("_", "-"))
+            command = click.option(
+                flag,
+                setting.name,
+                default=None,
+                type=click.Path(path_type=Path) if setting.type is Path else setting.type,
+                help=f"{setting.help} [env {env_name(setting.name)}; default {setting.default}]",
+            )(command)
+        return command
+
+    return decorate
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    return load_settings(overrides, config_file=ctx.obj.get("config"))
+
+
+@click.group()
+@click.version_option(__version__, prog_name="publisher")
+@click.option("--config", type=click.Path(path_type=Path), default=None, help="TOML file of settings.")
+@click.pass_context
+def main(ctx: click.Context, config: Path | None) -> None:
+    """Publish government information disclosure annual reports as linked open data.
+
+    发布政府信息公开工作年度报告的关联开放数据。
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@setting_options("base_iri", "data_dir", flags={"data_dir": "--data"})
+@click.pass_context
+def validate(ctx: click.Context, /, paths: tuple[Path, ...], **overrides: Any) -> None:
+    """Validate report records (default: all under the data folder).
+
+    Exit 0 if every report conforms, 1 if any has violations, 2 on error.
+    """
+    try:
+        settings = _settings(ctx, **overrides)
+        project = load_project(settings)
+        records = _expand(paths) if paths else find_records(project.data_dir)
+        checked = check_records(project, records)
+    except PublisherError as exc:
+        _fail(exc)
+    for item in checked:
+        click.echo(item.outcome.text)
+    violations = sum(len(c.outcome.violations) for c in checked)
+    warnings = sum(len(c.outcome.warnings) for c in checked)
+    click.echo(
+        f"{len(checked)} report(s): {violations} violation(s), {warnings} warning(s). "
+        f"/ {len(checked)} 份报告：{violations} 项违规，{warnings} 项警告。"
+    )
+    sys.exit(EXIT_VIOLATIONS if violations else EXIT_OK)
+
+
+@main.command()
+@setting_options("base_iri", "data_dir", "build_dir", flags={"data_dir": "--data", "build_dir": "--out"})
+@click.pass_context
+def build(ctx: click.Context, /, **overrides: Any) -> None:
+    """Build the store from the records: records → graphs → validation → store.
+
+    A failed build leaves the previously published store untouched.
+    """
+    try:
+        result = run_build(_settings(ctx, **overrides))
+    except ValidationFailed as exc:
+        for outcome in exc.outcomes:
+            click.echo(outcome.text, err=True)
+        _fail(exc, EXIT_VIOLATIONS)
+    except PublisherError as exc:
+        _fail(exc)
+    click.echo(result.text)
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
+@click.option(
+    "--format",
+    "results_format",
+    type=click.Choice(sorted(RESULTS_BY_NAME)),
+    default="csv",
+    show_default=True,
+    help="Format of SELECT and ASK results.",
+)
+@click.option(
+    "--graph-format",
+    type=click.Choice(sorted(RDF_BY_NAME)),
+    default="turtle",
+    show_default=True,
+    help="Format of CONSTRUCT and DESCRIBE results.",
+)
+@setting_options("build_dir", flags={"build_dir": "--out"})
+@click.pass_context
+def sparql(
+    ctx: click.Context,
+    /,
+    query: str | None,
+    query_file: Any,
+    results_format: str,
+    graph_format: str,
+    **overrides: Any,
+) -> None:
+    """Run a SPARQL query on the built store (the default graph is the union of all graphs)."""
+    if (query is None) == (query_file is None):
+        _fail(click.UsageError("Give a QUERY or --file F, not both and not neither."))
+    text = query if query is not None else query_file.read()
+    try:
+        settings = _settings(ctx, **overrides)
+        data = run_query(open_store(Path(settings.build_dir)), text, results_format, graph_format)
+    except PublisherError as exc:
+        _fail(exc)
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _expand(paths: tuple[Path, ...]) -> list[Path]:
+    records: list[Path] = []
+    for path in paths:
+        records.extend(sorted(path.rglob("*.yaml")) if path.is_dir() else [path])
+    return records
+
+
+def _fail(exc: Exception, code: int = EXIT_ERROR) -> Any:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(code)

@@ -1,0 +1,167 @@
+"""Record → graph: pure functions from checked records to RDF, with deterministic IRIs.
+
+A report becomes one dis:AnnualReport (a qb:DataSet and dcat:Dataset), one
+qb:Observation per stated figure and one dis:NarrativeFact per narrative number,
+each pointing at the exact quote of the source that states it (Web Annotation
+quote and position selectors). No I/O, no clock: the same record gives the same
+graph.
+"""
+
+from __future__ import annotations
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from publisher.formats import Format
+from publisher.iris import Iris
+from publisher.namespaces import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    OA,
+    ORG,
+    PROV,
+    QB,
+    RDF,
+    RDFS,
+    SKOS,
+    XSD,
+    prefixes,
+    vocabulary,
+)
+from publisher.records import Quote, Registry, Report
+
+CONTEXT_CHARS = 16  # characters of prefix/suffix kept around a quote
+
+
+def new_graph(iris: Iris) -> Graph:
+    graph = Graph()
+    for prefix, namespace in prefixes(iris.base).items():
+        graph.bind(prefix, namespace)
+    return graph
+
+
+def report_graph(report: Report, registry: Registry, fmt: Format, iris: Iris) -> Graph:
+    """The graph of one report: the data set, its observations and narrative facts."""
+    dis = vocabulary(iris.base)
+    graph = new_graph(iris)
+    agency = registry.agencies[report.agency]
+    subject = iris.report(report.agency, report.year)
+    source = iris.source(report.agency, report.year)
+    agency_iri = iris.agency(report.agency)
+    year = Literal(str(report.year), datatype=XSD.gYear)
+
+    graph.add((subject, RDF.type, dis.AnnualReport))
+    graph.add((subject, RDF.type, QB.DataSet))
+    graph.add((subject, RDF.type, DCAT.Dataset))
+    graph.add((subject, QB.structure, fmt.structure))
+    graph.add((subject, DCTERMS.conformsTo, fmt.iri))
+    graph.add((subject, dis.agency, agency_iri))
+    graph.add((subject, DCTERMS.publisher, agency_iri))
+    graph.add((subject, dis.reportYear, year))
+    graph.add((subject, DCTERMS.spatial, iris.division(agency.division)))
+    graph.add((subject, DCTERMS.language, Literal(report.source.language)))
+    graph.add((subject, PROV.wasDerivedFrom, source))
+    title_zh = f"{agency.name.zh}{report.year}年政府信息公开工作年度报告"
+    title_en = f"{agency.name.en}: government information disclosure annual report {report.year}"
+    for predicate in (DCTERMS.title, RDFS.label):
+        graph.add((subject, predicate, Literal(title_zh, lang="zh")))
+        graph.add((subject, predicate, Literal(title_en, lang="en")))
+
+    period = URIRef(f"{subject}#period")
+    graph.add((subject, DCTERMS.temporal, period))
+    graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
+    graph.add((period, DCAT.startDate, Literal(report.period_from, datatype=XSD.date)))
+    graph.add((period, DCAT.endDate, Literal(report.period_to, datatype=XSD.date)))
+    _stated_at(graph, iris, period, source, report.period_quote, report.source.text)
+
+    graph.add((source, RDF.type, FOAF.Document))
+    graph.add((source, RDF.type, PROV.Entity))
+    graph.add((source, DCTERMS.format, Literal("text/plain")))
+    graph.add((source, DCTERMS.language, Literal(report.source.language)))
+    graph.add((source, DCTERMS.title, Literal(f"{title_zh}（原文）", lang="zh")))
+    graph.add((source, DCTERMS.title, Literal(f"{title_en} (source text)", lang="en")))
+    if report.source.url:
+        graph.add((source, DCTERMS.source, URIRef(report.source.url)))
+
+    stated = URIRef(f"{iris.base}/def/common/cell-status/stated")
+    by_key = {d.record_key: d for d in fmt.dimensions}
+    for figure in report.figures:
+        obs = iris.figure(report.agency, report.year, figure.key)
+        graph.add((obs, RDF.type, QB.Observation))
+        graph.add((obs, QB.dataSet, subject))
+        graph.add((obs, dis.agency, agency_iri))
+        graph.add((obs, dis.reportYear, year))
+        for key, code in sorted(figure.codes.items()):
+            graph.add((obs, by_key[key].property, by_key[key].code_iri(code)))
+        graph.add((obs, dis.count, Literal(figure.value, datatype=XSD.integer)))
+        graph.add((obs, dis.cellStatus, stated))
+        item = by_key["item"].code_iri(figure.codes["item"]) if "item" in by_key else None
+        if item is not None and item in fmt.units:
+            graph.add((obs, dis.unit, fmt.units[item]))
+        _stated_at(graph, iris, obs, source, figure.quote, report.source.text)
+
+    for fact in report.facts:
+        node = iris.figure(report.agency, report.year, fact.key)
+        graph.add((node, RDF.type, dis.NarrativeFact))
+        graph.add((node, dis.factOf, subject))
+        graph.add((node, RDFS.label, Literal(fact.about.zh, lang="zh")))
+        graph.add((node, RDFS.label, Literal(fact.about.en, lang="en")))
+        graph.add((node, dis.value, Literal(fact.value, datatype=XSD.decimal)))
+        graph.add((node, dis.unit, URIRef(f"{iris.base}/def/common/unit/{fact.unit}")))
+        graph.add((node, dis.qualifier, URIRef(f"{iris.base}/def/common/qualifier/{fact.qualifier}")))
+        _stated_at(graph, iris, node, source, fact.quote, report.source.text)
+    return graph
+
+
+def _stated_at(graph: Graph, iris: Iris, node: URIRef, source: URIRef, quote: Quote, text: str) -> None:
+    """node dis:statedAt a specific resource of the source, selected by quote and position."""
+    dis = vocabulary(iris.base)
+    base = str(node).split("#", 1)[0]
+    fragment = str(node).split("#", 1)[1] + "-" if "#" in str(node) else ""
+    target = URIRef(f"{base}#{fragment}source")
+    by_quote = URIRef(f"{base}#{fragment}quote")
+    by_position = URIRef(f"{base}#{fragment}position")
+    graph.add((node, dis.statedAt, target))
+    graph.add((target, RDF.type, OA.SpecificResource))
+    graph.add((target, OA.hasSource, source))
+    graph.add((target, OA.hasSelector, by_quote))
+    graph.add((target, OA.hasSelector, by_position))
+    graph.add((by_quote, RDF.type, OA.TextQuoteSelector))
+    graph.add((by_quote, OA.exact, Literal(quote.text)))
+    graph.add((by_quote, OA.prefix, Literal(text[max(0, quote.offset - CONTEXT_CHARS) : quote.offset])))
+    graph.add((by_quote, OA.suffix, Literal(text[quote.end : quote.end + CONTEXT_CHARS])))
+    graph.add((by_position, RDF.type, OA.TextPositionSelector))
+    graph.add((by_position, OA.start, Literal(quote.offset, datatype=XSD.nonNegativeInteger)))
+    graph.add((by_position, OA.end, Literal(quote.end, datatype=XSD.nonNegativeInteger)))
+
+
+def agencies_graph(registry: Registry, iris: Iris) -> Graph:
+    """The agency registry as W3C ORG: organisations, parents and divisions."""
+    graph = new_graph(iris)
+    for division in registry.divisions.values():
+        node = iris.division(division.code)
+        graph.add((node, RDF.type, DCTERMS.Location))
+        graph.add((node, SKOS.notation, Literal(division.code)))
+        _labels(graph, node, division.name.zh, division.name.en)
+    for agency in registry.agencies.values():
+        node = iris.agency(agency.id)
+        graph.add((node, RDF.type, ORG.Organization))
+        graph.add((node, RDF.type, ORG.FormalOrganization))
+        graph.add((node, SKOS.prefLabel, Literal(agency.name.zh, lang="zh")))
+        graph.add((node, SKOS.prefLabel, Literal(agency.name.en, lang="en")))
+        _labels(graph, node, agency.name.zh, agency.name.en)
+        graph.add((node, SKOS.notation, Literal(agency.id)))
+        graph.add((node, DCTERMS.spatial, iris.division(agency.division)))
+        graph.add((node, ORG.classification, URIRef(f"{iris.base}/def/common/agency-kind/{agency.kind}")))
+        if agency.parent:
+            graph.add((node, ORG.subOrganizationOf, iris.agency(agency.parent)))
+        if agency.website:
+            graph.add((node, FOAF.homepage, URIRef(agency.website)))
+    return graph
+
+
+def _labels(graph: Graph, node: Node, zh: str, en: str) -> None:
+    assert isinstance(node, URIRef | BNode)
+    graph.add((node, RDFS.label, Literal(zh, lang="zh")))
+    graph.add((node, RDFS.label, Literal(en, lang="en")))

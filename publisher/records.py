@@ -1,0 +1,483 @@
+"""Records: the human-edited YAML files under data/, read and checked.
+
+A record file holds one report (agency, year, format, source, period, figures,
+facts); `agencies.yaml` holds the agency registry. Reading checks everything a
+record can get wrong on its own — YAML syntax, duplicate keys, missing or
+mistyped fields, unknown agency or format, quotes that are not in the source at
+their offsets — and raises SourceError naming the file, line and field. What
+depends on the format's code lists and rules is left to SHACL (validation.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from publisher.errors import SourceError
+from publisher.iris import RESERVED_KEYS, SLUG
+
+FIGURE_FIELDS = frozenset({"value", "quote", "offset"})
+FACT_FIELDS = frozenset({"about", "value", "unit", "qualifier", "quote", "offset"})
+REPORT_FIELDS = frozenset({"agency", "year", "format", "source", "period", "figures", "facts"})
+
+
+# ---------------------------------------------------------------------------
+# What a record holds
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Labels:
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Quote:
+    """An exact quote of the source text starting at `offset` (Unicode characters)."""
+
+    text: str
+    offset: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.text)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure the report states: its dimension codes, value and quote."""
+
+    key: str
+    codes: Mapping[str, str]
+    value: int
+    quote: Quote
+    line: int
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A number the narrative mentions that is not a figure of the format."""
+
+    key: str
+    about: Labels
+    value: Decimal
+    unit: str
+    qualifier: str
+    quote: Quote
+    line: int
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    url: str | None
+    language: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Report:
+    path: Path
+    agency: str
+    year: int
+    format: str
+    source: Source
+    period_from: dt.date
+    period_to: dt.date
+    period_quote: Quote
+    figures: tuple[Figure, ...]
+    facts: tuple[Fact, ...]
+
+    def line_of(self, key: str) -> int | None:
+        lines = {entry.key: entry.line for entry in self.figures} | {entry.key: entry.line for entry in self.facts}
+        return lines.get(key)
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: Labels
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: Labels
+    division: str
+    kind: str
+    parent: str | None
+    website: str | None
+
+
+@dataclass(frozen=True)
+class Registry:
+    path: Path
+    agencies: Mapping[str, Agency]
+    divisions: Mapping[str, Division]
+
+
+# ---------------------------------------------------------------------------
+# YAML with line numbers and no silent duplicate keys
+# ---------------------------------------------------------------------------
+
+
+class _Mapping(dict[str, Any]):
+    """A YAML mapping that remembers the line of each key (1-based)."""
+
+    lines: dict[str, int]
+    line: int
+
+
+class _Loader(yaml.SafeLoader):
+    path: str = "<record>"
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Mapping:
+    loader.flatten_mapping(node)
+    mapping = _Mapping()
+    mapping.lines = {}
+    mapping.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, str | int):
+            raise SourceError(loader.path, f"key {key!r} must be text", line)
+        key = str(key)
+        if key in mapping:
+            raise SourceError(
+                loader.path,
+                f"duplicate key '{key}' (first given at line {mapping.lines[key]}); "
+                "each key may appear once — rename or remove one of them",
+                line,
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.lines[key] = line
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: Path) -> _Mapping:
+    """Parse a YAML file whose top level is a mapping, or raise SourceError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SourceError(path, "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    loader = _Loader(text)
+    loader.path = str(path)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise SourceError(path, f"malformed YAML: {exc.problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise SourceError(path, f"malformed YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, _Mapping):
+        raise SourceError(path, "expected a mapping of fields at the top level")
+    return data
+
+
+# ---------------------------------------------------------------------------
+# Field readers: each names the field and what it expects
+# ---------------------------------------------------------------------------
+
+
+class _Fields:
+    """Reads typed fields from one mapping, raising SourceError with file, line and field."""
+
+    def __init__(self, path: Path, mapping: _Mapping, where: str = "") -> None:
+        self.path = path
+        self.mapping = mapping
+        self.where = where
+
+    def name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def line(self, key: str | None = None) -> int:
+        if key is not None and key in self.mapping.lines:
+            return self.mapping.lines[key]
+        return self.mapping.line
+
+    def fail(self, key: str | None, expected: str) -> SourceError:
+        field = self.name(key) if key else (self.where or "record")
+        return SourceError(self.path, f"field '{field}': {expected}", self.line(key))
+
+    def only(self, allowed: Iterable[str]) -> None:
+        allowed = set(allowed)
+        for key in self.mapping:
+            if key not in allowed:
+                raise self.fail(key, f"unknown field; expected one of {', '.join(sorted(allowed))}")
+
+    def require(self, key: str) -> Any:
+        if key not in self.mapping or self.mapping[key] is None:
+            raise self.fail(key, "missing; this field is required")
+        return self.mapping[key]
+
+    def text(self, key: str, optional: bool = False) -> str | None:
+        if optional and self.mapping.get(key) is None:
+            return None
+        value = self.require(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"expected text, got {value!r}")
+        return value
+
+    def slug(self, key: str) -> str:
+        value = self.require(key)
+        if not isinstance(value, str) or not SLUG.match(value):
+            raise self.fail(key, f"expected an identifier of lowercase letters, digits and hyphens, got {value!r}")
+        return value
+
+    def integer(self, key: str) -> int:
+        value = self.require(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, f"expected a whole number, got {value!r}")
+        return value
+
+    def decimal(self, key: str) -> Decimal:
+        value = self.require(key)
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.fail(key, f"expected a number, got {value!r}")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise self.fail(key, f"expected a number, got {value!r}") from None
+        if not number.is_finite():
+            raise self.fail(key, f"expected a finite number, got {value!r}")
+        return number
+
+    def date(self, key: str) -> dt.date:
+        value = self.require(key)
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise self.fail(key, f"expected a date written YYYY-MM-DD, got {value!r}")
+        return value
+
+    def mapping_of(self, key: str, optional: bool = False) -> _Fields | None:
+        if optional and self.mapping.get(key) is None:
+            return None
+        value = self.require(key)
+        if not isinstance(value, _Mapping):
+            raise self.fail(key, "expected a mapping of fields")
+        return _Fields(self.path, value, self.name(key))
+
+    def labels(self, key: str) -> Labels:
+        sub = self.mapping_of(key)
+        assert sub is not None
+        sub.only({"zh", "en"})
+        return Labels(zh=str(sub.text("zh")), en=str(sub.text("en")))
+
+
+# ---------------------------------------------------------------------------
+# The agency registry
+# ---------------------------------------------------------------------------
+
+
+def load_registry(path: Path) -> Registry:
+    """Read `agencies.yaml`: divisions and agencies, parents and divisions resolved."""
+    root = _Fields(path, load_yaml(path))
+    root.only({"divisions", "agencies"})
+    divisions: dict[str, Division] = {}
+    division_map = root.mapping_of("divisions")
+    assert division_map is not None
+    for code in division_map.mapping:
+        if not code.isdigit() or len(code) != 6:
+            raise division_map.fail(code, "expected a six-digit administrative division code (GB/T 2260)")
+        entry = division_map.mapping_of(code)
+        assert entry is not None
+        entry.only({"name"})
+        divisions[code] = Division(code=code, name=entry.labels("name"))
+    agencies: dict[str, Agency] = {}
+    agency_map = root.mapping_of("agencies")
+    assert agency_map is not None
+    for agency_id in agency_map.mapping:
+        if not SLUG.match(agency_id):
+            raise agency_map.fail(agency_id, "an agency identifier is lowercase letters, digits and hyphens")
+        entry = agency_map.mapping_of(agency_id)
+        assert entry is not None
+        entry.only({"name", "parent", "division", "website", "kind"})
+        division = entry.text("division")
+        assert division is not None
+        if division not in divisions:
+            raise entry.fail("division", f"unknown division {division!r}; add it under 'divisions'")
+        kind = entry.text("kind")
+        if kind not in ("government", "department"):
+            raise entry.fail("kind", f"expected 'government' or 'department', got {kind!r}")
+        agencies[agency_id] = Agency(
+            id=agency_id,
+            name=entry.labels("name"),
+            division=division,
+            kind=kind,
+            parent=entry.text("parent", optional=True),
+            website=entry.text("website", optional=True),
+        )
+    for agency in agencies.values():
+        if agency.parent is not None and agency.parent not in agencies:
+            fields = agency_map.mapping_of(agency.id)
+            assert fields is not None
+            raise fields.fail("parent", f"unknown parent agency {agency.parent!r}")
+    return Registry(path=path, agencies=agencies, divisions=divisions)
+
+
+# ---------------------------------------------------------------------------
+# Report records
+# ---------------------------------------------------------------------------
+
+
+def load_report(path: Path, registry: Registry, formats: Mapping[str, Collection[str]]) -> Report:
+    """Read one report record and its source document, checking every quote.
+
+    `formats` maps each known format to the record keys of its dimensions.
+    """
+    root = _Fields(path, load_yaml(path))
+    root.only(REPORT_FIELDS)
+    agency = root.slug("agency")
+    if agency not in registry.agencies:
+        raise root.fail(
+            "agency",
+            f"unknown agency {agency!r}; add it to {registry.path} or use one of "
+            f"{', '.join(sorted(registry.agencies))}",
+        )
+    year = root.integer("year")
+    if not 2000 <= year <= 2100:
+        raise root.fail("year", f"expected a reporting year such as 2011, got {year}")
+    known_formats = sorted(formats)
+    format_slug = root.slug("format")
+    if format_slug not in known_formats:
+        raise root.fail("format", f"unknown format {format_slug!r}; known formats: {', '.join(known_formats)}")
+    source = _read_source(root, path)
+
+    period = root.mapping_of("period")
+    assert period is not None
+    period.only({"from", "to", "quote", "offset"})
+    period_from, period_to = period.date("from"), period.date("to")
+    if period_to < period_from:
+        raise period.fail("to", f"the period ends ({period_to}) before it starts ({period_from})")
+    period_quote = _read_quote(period, source)
+
+    figures: list[Figure] = []
+    figure_map = root.mapping_of("figures")
+    assert figure_map is not None
+    for key in figure_map.mapping:
+        entry = _entry(figure_map, key)
+        codes = {k: v for k, v in entry.mapping.items() if k not in FIGURE_FIELDS}
+        expected = set(formats[format_slug])
+        for code_key in sorted(set(codes) - expected):
+            raise entry.fail(
+                code_key,
+                f"unknown field; a figure of format {format_slug} has {', '.join(sorted(expected | FIGURE_FIELDS))}",
+            )
+        for code_key in sorted(expected - set(codes)):
+            raise entry.fail(code_key, f"missing; format {format_slug} needs a code for it")
+        for code_key, code in codes.items():
+            if not isinstance(code, str) or not code:
+                raise entry.fail(code_key, f"expected a code of the format, got {code!r}")
+        figures.append(
+            Figure(
+                key=key,
+                codes=codes,
+                value=entry.integer("value"),
+                quote=_read_quote(entry, source),
+                line=figure_map.line(key),
+            )
+        )
+
+    facts: list[Fact] = []
+    fact_map = root.mapping_of("facts", optional=True)
+    for key in fact_map.mapping if fact_map else ():
+        assert fact_map is not None
+        if key in figure_map.mapping:
+            raise fact_map.fail(key, f"the key is also a figure's (line {figure_map.line(key)}); keys must be unique")
+        entry = _entry(fact_map, key)
+        entry.only(FACT_FIELDS)
+        facts.append(
+            Fact(
+                key=key,
+                about=entry.labels("about"),
+                value=entry.decimal("value"),
+                unit=entry.slug("unit"),
+                qualifier=entry.slug("qualifier") if "qualifier" in entry.mapping else "exact",
+                quote=_read_quote(entry, source),
+                line=fact_map.line(key),
+            )
+        )
+    return Report(
+        path=path,
+        agency=agency,
+        year=year,
+        format=format_slug,
+        source=source,
+        period_from=period_from,
+        period_to=period_to,
+        period_quote=period_quote,
+        figures=tuple(figures),
+        facts=tuple(facts),
+    )
+
+
+def _entry(parent: _Fields, key: str) -> _Fields:
+    if not SLUG.match(key) or key in RESERVED_KEYS:
+        raise parent.fail(
+            key,
+            "a key is lowercase letters, digits and hyphens (it becomes part of an IRI)"
+            + (f"; '{key}' is reserved" if key in RESERVED_KEYS else ""),
+        )
+    entry = parent.mapping_of(key)
+    assert entry is not None
+    return entry
+
+
+def _read_source(root: _Fields, record_path: Path) -> Source:
+    fields = root.mapping_of("source")
+    assert fields is not None
+    fields.only({"file", "url", "language"})
+    name = fields.text("file")
+    assert name is not None
+    path = record_path.parent / name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise fields.fail("file", f"source document {path} not found; keep it beside the record") from None
+    except UnicodeDecodeError:
+        raise fields.fail("file", f"source document {path} is not UTF-8 text") from None
+    return Source(
+        path=path,
+        url=fields.text("url", optional=True),
+        language=fields.text("language", optional=True) or "zh",
+        text=text,
+    )
+
+
+def _read_quote(fields: _Fields, source: Source) -> Quote:
+    text = fields.text("quote")
+    assert text is not None
+    offset = fields.integer("offset")
+    found = source.text[offset : offset + len(text)] if offset >= 0 else ""
+    if found != text:
+        at = [i for i in range(len(source.text)) if source.text.startswith(text, i)]
+        hint = (
+            f"the quote occurs at offset {', '.join(map(str, at))}"
+            if at
+            else "the quote does not occur anywhere in the source; copy it exactly"
+        )
+        raise fields.fail(
+            "offset",
+            f"the source ({source.path.name}) does not have the quote at offset {offset} "
+            f"(it has {found!r} there); {hint}",
+        )
+    return Quote(text=text, offset=offset)
+
+
+def find_records(data_dir: Path) -> list[Path]:
+    """Every report record under data_dir/reports, in a stable order."""
+    return sorted((data_dir / "reports").glob("*/*.yaml"))

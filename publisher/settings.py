@@ -1,0 +1,128 @@
+"""The publisher's settings, declared once: name, default, help.
+
+Every setting can be given, from strongest to weakest, as a command-line flag
+(`--base-iri`), an environment variable (`PUBLISHER_BASE_IRI`), a key in a TOML
+config file (`base_iri = "..."`, file named by `--config` or `PUBLISHER_CONFIG`,
+else `publisher.toml` in the working directory), or left at its default. The CLI,
+the README and a test all read the table below.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from publisher.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
+SHAPES_DIR = PROJECT_ROOT / "shapes"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    type: type = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "base_iri",
+        "http://127.0.0.1:8000",
+        "Base IRI under which every IRI is minted (no trailing slash). Set it to the "
+        "public address of the server so that every IRI dereferences.",
+    ),
+    Setting("data_dir", "data", "Folder of records: agencies.yaml and reports/.", Path),
+    Setting(
+        "build_dir",
+        "build",
+        "Folder the build writes to; `current` in it points at the published store.",
+        Path,
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. Read a value with `settings.base_iri` etc."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def base(self) -> str:
+        return str(self.values["base_iri"]).rstrip("/")
+
+
+def env_name(name: str) -> str:
+    return "PUBLISHER_" + name.upper()
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve every setting: flag overrides, then environment, then file, then default."""
+    environ = os.environ if environ is None else environ
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    file_values = _read_config(config_file, environ)
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.name in overrides:
+            raw = overrides[setting.name]
+        elif env_name(setting.name) in environ:
+            raw = environ[env_name(setting.name)]
+        elif setting.name in file_values:
+            raw = file_values[setting.name]
+        else:
+            raw = setting.default
+        values[setting.name] = _convert(setting, raw)
+    unknown = set(overrides) - set(_BY_NAME)
+    if unknown:
+        raise ConfigurationError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+    base = str(values["base_iri"])
+    if not base.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"base_iri must be an absolute http(s) IRI, got {base!r}; set it with --base-iri or PUBLISHER_BASE_IRI."
+        )
+    return Settings(values)
+
+
+def _read_config(config_file: Path | None, environ: Mapping[str, str]) -> dict[str, Any]:
+    explicit = config_file or (Path(environ["PUBLISHER_CONFIG"]) if "PUBLISHER_CONFIG" in environ else None)
+    path = explicit or Path("publisher.toml")
+    if not path.exists():
+        if explicit is not None:
+            raise ConfigurationError(f"Config file {path} does not exist.")
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid TOML: {exc}") from exc
+    unknown = set(data) - set(_BY_NAME)
+    if unknown:
+        raise ConfigurationError(
+            f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; known settings are {', '.join(_BY_NAME)}."
+        )
+    return data
+
+
+def _convert(setting: Setting, raw: Any) -> Any:
+    try:
+        return setting.type(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"Setting {setting.name} expects {setting.type.__name__}, got {raw!r}.") from exc

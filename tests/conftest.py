@@ -1,0 +1,57 @@
+"""Shared fixtures: the project as shipped, a built store, and copies of the data to break."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Store
+
+from publisher.build import BuildResult, Project, build, load_project
+from publisher.settings import PROJECT_ROOT, Settings, load_settings
+from publisher.store import open_store
+
+DATA = PROJECT_ROOT / "data"
+SEED_RECORD = DATA / "reports" / "jilin-city-science-technology-bureau" / "2011.yaml"
+SEED_SOURCE = DATA / "reports" / "jilin-city-science-technology-bureau" / "2011.source.txt"
+SHARED = PROJECT_ROOT.parent / "shared"
+BASE = "http://127.0.0.1:8000"
+
+
+def make_settings(data_dir: Path = DATA, build_dir: Path | None = None, base: str = BASE) -> Settings:
+    overrides = {"base_iri": base, "data_dir": data_dir, "build_dir": build_dir or Path("/nonexistent")}
+    return load_settings(overrides, environ={})
+
+
+@pytest.fixture(scope="session")
+def project() -> Project:
+    return load_project(make_settings())
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, BuildResult]:
+    """The bundled data, built once for the session."""
+    settings = make_settings(build_dir=tmp_path_factory.mktemp("build"))
+    return settings, build(settings)
+
+
+@pytest.fixture(scope="session")
+def store(built: tuple[Settings, BuildResult]) -> Store:
+    return open_store(Path(built[0].build_dir))
+
+
+@pytest.fixture()
+def data_copy(tmp_path: Path) -> Callable[..., Path]:
+    """A copy of data/ whose seed record has been edited by `edit(text) -> text`."""
+
+    def copy(edit: Callable[[str], str] = lambda text: text) -> Path:
+        target = tmp_path / "data"
+        if not target.exists():
+            shutil.copytree(DATA, target)
+        record = target / SEED_RECORD.relative_to(DATA)
+        record.write_text(edit(record.read_text(encoding="utf-8")), encoding="utf-8")
+        return target
+
+    return copy
