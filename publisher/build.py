@@ -159,6 +159,7 @@ def build(settings: Settings) -> BuildResult:
             iri = project.iris.report(item.report.agency, item.report.year)
             graph = item.graph + quality_annotations(iri, item.outcome.warnings, project.iris)
             release.add_graph(iri, graph)
+            release.write(f"sources/{item.report.agency}/{item.report.year}.txt", item.report.source.text)
             triples += len(graph)
             reports.append(
                 {

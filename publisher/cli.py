@@ -152,6 +152,100 @@ def sparql(
     sys.stdout.buffer.flush()
 
 
+@main.command()
+@setting_options(
+    "base_iri",
+    "data_dir",
+    "build_dir",
+    "host",
+    "port",
+    "threads",
+    "query_timeout",
+    "query_workers",
+    "row_cap",
+    "max_query_bytes",
+    flags={"data_dir": "--data", "build_dir": "--out"},
+)
+@click.pass_context
+def serve(ctx: click.Context, /, **overrides: Any) -> None:
+    """Build if the store is missing or stale, then serve it over HTTP.
+
+    Linked data for every IRI, the SPARQL endpoint at /sparql, named queries at
+    /queries, report and agency pages. If the build fails but an earlier build
+    exists, that earlier build is served and the error is printed.
+    """
+    from waitress import serve as waitress_serve
+
+    from publisher.build import is_stale
+    from publisher.web import create_app
+
+    try:
+        settings = _settings(ctx, **overrides)
+        if is_stale(settings):
+            click.echo("The store is missing or stale; building it. / 数据库缺失或已过期，正在构建。")
+            try:
+                click.echo(run_build(settings).text)
+            except PublisherError as exc:
+                if isinstance(exc, ValidationFailed):
+                    for outcome in exc.outcomes:
+                        click.echo(outcome.text, err=True)
+                click.echo(f"error: {exc}", err=True)
+                open_store(Path(settings.build_dir))  # raises StoreError when there is nothing to serve
+                click.echo("Serving the previous build. / 继续提供上一次构建的数据。", err=True)
+        app = create_app(settings)
+    except PublisherError as exc:
+        _fail(exc)
+    click.echo(f"Serving {settings.base} on http://{settings.host}:{settings.port}/ (Ctrl-C stops)")
+    try:
+        waitress_serve(app, host=settings.host, port=int(settings.port), threads=int(settings.threads), _quiet=True)
+    finally:
+        app.extensions["query_service"].close()
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter of the query.")
+@click.option(
+    "--format",
+    "results_format",
+    type=click.Choice(sorted(RESULTS_BY_NAME)),
+    default="csv",
+    show_default=True,
+    help="Format of the results.",
+)
+@click.option("--show", is_flag=True, help="Print the query text (with BASE) instead of running it.")
+@setting_options("base_iri", "build_dir", flags={"build_dir": "--out"})
+@click.pass_context
+def query(
+    ctx: click.Context, /, name: str | None, params: tuple[str, ...], results_format: str, show: bool, **overrides: Any
+) -> None:
+    """Run a named query on the built store; without NAME, list the named queries."""
+    from publisher import namedqueries
+
+    try:
+        settings = _settings(ctx, **overrides)
+        if name is None:
+            for q in namedqueries.catalogue().values():
+                args = " ".join(f"-p {p.name}=…" for p in q.parameters)
+                click.echo(f"{q.name} {args}\n    {q.title_zh} / {q.title_en}")
+            return
+        named = namedqueries.get(name)
+        if show:
+            click.echo(named.with_base(settings.base))
+            return
+        values = {}
+        for param in params:
+            key, sep, value = param.partition("=")
+            if not sep:
+                raise click.UsageError(f"-p takes KEY=VALUE, got {param!r}.")
+            values[key] = value
+        data = named.serialize(open_store(Path(settings.build_dir)), settings.base, values, results_format)
+    except PublisherError as exc:
+        _fail(exc)
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
 def _expand(paths: tuple[Path, ...]) -> list[Path]:
     records: list[Path] = []
     for path in paths:

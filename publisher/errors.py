@@ -8,7 +8,10 @@
     ├── ValidationFailed           a report has SHACL violations (carries the outcomes)
     ├── BuildError                 a build could not be completed (the previous one stays)
     ├── StoreError                 no built store where one is needed
-    ├── QueryError                 a SPARQL query could not be run
+    ├── QueryError                 a SPARQL query is malformed or could not be run
+    │   ├── QueryRefused           the query asks for something a public endpoint refuses
+    │   │                          (updates, SERVICE, LOAD, too large)
+    │   └── QueryTimeout           the query ran past the time limit and was stopped
     └── NotFound                   a requested resource does not exist
 
 Library code raises these; only the command line turns them into exit codes.
@@ -68,6 +71,14 @@ class StoreError(PublisherError):
 
 class QueryError(PublisherError):
     """A SPARQL query is malformed or could not be evaluated."""
+
+
+class QueryRefused(QueryError):
+    """The query asks for something the endpoint refuses: an update, SERVICE, LOAD, or too much."""
+
+
+class QueryTimeout(QueryError):
+    """The query ran longer than the configured limit and was stopped."""
 
 
 class NotFound(PublisherError):

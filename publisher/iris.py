@@ -51,7 +51,7 @@ class Iris:
         """The base against which the relative IRIs of ontology/*.ttl resolve."""
         return self.base + "/"
 
-    def report_key(self, report: URIRef) -> tuple[str, int] | None:
+    def report_key(self, report: str) -> tuple[str, int] | None:
         """(agency, year) of a report IRI of this deployment, else None."""
         match = re.fullmatch(re.escape(self.base) + r"/id/report/([^/]+)/(\d{4})", str(report))
         return (match.group(1), int(match.group(2))) if match else None

@@ -117,6 +117,7 @@ class DisclosureTerms(DefinedNamespace):
     dataStructure: URIRef
     defaultUnit: URIRef
     part: URIRef
+    position: URIRef
     recordKey: URIRef
     rule: URIRef
     total: URIRef

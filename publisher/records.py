@@ -465,15 +465,16 @@ def _read_quote(fields: _Fields, source: Source) -> Quote:
     found = source.text[offset : offset + len(text)] if offset >= 0 else ""
     if found != text:
         at = [i for i in range(len(source.text)) if source.text.startswith(text, i)]
-        hint = (
-            f"the quote occurs at offset {', '.join(map(str, at))}"
-            if at
-            else "the quote does not occur anywhere in the source; copy it exactly"
-        )
+        if not at:  # the quote itself is wrong, not its offset: name the quote's line
+            raise fields.fail(
+                "quote",
+                f"the quote does not occur anywhere in the source ({source.path.name}); "
+                f"at offset {offset} the source has {found!r} — copy the quote exactly",
+            )
         raise fields.fail(
             "offset",
             f"the source ({source.path.name}) does not have the quote at offset {offset} "
-            f"(it has {found!r} there); {hint}",
+            f"(it has {found!r} there); the quote occurs at offset {', '.join(map(str, at))}",
         )
     return Quote(text=text, offset=offset)
 

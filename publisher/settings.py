@@ -45,6 +45,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder the build writes to; `current` in it points at the published store.",
         Path,
     ),
+    Setting("host", "127.0.0.1", "Address `publisher serve` listens on."),
+    Setting("port", 8000, "Port `publisher serve` listens on.", int),
+    Setting("threads", 8, "Request threads of the WSGI server.", int),
+    Setting(
+        "query_timeout",
+        10.0,
+        "Seconds a SPARQL query may run before it is stopped (its worker process is ended) and answered with 503.",
+        float,
+    ),
+    Setting("query_workers", 2, "Worker processes that evaluate SPARQL queries (one query at a time each).", int),
+    Setting(
+        "row_cap", 10000, "Most rows (or triples) a query answer returns; longer answers are truncated and say so.", int
+    ),
+    Setting("max_query_bytes", 65536, "Largest SPARQL query accepted, in bytes (UTF-8); longer ones get 413.", int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -3,6 +3,7 @@
     {build_dir}/releases/{id}/store/           the pyoxigraph store
     {build_dir}/releases/{id}/manifest.json    what was built, from which inputs
     {build_dir}/releases/{id}/validation.txt   the validation report of that build
+    {build_dir}/releases/{id}/sources/{agency}/{year}.txt   the source documents
     {build_dir}/current -> releases/{id}       the published release (a symlink)
 
 A build writes a new release beside the old one and then replaces the `current`
@@ -71,7 +72,9 @@ class Release:
         self.store.bulk_load(data, format=RdfFormat.N_TRIPLES, to_graph=NamedNode(str(name)))
 
     def write(self, filename: str, text: str) -> None:
-        (self.path / filename).write_text(text, encoding="utf-8")
+        target = self.path / filename
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
 
     def close(self) -> None:
         if self.store is not None:

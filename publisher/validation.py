@@ -15,7 +15,8 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.extras.shacl import parse_shacl_path
 from rdflib.term import Node
 
 from publisher.errors import FormatError
@@ -166,7 +167,7 @@ class Validator:
             shape=self._short(shape),
             focus=focus,
             value=value,
-            path=one(SH.resultPath),
+            path=_path_text(results, results.value(result, SH.resultPath)),
             message_zh=messages.get("zh", fallback),
             message_en=messages.get("en", fallback),
             rule=self._short(focus) if is_rule else None,
@@ -177,6 +178,19 @@ class Validator:
     def _short(self, iri: str) -> str:
         prefix = f"{self.iris.base}/def/"
         return iri[len(prefix) :] if iri.startswith(prefix) else iri
+
+
+def _path_text(results: Graph, path: Node | None) -> str | None:
+    """A result path as text: the IRI of a predicate path, else SPARQL property-path syntax.
+
+    A sequence or other complex path is a list of blank nodes in the results graph;
+    its blank node label would change on every run and say nothing.
+    """
+    if path is None:
+        return None
+    if isinstance(path, BNode):
+        return parse_shacl_path(results, path).n3()
+    return str(path)
 
 
 def _language_of(message: str) -> str:

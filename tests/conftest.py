@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -55,3 +55,53 @@ def data_copy(tmp_path: Path) -> Callable[..., Path]:
         return target
 
     return copy
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    """The real app under waitress on a loopback port, in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        import threading
+
+        from waitress.server import create_server
+
+        from publisher.web import create_app
+
+        self.settings = settings
+        self.app = create_app(settings)
+        self.server = create_server(self.app, host="127.0.0.1", port=int(settings.port), threads=8)
+        self.url = f"http://127.0.0.1:{settings.port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.close()
+        self.app.extensions["query_service"].close()
+
+
+def start_live_server(build_dir: Path, data_dir: Path = DATA, **overrides: object) -> LiveServer:
+    """Build `data_dir` with the base IRI of a fresh loopback port, then serve it."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = load_settings(
+        {"base_iri": base, "data_dir": data_dir, "build_dir": build_dir, "port": port, **overrides}, environ={}
+    )
+    build(settings)
+    return LiveServer(settings)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The bundled data, built and served over real HTTP on loopback for the session."""
+    server = start_live_server(tmp_path_factory.mktemp("served"))
+    yield server
+    server.close()

@@ -1,0 +1,70 @@
+"""Human-readable labels for pages: the zh or en label of any IRI in the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
+
+LABEL_PROPERTIES = (
+    NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
+    NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+    NamedNode("http://purl.org/dc/terms/title"),
+)
+
+
+@dataclass(frozen=True)
+class Value:
+    text: str
+    href: str | None = None
+    lang: str | None = None
+    datatype: str | None = None
+
+
+def label(store: Store, node: NamedNode, lang: str) -> str | None:
+    """The node's label in `lang`, else in the other language, else None."""
+    found: dict[str | None, str] = {}
+    for prop in LABEL_PROPERTIES:
+        for quad in store.quads_for_pattern(node, prop, None, None):
+            obj = quad.object
+            if isinstance(obj, Literal):
+                found.setdefault(obj.language, obj.value)
+        if found:
+            break
+    return found.get(lang) or found.get("zh" if lang == "en" else "en") or found.get(None)
+
+
+def value_of(store: Store, term: Any, lang: str, base: str) -> Value:
+    if isinstance(term, NamedNode):
+        text = label(store, term, lang) or term.value
+        href = term.value
+        if href.startswith(base):
+            href = href[len(base) :] or "/"
+        return Value(text, href=href)
+    if isinstance(term, Literal):
+        return Value(term.value, lang=term.language, datatype=term.datatype.value if term.datatype else None)
+    if isinstance(term, BlankNode):
+        return Value(f"_:{term.value}")
+    return Value(str(term))
+
+
+def describe_for_html(store: Store, iri: str, triples: list[Triple], lang: str) -> dict[str, Any]:
+    """The context of resource.html: title, and rows of (subject, property, values)."""
+    base = iri.split("/id/", 1)[0].split("/def/", 1)[0].split("/graph/", 1)[0]
+    subjects: dict[str, dict[str, list[Value]]] = {}
+    prop_labels: dict[str, Value] = {}
+    for triple in triples:
+        subject = triple.subject.value if isinstance(triple.subject, NamedNode | BlankNode) else str(triple.subject)
+        props = subjects.setdefault(subject, {})
+        predicate = triple.predicate
+        prop_labels.setdefault(predicate.value, value_of(store, predicate, lang, base))
+        props.setdefault(predicate.value, []).append(value_of(store, triple.object, lang, base))
+    ordered = sorted(subjects.items(), key=lambda item: (item[0] != iri, item[0]))
+    return {
+        "title": label(store, NamedNode(iri), lang) or iri,
+        "subjects": [
+            (subject, [(prop_labels[p], sorted(vs, key=lambda v: v.text)) for p, vs in sorted(props.items())])
+            for subject, props in ordered
+        ],
+    }

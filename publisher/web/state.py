@@ -1,0 +1,57 @@
+"""What the web app serves from: the published release, reopened when a build replaces it."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import Store
+
+from publisher.iris import Iris
+from publisher.settings import Settings
+from publisher.store import current_release, open_store, read_manifest
+
+
+class Publication:
+    """The published store and its manifest, as of the latest `current` release.
+
+    Each access checks where `build_dir/current` points (one readlink) and reopens
+    the store when a build has switched it, so a rebuild is served without a restart
+    and a request never sees a half-built store.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.iris = Iris(settings.base)
+        self.build_dir = Path(settings.build_dir)
+        self._lock = threading.Lock()
+        self._release: Path | None = None
+        self._store: Store | None = None
+        self._manifest: dict[str, Any] = {}
+
+    def _refresh(self) -> None:
+        release = current_release(self.build_dir)
+        if release != self._release or self._store is None:
+            with self._lock:
+                if release != self._release or self._store is None:
+                    self._store = open_store(self.build_dir)
+                    self._manifest = read_manifest(self.build_dir)
+                    self._release = release
+
+    @property
+    def store(self) -> Store:
+        self._refresh()
+        assert self._store is not None
+        return self._store
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        self._refresh()
+        return self._manifest
+
+    @property
+    def release(self) -> Path:
+        self._refresh()
+        assert self._release is not None
+        return self._release

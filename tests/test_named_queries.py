@@ -1,0 +1,140 @@
+"""Named queries: documented headers, every result format over HTTP, the CLI, and the figures."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from publisher import namedqueries
+from publisher.cli import main
+from tests.conftest import LiveServer
+from tests.http import fetch
+from tests.test_seed_figures import EXPECTED
+
+QUERIES = namedqueries.catalogue()
+SAMPLE = {
+    "agency": "jilin-city-science-technology-bureau",
+    "year": "2011",
+    "item": "jilin-city-2011/category/all",
+    "period": "annual",
+}
+FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+
+
+def sample_params(query: namedqueries.NamedQuery) -> dict[str, str]:
+    return {p.name: SAMPLE[p.name] for p in query.parameters}
+
+
+def test_the_catalogue_covers_every_table_and_the_cross_report_questions() -> None:
+    assert len(QUERIES) >= 15
+    tables = [q.table for q in namedqueries.tables_of("jilin-city-2011")]
+    assert tables == [
+        "jilin-city-2011/category",
+        "jilin-city-2011/channel",
+        "jilin-city-2011/timeliness",
+        "jilin-city-2011/request",
+        "jilin-city-2011/appeal",
+        "jilin-city-2011/fee",
+    ]
+    assert {"figure-over-years", "agencies-ranked", "report-figures", "report-sum-checks"} <= set(QUERIES)
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_every_query_is_documented_in_both_languages(name: str) -> None:
+    query = QUERIES[name]
+    text = query.path.read_text(encoding="utf-8")
+    assert text.startswith("# title@zh: ")
+    for field in (query.title_zh, query.title_en, query.description_zh, query.description_en):
+        assert field.strip()
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in query.title_zh)
+    for param in query.parameters:
+        assert param.help_zh and param.help_en, param
+        assert f"?{param.name}" in text  # used, and projected so that it can be bound
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_query_answers_every_format_over_http(live_server: LiveServer, name: str, fmt: str) -> None:
+    params = "&".join(f"{k}={v}" for k, v in sample_params(QUERIES[name]).items())
+    by_accept = fetch(f"{live_server.url}/queries/{name}?{params}", headers={"Accept": FORMATS[fmt]})
+    by_param = fetch(f"{live_server.url}/queries/{name}?{params}&format={fmt}")
+    assert by_accept.status == 200, by_accept.text
+    assert by_accept.media_type == FORMATS[fmt] == by_param.media_type
+    assert by_accept.body == by_param.body
+    if fmt == "json":
+        assert "results" in json.loads(by_accept.body)
+    elif fmt == "xml":
+        assert ET.fromstring(by_accept.body).tag.endswith("sparql")
+
+
+def table_rows(live_server: LiveServer, name: str) -> list[dict[str, str]]:
+    answer = fetch(f"{live_server.url}/queries/{name}?agency={SAMPLE['agency']}&year=2011&format=csv")
+    return list(csv.DictReader(io.StringIO(answer.text)))
+
+
+def test_the_table_queries_regenerate_every_figure_of_the_source(live_server: LiveServer) -> None:
+    regenerated = []
+    for query in namedqueries.tables_of("jilin-city-2011"):
+        regenerated += [(r["item_zh"], r["period"], int(r["count"])) for r in table_rows(live_server, query.name)]
+    assert sorted(regenerated) == sorted(EXPECTED)
+
+
+def test_missing_or_unknown_parameters_are_400_with_the_reason(live_server: LiveServer) -> None:
+    missing = fetch(f"{live_server.url}/queries/jilin-fees?agency={SAMPLE['agency']}&format=json")
+    assert missing.status == 400 and "year" in json.loads(missing.body)["error"]["message"]
+    unknown = fetch(f"{live_server.url}/queries/jilin-fees?agency=a&year=2011&colour=red&format=json")
+    assert unknown.status == 400 and "colour" in json.loads(unknown.body)["error"]["message"]
+    bad_year = fetch(f"{live_server.url}/queries/jilin-fees?agency=a&year=20x1&format=json")
+    assert bad_year.status == 400 and "four digits" in json.loads(bad_year.body)["error"]["message"]
+    nothing = fetch(f"{live_server.url}/queries/no-such-query", headers={"Accept": "application/json"})
+    assert nothing.status == 404 and nothing.header("Access-Control-Allow-Origin") == "*"
+
+
+def test_the_queries_page_lists_every_query(live_server: LiveServer) -> None:
+    page = html.unescape(fetch(f"{live_server.url}/queries?lang=en", headers={"Accept": "text/html"}).text)
+    for name, query in QUERIES.items():
+        assert f"<code>{name}</code>" in page and query.title_en in page
+
+
+def test_cli_runs_a_named_query(live_server: LiveServer) -> None:
+    settings = live_server.settings
+    result = CliRunner().invoke(
+        main,
+        [
+            "query",
+            "figure-over-years",
+            "-p",
+            f"agency={SAMPLE['agency']}",
+            "-p",
+            "item=jilin-city-2011/category/all",
+            "-p",
+            "period=cumulative",
+            "--format",
+            "json",
+            "--base-iri",
+            settings.base,
+            "--out",
+            str(Path(settings.build_dir)),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    bindings = json.loads(result.stdout_bytes)["results"]["bindings"]
+    assert [(b["year"]["value"], b["count"]["value"]) for b in bindings] == [("2011", "2006")]
+
+
+def test_cli_reports_a_missing_parameter_with_exit_2(live_server: LiveServer) -> None:
+    result = CliRunner().invoke(main, ["query", "jilin-fees", "--out", str(live_server.settings.build_dir)])
+    assert result.exit_code == 2
+    assert "needs parameter agency" in result.output

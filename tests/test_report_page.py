@@ -1,0 +1,156 @@
+"""The regenerated report page shows every figure of the source text in its cell.
+
+Checked twice: in the served HTML, parsed with the standard library, and in a real
+browser (Debian's chromium driven by Playwright). The expected figures are read
+from the source document (tests/test_seed_figures.py), never from the code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.conftest import LiveServer
+from tests.http import fetch
+from tests.test_seed_figures import EXPECTED
+
+REPORT = "/id/report/jilin-city-science-technology-bureau/2011"
+CHROMIUM = "/usr/bin/chromium"
+
+
+class Cells(HTMLParser):
+    """Collects, for every table cell with data-period, (row label, period, text, link)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[dict[str, str]] = []
+        self.row_label = ""
+        self._in_row_header = False
+        self._cell: dict[str, str] | None = None
+        self._in_value = False
+        self._in_quote = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        if tag == "tr":
+            self.row_label = ""
+        elif tag == "th" and attributes.get("scope") == "row":
+            self._in_row_header = True
+        elif tag == "td" and "data-period" in attributes:
+            self._cell = {"row": self.row_label, "period": attributes["data-period"], "value": "", "quote": ""}
+            self._cell["class"] = attributes.get("class", "")
+        elif tag == "a" and self._cell is not None and "value" in attributes.get("class", ""):
+            self._in_value = True
+            self._cell["href"] = attributes.get("href", "")
+        elif tag == "q" and self._cell is not None:
+            self._in_quote = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "th":
+            self._in_row_header = False
+        elif tag == "td" and self._cell is not None:
+            self.cells.append(self._cell)
+            self._cell = None
+        elif tag == "a":
+            self._in_value = False
+        elif tag == "q":
+            self._in_quote = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_row_header:
+            self.row_label += data.strip()
+        elif self._cell is not None and self._in_value:
+            self._cell["value"] += data.strip()
+        elif self._cell is not None and self._in_quote:
+            self._cell["quote"] += data
+
+
+@pytest.fixture(scope="module")
+def cells(live_server: LiveServer) -> list[dict[str, str]]:
+    answer = fetch(live_server.url + REPORT + "?lang=zh", headers={"Accept": "text/html"})
+    assert answer.status == 200
+    parser = Cells()
+    parser.feed(answer.text)
+    return [c for c in parser.cells if "absent" not in c["class"]]
+
+
+def test_every_source_figure_is_in_its_cell_of_the_html(cells: list[dict[str, str]]) -> None:
+    found = {(c["row"], c["period"], c["value"]) for c in cells}
+    for label, period, value in EXPECTED:
+        assert (label, period, str(value)) in found, f"{label} / {period}: {value} not on the page"
+    assert len(cells) == len(EXPECTED)  # and nothing else
+
+
+def test_each_number_links_to_its_query_and_shows_its_quote(cells: list[dict[str, str]]) -> None:
+    for cell in cells:
+        assert cell["href"].startswith("/queries/jilin-"), cell
+        assert "agency=jilin-city-science-technology-bureau" in cell["href"] and "year=2011" in cell["href"]
+        assert cell["quote"], cell
+        if cell["value"] != "0":
+            assert cell["value"] in cell["quote"]
+
+
+def test_query_linked_from_a_number_lists_that_number(live_server: LiveServer, cells: list[dict[str, str]]) -> None:
+    [total] = [c for c in cells if c["row"] == "主动公开政府信息总数" and c["period"] == "annual"]
+    answer = fetch(live_server.url + total["href"].split("#", 1)[0], headers={"Accept": "text/html"})
+    assert answer.status == 200
+    anchor = total["href"].split("#", 1)[1]
+    assert f'id="{anchor}"' in answer.text and ">658<" in answer.text
+
+
+def test_stated_and_derived_totals_are_told_apart(live_server: LiveServer) -> None:
+    page = fetch(live_server.url + REPORT + "?lang=en", headers={"Accept": "text/html"}).text
+    assert "Stated and derived totals" in page
+    assert '<td class="number stated">658</td><td class="number derived">658</td>' in page
+    assert '<td class="number stated">2006</td><td class="number derived">2006</td>' in page
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_source_figure_is_in_its_cell_in_chromium(live_server: LiveServer, browser: object, lang: str) -> None:
+    page = browser.new_page(locale="zh-CN" if lang == "zh" else "en-US")  # type: ignore[attr-defined]
+    try:
+        page.goto(f"{live_server.url}{REPORT}?lang={lang}")
+        heading = page.locator("h1").inner_text()
+        assert ("年度报告" in heading) if lang == "zh" else ("annual report" in heading)
+        rows = page.locator("section.report-table tbody tr")
+        seen = {}
+        for index in range(rows.count()):
+            row = rows.nth(index)
+            label = row.locator("th").inner_text().strip()
+            for cell in row.locator("td.number").all():
+                value = cell.locator("a.value").inner_text().strip()
+                seen[(label, cell.get_attribute("data-period"))] = value
+        if lang == "zh":
+            for label, period, value in EXPECTED:
+                assert seen.get((label, period)) == str(value), (label, period)
+        else:
+            assert sorted(int(v) for v in seen.values()) == sorted(v for _l, _p, v in EXPECTED)
+        page.locator("a.value").first.click()
+        page.wait_for_load_state()
+        assert "/queries/jilin-proactive-by-category" in page.url
+        assert page.locator("pre code").inner_text().startswith(f"BASE <{live_server.url}/>")
+    finally:
+        page.close()
