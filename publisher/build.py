@@ -15,14 +15,15 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from publisher import __version__
+from publisher import __version__, downloads
+from publisher.catalog import CatalogInputs, CatalogIris, load_catalog_info, write_catalog
 from publisher.errors import BuildError, SourceError, StoreError, ValidationFailed
 from publisher.formats import Format, load_formats, load_ontology_documents, union
 from publisher.graph import agencies_graph, report_graph
 from publisher.iris import Iris
 from publisher.records import Registry, Report, find_records, load_registry, load_report
 from publisher.settings import ONTOLOGY_DIR, SHAPES_DIR, Settings
-from publisher.store import Release, read_manifest
+from publisher.store import Release, current_release, read_manifest
 from publisher.validation import (
     Outcome,
     Validator,
@@ -30,6 +31,7 @@ from publisher.validation import (
     load_shapes_documents,
     quality_annotations,
 )
+from publisher.void import example_resources, void_graph
 
 
 @dataclass
@@ -155,9 +157,11 @@ def build(settings: Settings) -> BuildResult:
             release.add_graph(name, shapes)
             triples += len(shapes)
         reports = []
+        graphs = []
         for item in checked:
             iri = project.iris.report(item.report.agency, item.report.year)
             graph = item.graph + quality_annotations(iri, item.outcome.warnings, project.iris)
+            graphs.append(graph)
             release.add_graph(iri, graph)
             release.write(f"sources/{item.report.agency}/{item.report.year}.txt", item.report.source.text)
             triples += len(graph)
@@ -172,6 +176,7 @@ def build(settings: Settings) -> BuildResult:
                     "warnings": len(item.outcome.warnings),
                 }
             )
+        write_publication_files(project, release, [(item, graphs[i]) for i, item in enumerate(checked)])
         manifest = {
             "publisher": __version__,
             "base_iri": settings.base,
@@ -187,3 +192,43 @@ def build(settings: Settings) -> BuildResult:
         release.discard()
         raise
     return BuildResult(path, checked, triples)
+
+
+def write_publication_files(project: Project, release: Release, reports: Sequence[tuple[Checked, Graph]]) -> None:
+    """Downloads, the DCAT catalog and the VoID description, written into the release before it is published.
+
+    Sizes and checksums are those of the files written here, and `issued`/`modified`
+    dates are carried over from the previous release for files whose bytes did not change.
+    """
+    assert release.store is not None
+    iris = project.iris
+    info = load_catalog_info(project.data_dir)
+    try:
+        previous: Path | None = current_release(Path(project.settings.build_dir))
+    except StoreError:
+        previous = None
+    folder = release.path / downloads.DOWNLOADS
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = union([*project.ontology.values(), project.agencies])
+    written: dict[str, tuple[str, bytes, str]] = {}
+    rows: list[dict[str, str]] = []
+    data = []
+    for item, graph in reports:
+        report_data = downloads.ReportData(item.report, graph, project.formats[item.report.format])
+        data.append(report_data)
+        iri = str(iris.report(item.report.agency, item.report.year))
+        files, report_rows = downloads.write_report_files(
+            folder, report_data, project.registry, labels, iris, str(info.licence_iri)
+        )
+        written |= {name: (kind, body, iri) for name, (kind, body) in files.items()}
+        rows += report_rows
+    dimensions = {d.record_key for fmt in {r.fmt.slug: r.fmt for r in data}.values() for d in fmt.dimensions}
+    corpus = str(CatalogIris(iris).corpus)
+    corpus_files = downloads.write_corpus_files(folder, release.store, rows, dimensions, iris.base)
+    written |= {name: (kind, body, corpus) for name, (kind, body) in corpus_files.items()}
+    files = downloads.index_files(written, downloads.read_index(previous), dt.datetime.now(dt.UTC))
+    downloads.write_index(folder, files)
+    dumps = [f for f in files if f.dataset == corpus]
+    void = void_graph(release.store, iris, info, dumps, example_resources(release.store, iris))
+    inputs = CatalogInputs(iris, info, project.registry, labels, project.agencies, data, files)
+    write_catalog(release.path, inputs, void)

@@ -164,6 +164,7 @@ def sparql(
     "query_workers",
     "row_cap",
     "max_query_bytes",
+    "catalog_page_size",
     flags={"data_dir": "--data", "build_dir": "--out"},
 )
 @click.pass_context
@@ -244,6 +245,42 @@ def query(
         _fail(exc)
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@setting_options(
+    "base_iri", "data_dir", "build_dir", "catalog_page_size", flags={"data_dir": "--data", "build_dir": "--out"}
+)
+@click.pass_context
+def export(ctx: click.Context, /, target: Path, **overrides: Any) -> None:
+    """Write the whole publication as static files into TARGET, for any web server or CDN.
+
+    Every document in every format, the catalog pages, the downloads and the HTML
+    pages, at their URL paths; deploy/nginx.conf serves them with content
+    negotiation. Builds first if the store is missing or stale.
+    """
+    from publisher.build import is_stale
+    from publisher.export import export as run_export
+    from publisher.web import create_app
+
+    try:
+        settings = _settings(ctx, **overrides)
+        if is_stale(settings):
+            click.echo("The store is missing or stale; building it. / 数据库缺失或已过期，正在构建。")
+            click.echo(run_build(settings).text)
+        app = create_app(settings)
+        try:
+            result = run_export(app, target)
+        finally:
+            app.extensions["query_service"].close()
+    except ValidationFailed as exc:
+        for outcome in exc.outcomes:
+            click.echo(outcome.text, err=True)
+        _fail(exc, EXIT_VIOLATIONS)
+    except PublisherError as exc:
+        _fail(exc)
+    click.echo(result.text)
 
 
 def _expand(paths: tuple[Path, ...]) -> list[Path]:

@@ -57,7 +57,7 @@ class ValidationFailed(PublisherError):
         names = ", ".join(o.record for o in failing)
         super().__init__(
             f"{len(failing)} report(s) have violations and were not published: {names}. "
-            "Fix the fields named below and build again; the previous build is unchanged."
+            "Fix the fields named in the findings and build again; the previous build is unchanged."
         )
 
 

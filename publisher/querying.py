@@ -206,8 +206,33 @@ def tokens(query: str) -> Iterator[Token]:
         line += text.count("\n")
 
 
+_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _unescape_codepoints(query: str) -> str:
+    """The query with \\uXXXX / \\UXXXXXXXX escapes replaced, as SPARQL 1.1 §19.2 allows before parsing."""
+
+    def replace(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else match.group()
+
+    return _CODEPOINT_ESCAPE.sub(replace, query)
+
+
 def check_query(query: str) -> None:
-    """Raise QueryRefused if the query would update data, LOAD a document or call a SERVICE."""
+    """Raise QueryRefused if the query would update data, LOAD a document or call a SERVICE.
+
+    The query is checked as written and, when it has codepoint escapes, once more with
+    them replaced, so that an escaped keyword cannot slip past (Oxigraph does not
+    unescape keywords today; this stays safe if a parser does).
+    """
+    _check_tokens(query)
+    unescaped = _unescape_codepoints(query)
+    if unescaped != query:
+        _check_tokens(unescaped)
+
+
+def _check_tokens(query: str) -> None:
     for token in tokens(query):
         if token.kind != "word":
             continue
@@ -397,27 +422,42 @@ class QueryService:
         self._closed = False
 
     def start(self) -> None:
-        """Start the worker processes (done by the first query otherwise)."""
+        """Start the worker processes and wait until they are ready (done by the first query otherwise)."""
         with self._lock:
             if self._closed:
                 raise QueryError("The query service has been closed.")
-            if not self._started:
-                for _ in range(self.workers):
-                    self._spawn()
-                self._started = True
+            if self._started:
+                return
+            fresh = [_Worker(self.build_dir) for _ in range(self.workers)]
+            self._all.update(fresh)
+            for worker in fresh:
+                if worker.wait_ready(START_TIMEOUT):
+                    self._idle.put(worker)
+                else:
+                    self._all.discard(worker)
+                    worker.stop()
+            if not self._all:
+                raise StoreError("No query worker could start; see the server log, then restart the server.")
+            self._started = True
 
-    def _spawn(self) -> None:
-        worker = _Worker(self.build_dir)
-        self._all.add(worker)
-        self._idle.put(worker)
-
-    def _retire(self, worker: _Worker) -> None:
-        """Kill a worker (whatever it is doing) and put a fresh one in its place."""
+    def _replace(self, worker: _Worker) -> None:
+        """Kill a worker (whatever it is doing) and start a fresh one, admitted to the pool once ready."""
         worker.stop()
         with self._lock:
             self._all.discard(worker)
-            if not self._closed:
-                self._spawn()
+            if self._closed:
+                return
+            fresh = _Worker(self.build_dir)
+            self._all.add(fresh)
+        threading.Thread(target=self._admit, args=(fresh,), name="query-worker-start", daemon=True).start()
+
+    def _admit(self, worker: _Worker) -> None:
+        if worker.wait_ready(START_TIMEOUT) and not self._closed:
+            self._idle.put(worker)
+            return
+        worker.stop()
+        with self._lock:
+            self._all.discard(worker)
 
     def worker_pids(self) -> list[int]:
         """Process ids of the current workers (for monitoring and tests)."""
@@ -470,12 +510,9 @@ class QueryService:
             bindings={name: _as_term(name, value) for name, value in (bindings or {}).items()},
             row_cap=self.row_cap,
         )
-        self.start()
         worker = self._acquire(limit)
         healthy = False
         try:
-            if not worker.wait_ready(START_TIMEOUT):
-                raise StoreError("A query worker could not start; see the server log, then restart the server.")
             worker.conn.send(job)
             if not worker.conn.poll(limit):
                 raise QueryTimeout(
@@ -493,7 +530,7 @@ class QueryService:
             if healthy:
                 self._idle.put(worker)
             else:
-                self._retire(worker)  # killed if still running: the only way to stop an Oxigraph query
+                self._replace(worker)  # killed if still running: the only way to stop an Oxigraph query
         if status == "answer":
             answer: Answer = payload
             return answer
@@ -504,7 +541,12 @@ class QueryService:
         raise QueryError(f"The query could not be evaluated: {payload}")
 
     def _acquire(self, limit: float) -> _Worker:
+        """An idle, ready worker, waiting at most `limit` seconds for one."""
         while True:
+            with self._lock:
+                if not self._all and not self._closed:
+                    self._started = False  # every worker failed: try to start them again
+            self.start()
             try:
                 worker = self._idle.get(timeout=limit)
             except queue.Empty:
@@ -514,7 +556,7 @@ class QueryService:
                 ) from None
             if worker.process.is_alive():
                 return worker
-            self._retire(worker)  # died while idle: replace it and take the next one
+            self._replace(worker)  # died while idle: replace it and take the next one
 
 
 def _iris(parameter: str, values: Sequence[str] | None) -> list[str] | None:

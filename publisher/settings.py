@@ -59,6 +59,12 @@ SETTINGS: tuple[Setting, ...] = (
         "row_cap", 10000, "Most rows (or triples) a query answer returns; longer answers are truncated and say so.", int
     ),
     Setting("max_query_bytes", 65536, "Largest SPARQL query accepted, in bytes (UTF-8); longer ones get 413.", int),
+    Setting(
+        "catalog_page_size",
+        50,
+        "Datasets per page of the DCAT catalog at /catalog; further pages are linked with hydra:next.",
+        int,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -112,6 +118,11 @@ def load_settings(
     if not base.startswith(("http://", "https://")):
         raise ConfigurationError(
             f"base_iri must be an absolute http(s) IRI, got {base!r}; set it with --base-iri or PUBLISHER_BASE_IRI."
+        )
+    if int(values["catalog_page_size"]) < 1:
+        raise ConfigurationError(
+            f"catalog_page_size must be at least 1, got {values['catalog_page_size']}; "
+            "set it with PUBLISHER_CATALOG_PAGE_SIZE or in the config file."
         )
     return Settings(values)
 

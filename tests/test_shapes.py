@@ -61,7 +61,6 @@ TOTAL_2011 = figure("proactive-total-2011")  # 主动公开政府信息共658条
 PLANS_2011 = figure("proactive-plans-2011")  # 规划计划类信息22条
 NORMATIVE_2011 = figure("proactive-normative-documents-2011")  # 规范性文件类信息21条
 ORGANISATION_2011 = figure("proactive-organisation-2011")  # 机构类信息1条
-ORGANISATION_CUMULATIVE = figure("proactive-organisation-cumulative")  # 机构类信息22条
 ONLINE_2011 = figure("timeliness-online-2011")  # 不超过20个工作日的数量为46条
 REQUESTS_2011 = figure("requests-received-2011")  # 未收到任何形式的申请公开信息要求
 LOANS = figure("subsidised-loans")  # 贷款金额达到3.785亿元

@@ -24,12 +24,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 from urllib.request import url2pathname
 
+import pyoxigraph
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.query import Result
 from rdflib.term import Node
 
+from publisher.querying import QueryService, Term
 from publisher.settings import load_settings
 from publisher.store import Release
 from tests.conftest import DATA, SHARED, LiveServer, free_port
@@ -47,6 +49,7 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 
 ENDPOINT_PATH = "/sparql"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 RESULTS_MEDIA_TYPES = {
     "application/sparql-results+json": "json",
     "application/sparql-results+xml": "xml",
@@ -159,26 +162,52 @@ def test_the_walk_finds_every_entry() -> None:
     assert sum(1 for entry in ENTRIES for r in entry.requests if r.is_update) == 12
 
 
-@pytest.fixture(scope="module")
-def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The manifest's graph data as a published release, served by the real app on loopback."""
-    build_dir = tmp_path_factory.mktemp("protocol-build")
-    graphs: dict[str, Path] = {}
-    for entry in ENTRIES:
-        graphs.update(entry.graph_data)
-    assert len(graphs) == 3, graphs
-    release = Release(build_dir, "sparql11-protocol")
+def publish(build_dir: Path, release_id: str, graphs: dict[str, Path]) -> None:
+    """Publish `graphs` (graph IRI → N-Triples file) as a release in build_dir, as a build would."""
+    release = Release(build_dir, release_id)
     for label, path in sorted(graphs.items()):
         release.add_graph(URIRef(label), Graph().parse(path, format="nt"))
-    release.write("manifest.json", json.dumps({"inputs": "sparql11-protocol manifest", "reports": []}))
+    release.write("manifest.json", json.dumps({"inputs": release_id, "reports": []}))
     release.publish()
+
+
+def serve(build_dir: Path) -> LiveServer:
     port = free_port()
     settings = load_settings(
         {"base_iri": f"http://127.0.0.1:{port}", "data_dir": DATA, "build_dir": build_dir, "port": port}, environ={}
     )
-    server = LiveServer(settings)
+    return LiveServer(settings)
+
+
+def stop(live: LiveServer) -> None:
+    """End the server loop from inside its own thread, then close the server.
+
+    conftest's LiveServer.close() alone closes the sockets under the loop's running
+    select(), and the server thread dies with EBADF, which pytest reports as an error
+    in whatever test runs then; emptying the loop's socket map first lets it return.
+    """
+    live.server.trigger.pull_trigger(live.server._map.clear)
+    live.thread.join(5)
+    assert not live.thread.is_alive()
+    live.close()
+
+
+def manifest_graphs() -> dict[str, Path]:
+    graphs: dict[str, Path] = {}
+    for entry in ENTRIES:
+        graphs.update(entry.graph_data)
+    assert len(graphs) == 3, graphs
+    return graphs
+
+
+@pytest.fixture(scope="module")
+def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The manifest's graph data as a published release, served by the real app on loopback."""
+    build_dir = tmp_path_factory.mktemp("protocol-build")
+    publish(build_dir, "sparql11-protocol", manifest_graphs())
+    server = serve(build_dir)
     yield server
-    server.close()
+    stop(server)
 
 
 def parse_results(answer: Answer) -> Result:
@@ -424,3 +453,39 @@ def test_relative_iris_resolve_against_the_endpoint(protocol_server: LiveServer)
     answer = sparql_get(protocol_server, "SELECT ?x WHERE { BIND(<thing> AS ?x) }", "application/sparql-results+json")
     value = json.loads(answer.body)["results"]["bindings"][0]["x"]["value"]
     assert value == protocol_server.url + "/thing"
+
+
+def test_a_new_release_is_served_without_restart(tmp_path: Path) -> None:
+    """Workers reopen the store when build_dir/current is switched to a new release."""
+    graphs = manifest_graphs()
+    first = dict(sorted(graphs.items())[:1])
+    publish(tmp_path, "first", first)
+    server = serve(tmp_path)
+    try:
+        count = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+        def graphs_served() -> int:
+            answer = sparql_get(server, count, "application/sparql-results+json")
+            return int(json.loads(answer.body)["results"]["bindings"][0]["n"]["value"])
+
+        assert graphs_served() == 1
+        assert graphs_served() == 1  # both workers have the first release open
+        publish(tmp_path, "second", graphs)
+        assert [graphs_served() for _ in range(4)] == [3, 3, 3, 3]
+    finally:
+        stop(server)
+
+
+def test_query_service_bindings_are_substituted(protocol_server: LiveServer) -> None:
+    """`run(bindings=...)`, as named queries call it: Terms or pyoxigraph terms, by variable name."""
+    service: QueryService = protocol_server.app.extensions["query_service"]
+    ask = "ASK { GRAPH ?g { ?doc a ?type } }"
+    assert service.run(ask, bindings={"doc": Term.iri(DATA1)}).boolean is True
+    assert service.run(ask, bindings={"doc": pyoxigraph.NamedNode("http://example.org/none")}).boolean is False
+    answer = service.run(
+        "SELECT ?label ?plain WHERE { BIND(STR(?label) AS ?plain) }", bindings={"label": Term.literal("年", lang="zh")}
+    )
+    assert answer.variables == ("label", "plain")
+    assert answer.rows == ((Term("literal", "年", lang="zh"), Term("literal", "年")),)
+    number = service.run("SELECT ?n WHERE {}", bindings={"n": Term.literal("658", XSD_INTEGER)})
+    assert list(number.records()) == [{"n": Term("literal", "658", datatype=XSD_INTEGER)}]

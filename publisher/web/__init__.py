@@ -7,6 +7,7 @@ or registers routes at import time. One blueprint per area:
     sparql      the SPARQL 1.1 Protocol endpoint (/sparql)
     queries     named queries (/queries, /queries/<name>)
     pages       the home page, agency index and /healthz
+    catalog     the DCAT catalog, VoID, downloads, sitemap.xml and robots.txt
 """
 
 from __future__ import annotations
@@ -39,12 +40,13 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         workers=int(settings.query_workers),
     )
 
+    from publisher.web.catalog import bp as catalog_bp
     from publisher.web.pages import bp as pages_bp
     from publisher.web.queries import bp as queries_bp
     from publisher.web.resources import bp as resources_bp
     from publisher.web.sparql import bp as sparql_bp
 
-    for blueprint in (pages_bp, sparql_bp, queries_bp, resources_bp):
+    for blueprint in (pages_bp, sparql_bp, queries_bp, catalog_bp, resources_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
 

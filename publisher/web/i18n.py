@@ -27,6 +27,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "blank": ("（空白）", "(blank)"),
     "source_quote": ("原文", "Source"),
     "query_behind": ("生成此数字的查询", "The query that produced this number"),
+    "table_query": ("生成本表的查询", "The query behind this table"),
     "stated_derived": ("所述合计与计算合计", "Stated and derived totals"),
     "rule": ("规则", "Rule"),
     "stated": ("所述", "Stated"),

@@ -4,7 +4,8 @@ The report page is the full report of its format rebuilt table by table from the
 format's named queries (publisher/queries/*.rq with a `table:` header): every
 number links to the query that produced it and shows its source quote; blank
 stays blank; stated totals and derived sums are shown apart; quality warnings are
-listed.
+listed. The page embeds the report's schema.org/Dataset description (JSON-LD, made
+from its catalog entry) for dataset search engines.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pyoxigraph import NamedNode
 
 from publisher import namedqueries
 from publisher.errors import NotFound
-from publisher.web import publication
+from publisher.web import catalog, publication
 from publisher.web.i18n import words
 from publisher.web.labels import label
 
@@ -80,6 +81,7 @@ def render_report(agency: str, year: int, lang: str, alternates: Sequence[Any]) 
         facts=namedqueries.get("report-facts").rows(store, base, params),
         facts_url=query_url("report-facts", params, lang),
         base=base,
+        schema_org=catalog.schema_org(agency, year),
     )
 
 

@@ -1,0 +1,402 @@
+"""Downloads: the files people take away, written at build time into the release.
+
+    {release}/downloads/{agency}-{year}.ttl                 the report's graph, Turtle
+    {release}/downloads/{agency}-{year}.jsonld              the same, JSON-LD (context inline)
+    {release}/downloads/{agency}-{year}.nt                  the same, N-Triples (sorted lines)
+    {release}/downloads/{agency}-{year}.csv                 one row per observation (tidy)
+    {release}/downloads/{agency}-{year}.csv-metadata.json   its CSVW metadata
+    {release}/downloads/{agency}-{year}.source.txt          the source document, byte for byte
+    {release}/downloads/corpus.nq.gz                        every named graph of the store
+    {release}/downloads/corpus.{ttl,nt,jsonld,csv}.gz       the corpus in each format
+    {release}/downloads/index.json                          size, SHA-256, dates of each file
+
+Files are written before the release is published, so the atomic switch of
+`current` covers them and every size and checksum in the catalog is that of the
+bytes served. The output is deterministic where the data is (sorted triples,
+sorted JSON, gzip without a timestamp), so an unchanged report keeps its bytes,
+checksum and `modified` date from one build to the next: `index.json` carries
+`issued` (first published) and `modified` (bytes last changed) forward from the
+previous release.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import RdfFormat, Store, parse
+from pyoxigraph import serialize as ox_serialize
+from rdflib import Graph, Literal, URIRef
+
+from publisher.formats import Format
+from publisher.iris import Iris
+from publisher.mediatypes import FILE_BY_NAME, RDF_BY_NAME, media_type_of
+from publisher.namespaces import OA, QB, RDF, SKOS, prefixes, vocabulary
+from publisher.records import Registry, Report
+
+DOWNLOADS = "downloads"
+INDEX = "index.json"
+CORPUS = "corpus"
+CSVW_CONTEXT = "http://www.w3.org/ns/csvw"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass(frozen=True)
+class DownloadFile:
+    """One file under {release}/downloads, as the catalog describes it."""
+
+    name: str  # file name, also the last segment of its URL
+    kind: str  # turtle, jsonld, ntriples, csv, csvw, source, nquads
+    media_type: str  # of the content (of the uncompressed content when compressed)
+    compressed: bool  # gzip
+    size: int
+    sha256: str
+    issued: str  # ISO 8601 UTC: first published with these or earlier bytes
+    modified: str  # ISO 8601 UTC: these bytes first published
+    dataset: str  # the IRI of the dataset it is a distribution of
+
+    @property
+    def served_type(self) -> str:
+        """The Content-Type the file is served with."""
+        return FILE_BY_NAME["gzip"].media_type if self.compressed else self.media_type
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What the downloads of one report are made from."""
+
+    report: Report
+    graph: Graph
+    fmt: Format
+
+
+# ---------------------------------------------------------------------------
+# Serialisations
+# ---------------------------------------------------------------------------
+
+
+def turtle_prefixes(base: str) -> dict[str, str]:
+    """The prefixes of our Turtle (the /id/ paths read better whole, as in the web documents)."""
+    return {k: v for k, v in prefixes(base).items() if "/id/" not in v}
+
+
+def jsonld_context(base: str) -> dict[str, str]:
+    """The JSON-LD context: the same as {base}/context.jsonld serves."""
+    return dict(sorted(prefixes(base).items()))
+
+
+def sorted_ntriples(graph: Graph) -> bytes:
+    lines = {line for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines() if line}
+    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+
+
+def to_turtle(ntriples: bytes, base: str) -> bytes:
+    triples = list(parse(ntriples, format=RdfFormat.N_TRIPLES))
+    data = ox_serialize(triples, format=RdfFormat.TURTLE, prefixes=turtle_prefixes(base))
+    assert data is not None
+    return data
+
+
+def to_jsonld(graph: Graph, base: str) -> bytes:
+    """Compacted JSON-LD with the context inline (a download must stand alone), in a stable order."""
+    context = jsonld_context(base)
+    document = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    document = _stable(document)
+    document["@context"] = context
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _stable(value: Any, key: str = "") -> Any:
+    """Sort unordered JSON-LD arrays (never @list) so the same graph gives the same bytes."""
+    if isinstance(value, dict):
+        return {k: _stable(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_stable(v) for v in value]
+        if key == "@list":
+            return items
+        return sorted(items, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Tidy CSV and its CSVW metadata
+# ---------------------------------------------------------------------------
+
+FIXED_HEAD = ("report", "agency", "agency_zh", "agency_en", "year", "figure")
+FIXED_TAIL = ("value", "unit", "unit_zh", "unit_en", "blank", "quote", "quote_start", "quote_end")
+
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "report": ("报告（数据集）的 IRI", "IRI of the report (the data set)"),
+    "agency": ("机关标识", "Agency identifier"),
+    "agency_zh": ("机关名称（中文）", "Agency name in Chinese"),
+    "agency_en": ("机关名称（英文）", "Agency name in English"),
+    "year": ("报告年度", "Reporting year"),
+    "figure": ("数字（观测）的 IRI", "IRI of the figure (the observation)"),
+    "value": ("数值；空白单元格为空", "The value; empty for a blank cell"),
+    "unit": ("计量单位代码", "Unit code"),
+    "unit_zh": ("计量单位（中文）", "Unit in Chinese"),
+    "unit_en": ("计量单位（英文）", "Unit in English"),
+    "blank": ("原文单元格是否空白（空白不是零）", "Whether the source left the cell blank (blank is not zero)"),
+    "quote": ("陈述该数字的原文引文", "The quote of the source that states the figure"),
+    "quote_start": ("引文在原文中的起始字符位置（从0起）", "Character offset where the quote starts (0-based)"),
+    "quote_end": ("引文在原文中的结束字符位置", "Character offset where the quote ends"),
+}
+
+
+def csv_columns(dimension_keys: Iterable[str]) -> list[str]:
+    columns = list(FIXED_HEAD)
+    for key in sorted(dimension_keys):
+        columns += [key, f"{key}_zh", f"{key}_en"]
+    return columns + list(FIXED_TAIL)
+
+
+def _labels(graph: Graph, node: object) -> tuple[str, str]:
+    found: dict[str | None, str] = {}
+    for value in graph.objects(node, SKOS.prefLabel):  # type: ignore[arg-type]
+        if isinstance(value, Literal):
+            found.setdefault(value.language, str(value))
+    return found.get("zh", ""), found.get("en", "")
+
+
+def _code(iri: object, prefix: str) -> str:
+    text = str(iri)
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+def observation_rows(data: ReportData, registry: Registry, labels: Graph, iris: Iris) -> list[dict[str, str]]:
+    """One row per qb:Observation of the report, in the order of the record."""
+    dis = vocabulary(iris.base)
+    report, graph, fmt = data.report, data.graph, data.fmt
+    agency = registry.agencies[report.agency]
+    report_iri = iris.report(report.agency, report.year)
+    order = {iris.figure(report.agency, report.year, f.key): i for i, f in enumerate(report.figures)}
+    observations = sorted(
+        (o for o in graph.subjects(RDF.type, QB.Observation) if isinstance(o, URIRef)),
+        key=lambda o: (order.get(o, len(order)), str(o)),
+    )
+    unit_base = f"{iris.base}/def/common/unit/"
+    rows = []
+    for obs in observations:
+        row = {
+            "report": str(report_iri),
+            "agency": report.agency,
+            "agency_zh": agency.name.zh,
+            "agency_en": agency.name.en,
+            "year": str(report.year),
+            "figure": str(obs),
+        }
+        for dim in fmt.dimensions:
+            code = graph.value(obs, dim.property)
+            zh, en = _labels(labels, code) if code is not None else ("", "")
+            row |= {dim.record_key: _code(code, dim.code_base) if code else "", f"{dim.record_key}_zh": zh}
+            row[f"{dim.record_key}_en"] = en
+        status = graph.value(obs, dis.cellStatus)
+        blank = status is not None and str(status).endswith("/blank")
+        count = graph.value(obs, dis.count)
+        unit = graph.value(obs, dis.unit)
+        unit_zh, unit_en = _labels(labels, unit) if unit is not None else ("", "")
+        quote, start, end = "", "", ""
+        segment = graph.value(obs, dis.statedAt)
+        for selector in graph.objects(segment, OA.hasSelector) if segment is not None else ():
+            if (selector, RDF.type, OA.TextQuoteSelector) in graph:
+                quote = str(graph.value(selector, OA.exact) or "")
+            if (selector, RDF.type, OA.TextPositionSelector) in graph:
+                start, end = str(graph.value(selector, OA.start)), str(graph.value(selector, OA.end))
+        row |= {
+            "value": "" if blank or count is None else str(count),
+            "unit": _code(unit, unit_base) if unit is not None else "",
+            "unit_zh": unit_zh,
+            "unit_en": unit_en,
+            "blank": "true" if blank else "false",
+            "quote": quote,
+            "quote_start": start,
+            "quote_end": end,
+        }
+        rows.append(row)
+    return rows
+
+
+def to_csv(rows: Sequence[Mapping[str, str]], columns: Sequence[str]) -> bytes:
+    """UTF-8 with a byte-order mark (so spreadsheet programs read Chinese right), CRLF lines."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: row.get(c, "") for c in columns})
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def csvw_metadata(data: ReportData, csv_name: str, iris: Iris, licence: str) -> bytes:
+    """CSVW metadata for a report's CSV: column names, types, and how each maps to the RDF."""
+    dis = f"{iris.base}/def/disclosure#"
+    report = data.report
+    columns: list[dict[str, Any]] = []
+
+    def column(name: str, datatype: str = "string", **extra: Any) -> None:
+        zh, en = DESCRIPTIONS.get(name, ("", ""))
+        spec: dict[str, Any] = {"name": name, "titles": name, "datatype": datatype}
+        if zh:
+            spec["dc:description"] = [{"@value": zh, "@language": "zh"}, {"@value": en, "@language": "en"}]
+        spec |= extra
+        if "propertyUrl" not in spec:
+            spec["suppressOutput"] = True
+        columns.append(spec)
+
+    column("report", "anyURI", required=True, propertyUrl=str(QB.dataSet), valueUrl="{+report}")
+    column("agency", required=True, propertyUrl=dis + "agency", valueUrl=f"{iris.base}/id/agency/{{agency}}")
+    column("agency_zh")
+    column("agency_en")
+    column("year", "gYear", required=True, propertyUrl=dis + "reportYear")
+    column("figure", "anyURI", required=True)
+    for dim in data.fmt.dimensions:
+        key = dim.record_key
+        column(key, required=True, propertyUrl=str(dim.property), valueUrl=f"{dim.code_base}{{+{key}}}")
+        columns[-1]["dc:description"] = [
+            {"@value": f"维度代码（{key}）", "@language": "zh"},
+            {"@value": f"Dimension code ({key})", "@language": "en"},
+        ]
+        for lang, word in (("zh", "中文"), ("en", "英文")):
+            column(f"{key}_{lang}")
+            columns[-1]["dc:description"] = [
+                {"@value": f"维度代码的{word}标签", "@language": "zh"},
+                {
+                    "@value": f"Label of the dimension code in {'Chinese' if lang == 'zh' else 'English'}",
+                    "@language": "en",
+                },
+            ]
+    column("value", "integer", propertyUrl=dis + "count")
+    column("unit", propertyUrl=dis + "unit", valueUrl=f"{iris.base}/def/common/unit/{{unit}}")
+    column("unit_zh")
+    column("unit_en")
+    column("blank", "boolean", required=True)
+    column("quote")
+    column("quote_start", "nonNegativeInteger")
+    column("quote_end", "nonNegativeInteger")
+    columns.append(
+        {"virtual": True, "propertyUrl": str(RDF.type), "valueUrl": str(QB.Observation)},
+    )
+    report_iri = iris.report(report.agency, report.year)
+    metadata = {
+        "@context": [CSVW_CONTEXT, {"@language": "zh"}],
+        "url": csv_name,
+        "dc:title": [
+            {"@value": f"{report.agency} {report.year}：每个数字一行", "@language": "zh"},
+            {"@value": f"{report.agency} {report.year}: one row per figure", "@language": "en"},
+        ],
+        "dc:source": {"@id": str(report_iri)},
+        "dc:license": {"@id": licence},
+        "dialect": {"encoding": "utf-8", "header": True, "lineTerminators": ["\r\n"]},
+        "tableSchema": {"columns": columns, "primaryKey": "figure", "aboutUrl": "{+figure}"},
+    }
+    return (json.dumps(metadata, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# ---------------------------------------------------------------------------
+# Writing the files, and the index that carries dates across builds
+# ---------------------------------------------------------------------------
+
+
+def report_stem(agency: str, year: int) -> str:
+    return f"{agency}-{year}"
+
+
+def write_report_files(
+    downloads: Path, data: ReportData, registry: Registry, labels: Graph, iris: Iris, licence: str
+) -> tuple[dict[str, tuple[str, bytes]], list[dict[str, str]]]:
+    """Write one report's files; returns name → (kind, bytes), and the CSV's rows."""
+    stem = report_stem(data.report.agency, data.report.year)
+    ntriples = sorted_ntriples(data.graph)
+    rows = observation_rows(data, registry, labels, iris)
+    files = {
+        f"{stem}.ttl": ("turtle", to_turtle(ntriples, iris.base)),
+        f"{stem}.jsonld": ("jsonld", to_jsonld(data.graph, iris.base)),
+        f"{stem}.nt": ("ntriples", ntriples),
+        f"{stem}.csv": ("csv", to_csv(rows, csv_columns(d.record_key for d in data.fmt.dimensions))),
+        f"{stem}.csv-metadata.json": ("csvw", csvw_metadata(data, f"{stem}.csv", iris, licence)),
+        f"{stem}.source.txt": ("source", data.report.source.path.read_bytes()),
+    }
+    for name, (_kind, body) in files.items():
+        (downloads / name).write_bytes(body)
+    return files, rows
+
+
+def write_corpus_files(
+    downloads: Path, store: Store, rows: Sequence[Mapping[str, str]], dimension_keys: Iterable[str], base: str
+) -> dict[str, tuple[str, bytes]]:
+    """The whole store as gzipped N-Quads, and its triples (merged) in each format, gzipped."""
+    quads = store.dump(format=RdfFormat.N_QUADS)
+    assert quads is not None
+    nquads = ("\n".join(sorted(set(quads.decode("utf-8").splitlines()))) + "\n").encode("utf-8")
+    merged = _merged_graph(nquads)
+    ntriples = sorted_ntriples(merged)
+    plain = {
+        f"{CORPUS}.nq.gz": ("nquads", nquads),
+        f"{CORPUS}.ttl.gz": ("turtle", to_turtle(ntriples, base)),
+        f"{CORPUS}.nt.gz": ("ntriples", ntriples),
+        f"{CORPUS}.jsonld.gz": ("jsonld", to_jsonld(merged, base)),
+        f"{CORPUS}.csv.gz": ("csv", to_csv(rows, csv_columns(dimension_keys))),
+    }
+    files = {name: (kind, gzip.compress(body, compresslevel=9, mtime=0)) for name, (kind, body) in plain.items()}
+    for name, (_kind, body) in files.items():
+        (downloads / name).write_bytes(body)
+    return files
+
+
+def _merged_graph(nquads: bytes) -> Graph:
+    """Every triple of every named graph, in one graph."""
+    triples = {quad.triple for quad in parse(nquads, format=RdfFormat.N_QUADS)}
+    data = ox_serialize(sorted(triples, key=str), format=RdfFormat.N_TRIPLES)
+    graph = Graph()
+    graph.parse(data=data, format="nt")
+    return graph
+
+
+def read_index(release: Path | None) -> dict[str, DownloadFile]:
+    """The download index of a release (empty when there is none)."""
+    if release is None:
+        return {}
+    path = release / DOWNLOADS / INDEX
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {e["name"]: DownloadFile(**e) for e in entries}
+
+
+def index_files(
+    written: Mapping[str, tuple[str, bytes, str]],
+    previous: Mapping[str, DownloadFile],
+    now: dt.datetime,
+) -> list[DownloadFile]:
+    """Describe each written file (name → kind, bytes, dataset); dates carried over when bytes are unchanged."""
+    stamp = now.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    files = []
+    for name, (kind, body, dataset) in sorted(written.items()):
+        sha = hashlib.sha256(body).hexdigest()
+        before = previous.get(name)
+        issued = before.issued if before else stamp
+        modified = before.modified if before and before.sha256 == sha else stamp
+        compressed = name.endswith(".gz")
+        media_type = media_type_of(name[: -len(".gz")] if compressed else name)
+        if kind == "source":
+            media_type = FILE_BY_NAME["text"].media_type
+        files.append(DownloadFile(name, kind, media_type, compressed, len(body), sha, issued, modified, dataset))
+    return files
+
+
+def write_index(downloads: Path, files: Sequence[DownloadFile]) -> None:
+    body = json.dumps([asdict(f) for f in files], ensure_ascii=False, indent=2) + "\n"
+    (downloads / INDEX).write_text(body, encoding="utf-8")
+
+
+def rdf_kind_type(kind: str) -> str:
+    """The media type of an RDF download kind (turtle, jsonld, ntriples, nquads)."""
+    return RDF_BY_NAME[kind].media_type
