@@ -35,8 +35,8 @@ from typing import Any
 
 from pyoxigraph import Literal as OxLiteral
 from pyoxigraph import NamedNode, RdfFormat, Triple, parse
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDFS, VOID
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDFS
 
 from publisher.catalogterms import (
     COUNTRIES,
@@ -205,6 +205,10 @@ class CatalogIris:
     def contact(self) -> URIRef:
         return URIRef(f"{self.base}/catalog#contact")
 
+    def contact_of(self, agency: str) -> URIRef:
+        """An agency's contact point, as the catalog gives it (its website)."""
+        return URIRef(f"{self.base}/catalog/contact/{agency}")
+
     @property
     def service(self) -> URIRef:
         return URIRef(f"{self.base}/sparql#service")  # the sd:Service of /sparql's Service Description
@@ -332,7 +336,6 @@ def catalog_graph(inputs: CatalogInputs, issued: str, modified: str) -> Graph:
     graph.add((svc, DCAT.endpointDescription, ci.endpoint))
     graph.add((svc, DCAT.landingPage, ci.endpoint))
     graph.add((ci.endpoint, RDF.type, FOAF.Document))
-    graph.add((svc, DCAT.servesDataset, ci.corpus))
     graph.add((svc, DCTERMS.conformsTo, _cite(graph, SPARQL_PROTOCOL, DCTERMS.Standard)))
     graph.add((svc, DCTERMS.publisher, pub))
     graph.add((svc, DCTERMS.license, licence))
@@ -465,13 +468,14 @@ def report_dataset_graph(inputs: CatalogInputs, data: ReportData, files: Sequenc
     for title in inputs.ontology.objects(data.fmt.iri, DCTERMS.title):
         graph.add((data.fmt.iri, DCTERMS.title, title))
     if agency.website:
-        contact = BNode()  # a contact point of the agency, described only here
+        contact = ci.contact_of(report.agency)
         graph.add((subject, DCAT.contactPoint, contact))
         graph.add((contact, RDF.type, VCARD.Organization))
         graph.add((contact, RDF.type, VCARD.Kind))
         _both(graph, contact, VCARD.fn, agency.name.zh, agency.name.en)
         graph.add((contact, VCARD.hasURL, URIRef(agency.website)))
 
+    graph.add((ci.service, DCAT.servesDataset, subject))  # every report is a named graph at the endpoint
     stem = report_stem(report.agency, report.year)
     title = (str(_lang(source, subject, "zh")), str(_lang(source, subject, "en")))
     for file in sorted(files, key=lambda f: list(KINDS).index(f.kind)):
@@ -512,6 +516,7 @@ def corpus_dataset_graph(inputs: CatalogInputs, files: Sequence[DownloadFile]) -
     graph.add((subject, DCAT.landingPage, ci.home))
     graph.add((ci.home, RDF.type, FOAF.Document))
     graph.add((subject, DCAT.contactPoint, ci.contact))
+    graph.add((ci.service, DCAT.servesDataset, subject))
     for code in info.spatial:
         graph.add((subject, DCTERMS.spatial, COUNTRIES[code].iri))
     for code in info.themes:
@@ -715,6 +720,14 @@ class PublishedCatalog:
         iri = str(self.iris.distribution(stem, kind))
         return [t for t in self.dataset(stem) if _subject(t) in (iri, iri + "#checksum")]
 
+    def contact(self, agency: str) -> list[Triple]:
+        """An agency's contact point, from the first of its datasets."""
+        iri = str(self.iris.contact_of(agency))
+        for entry in self.index:
+            if entry["agency"] == agency:
+                return [t for t in self.dataset(entry["name"]) if _subject(t) == iri]
+        return []
+
     def corpus(self) -> list[Triple]:
         """The corpus dataset's description: DCAT and VoID."""
         iri = str(self.iris.corpus)
@@ -735,5 +748,3 @@ def published_catalog(release: Path, base: str) -> PublishedCatalog:
     """The catalog of a release (releases never change once published, so this caches)."""
     return PublishedCatalog(release, base)
 
-
-__all__ = ["VOID", "CatalogInfo", "CatalogInputs", "CatalogIris", "PublishedCatalog", "published_catalog"]

@@ -72,6 +72,8 @@ def document_paths(app: Flask) -> list[str]:
     paths |= {"/catalog", "/catalog/corpus", "/void"}
     paths |= {f"/catalog/page/{n}" for n in range(1, catalog.page_count(size) + 1)}
     for entry in catalog.index:
+        if entry["agency"] and catalog.contact(entry["agency"]):
+            paths.add(f"/catalog/contact/{entry['agency']}")
         for name in entry["files"]:
             kind = read_index(pub.release)[name].kind
             paths.add(f"/catalog/distribution/{entry['name']}/{kind}")

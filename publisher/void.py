@@ -10,16 +10,16 @@ address), the dumps, and example resources.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from pyoxigraph import NamedNode, QuerySolutions, Store
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS, VOID
 
 from publisher.catalog import CORPUS_TITLE, CatalogInfo, CatalogIris
 from publisher.downloads import DownloadFile
 from publisher.iris import Iris
-from publisher.mediatypes import RDF_BY_NAME
 from publisher.namespaces import DCTERMS, FOAF, RDF, XSD
 
 FORMATS = "http://www.w3.org/ns/formats/"
@@ -98,7 +98,7 @@ def void_graph(
     for vocabulary in sorted(vocabularies):
         graph.add((corpus, VOID.vocabulary, URIRef(vocabulary)))
     for cls, entities in classes:
-        partition = BNode()
+        partition = URIRef(f"{doc}#class-{hashlib.sha256(cls.encode()).hexdigest()[:12]}")
         graph.add((corpus, VOID.classPartition, partition))
         graph.add((partition, VOID["class"], URIRef(cls)))
         graph.add((partition, VOID.entities, Literal(entities, datatype=XSD.integer)))
@@ -118,5 +118,3 @@ def example_resources(store: Store, iris: Iris) -> list[URIRef]:
         return [URIRef(t.value) for t in solution if isinstance(t, NamedNode)]
     return []
 
-
-__all__ = ["RDF_BY_NAME", "example_resources", "void_graph"]

@@ -84,6 +84,14 @@ class LiveServer:
         self.thread.start()
 
     def close(self) -> None:
+        """End the server loop from inside its own thread, then close the server.
+
+        Closing the sockets while the loop is in select() kills the thread with EBADF;
+        emptying the loop's socket map first (waitress has no public stop) lets it return.
+        """
+        self.server.trigger.pull_trigger(self.server._map.clear)
+        self.thread.join(5)
+        assert not self.thread.is_alive(), "the server thread did not stop"
         self.server.close()
         self.app.extensions["query_service"].close()
 

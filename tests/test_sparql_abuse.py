@@ -37,19 +37,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         query_workers=2,
     )
     yield live
-    stop(live)
-
-
-def stop(live: LiveServer) -> None:
-    """End the server loop from inside its own thread, then close the server.
-
-    conftest's LiveServer.close() alone closes the sockets under the loop's running
-    select(), and the server thread dies with EBADF, which pytest reports as an error
-    in whatever test runs then; emptying the loop's socket map first lets it return.
-    """
-    live.server.trigger.pull_trigger(live.server._map.clear)
-    live.thread.join(5)
-    assert not live.thread.is_alive()
     live.close()
 
 

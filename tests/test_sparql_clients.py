@@ -7,6 +7,7 @@ The expected figures are read from the source document itself — the sentences
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from xml.dom.minidom import Document
@@ -18,6 +19,7 @@ from rdflib.query import ResultRow
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 from tests.conftest import SEED_SOURCE, LiveServer
+from tests.http import fetch
 
 PERIOD = {"2011年": "annual", "截止2011年末": "cumulative", "截至2011年末": "cumulative"}
 
@@ -136,3 +138,15 @@ def test_sparqlwrapper_ask(live_server: LiveServer, return_format: str) -> None:
     else:
         assert isinstance(converted, Document)
         assert converted.getElementsByTagName("boolean")[0].firstChild.data == "true"  # type: ignore[union-attr]
+
+
+def test_the_form_example_query_runs(live_server: LiveServer) -> None:
+    """The query a browser finds in the form is real: it answers with the seed's figures."""
+    page = fetch(live_server.url + "/sparql", headers={"Accept": "text/html"})
+    assert page.media_type == "text/html"
+    match = re.search(r"<textarea[^>]*>(.*?)</textarea>", page.text, re.DOTALL)
+    assert match is not None
+    results = wrapper(live_server, html.unescape(match.group(1)), JSON).queryAndConvert()
+    assert isinstance(results, dict)
+    counts = [int(row["count"]["value"]) for row in results["results"]["bindings"]]
+    assert EXPECTED["annual"] in counts and EXPECTED["cumulative"] in counts

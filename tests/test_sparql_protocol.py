@@ -179,19 +179,6 @@ def serve(build_dir: Path) -> LiveServer:
     return LiveServer(settings)
 
 
-def stop(live: LiveServer) -> None:
-    """End the server loop from inside its own thread, then close the server.
-
-    conftest's LiveServer.close() alone closes the sockets under the loop's running
-    select(), and the server thread dies with EBADF, which pytest reports as an error
-    in whatever test runs then; emptying the loop's socket map first lets it return.
-    """
-    live.server.trigger.pull_trigger(live.server._map.clear)
-    live.thread.join(5)
-    assert not live.thread.is_alive()
-    live.close()
-
-
 def manifest_graphs() -> dict[str, Path]:
     graphs: dict[str, Path] = {}
     for entry in ENTRIES:
@@ -207,7 +194,7 @@ def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
     publish(build_dir, "sparql11-protocol", manifest_graphs())
     server = serve(build_dir)
     yield server
-    stop(server)
+    server.close()
 
 
 def parse_results(answer: Answer) -> Result:
@@ -473,7 +460,7 @@ def test_a_new_release_is_served_without_restart(tmp_path: Path) -> None:
         publish(tmp_path, "second", graphs)
         assert [graphs_served() for _ in range(4)] == [3, 3, 3, 3]
     finally:
-        stop(server)
+        server.close()
 
 
 def test_query_service_bindings_are_substituted(protocol_server: LiveServer) -> None:

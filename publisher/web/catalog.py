@@ -3,6 +3,7 @@
     /catalog, /catalog/page/{n}          the DCAT-AP catalog, paged with Hydra (page 1 at both)
     /catalog/corpus                      the corpus dataset (DCAT and VoID)
     /catalog/distribution/{stem}/{kind}  a distribution's description
+    /catalog/contact/{agency}            an agency's contact point
     /void, /.well-known/void             the VoID description of the corpus
     /download/{file}                     the files of the release's downloads/ folder
     /sitemap.xml, /robots.txt            for crawlers
@@ -199,6 +200,17 @@ def distribution(rest: str) -> Response:
         raise NotFound(f"No distribution {rest} is published.")
     iri = str(cat.iris.distribution(stem, kind))
     return answer(Document(iri, f"/catalog/distribution/{path}", triples, {}), suffix_type)
+
+
+@bp.route("/catalog/contact/<path:rest>", methods=["GET", "HEAD"])
+def contact(rest: str) -> Response:
+    agency, suffix_type = split_suffix(rest)
+    cat = catalog()
+    triples = cat.contact(agency)
+    if not triples:
+        raise NotFound(f"No contact point of {agency} is published.")
+    iri = str(cat.iris.contact_of(agency))
+    return answer(Document(iri, f"/catalog/contact/{agency}", triples, {}), suffix_type)
 
 
 @bp.route("/void", methods=["GET", "HEAD"])

@@ -8,7 +8,7 @@ from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
-from publisher.errors import NotFound, QueryError, StoreError
+from publisher.errors import NotFound, QueryError, QueryRefused, QueryTimeout, StoreError
 
 TITLES_ZH = {
     400: "请求有误",
@@ -56,6 +56,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(QueryError)
     def bad_query(exc: QueryError) -> Response:
+        if isinstance(exc, QueryTimeout):
+            return error_response(503, str(exc))
+        if isinstance(exc, QueryRefused):
+            return error_response(403, str(exc))
         return error_response(400, str(exc))
 
     @app.errorhandler(StoreError)
