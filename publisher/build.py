@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyoxigraph import NamedNode, RdfFormat
 from rdflib import Graph, URIRef
 
 from publisher import __version__, downloads
-from publisher.catalog import CatalogInputs, CatalogIris, load_catalog_info, write_catalog
+from publisher.catalog import CatalogIris, load_catalog_info
+from publisher.dcat import CatalogInputs, write_catalog
 from publisher.errors import BuildError, SourceError, StoreError, ValidationFailed
 from publisher.formats import Format, load_formats, load_ontology_documents, union
 from publisher.graph import agencies_graph, report_graph
@@ -213,14 +215,18 @@ def write_publication_files(project: Project, release: Release, reports: Sequenc
     written: dict[str, tuple[str, bytes, str]] = {}
     rows: list[dict[str, str]] = []
     data = []
-    for item, graph in reports:
+    for item, _graph in reports:
+        iri = str(iris.report(item.report.agency, item.report.year))
+        # The graph as the store holds it (Oxigraph canonicalises some datatypes, e.g. xsd:nonNegativeInteger
+        # to xsd:integer), so the downloads say exactly what the documents and the SPARQL endpoint say.
+        stored = release.store.dump(format=RdfFormat.N_TRIPLES, from_graph=NamedNode(iri))
+        graph = Graph().parse(data=stored, format="nt")
         report_data = downloads.ReportData(item.report, graph, project.formats[item.report.format])
         data.append(report_data)
-        iri = str(iris.report(item.report.agency, item.report.year))
-        files, report_rows = downloads.write_report_files(
+        report_files, report_rows = downloads.write_report_files(
             folder, report_data, project.registry, labels, iris, str(info.licence_iri)
         )
-        written |= {name: (kind, body, iri) for name, (kind, body) in files.items()}
+        written |= {name: (kind, body, iri) for name, (kind, body) in report_files.items()}
         rows += report_rows
     dimensions = {d.record_key for fmt in {r.fmt.slug: r.fmt for r in data}.values() for d in fmt.dimensions}
     corpus = str(CatalogIris(iris).corpus)

@@ -32,9 +32,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import RdfFormat, Store, parse
+from pyoxigraph import BlankNode, Quad, RdfFormat, Store, Triple, parse
+from pyoxigraph import Literal as OxLiteral
 from pyoxigraph import serialize as ox_serialize
+from rdflib import BNode as RdfBNode
 from rdflib import Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
 
 from publisher.formats import Format
 from publisher.iris import Iris
@@ -332,9 +335,7 @@ def write_corpus_files(
     downloads: Path, store: Store, rows: Sequence[Mapping[str, str]], dimension_keys: Iterable[str], base: str
 ) -> dict[str, tuple[str, bytes]]:
     """The whole store as gzipped N-Quads, and its triples (merged) in each format, gzipped."""
-    quads = store.dump(format=RdfFormat.N_QUADS)
-    assert quads is not None
-    nquads = ("\n".join(sorted(set(quads.decode("utf-8").splitlines()))) + "\n").encode("utf-8")
+    nquads = canonical_nquads(store)
     merged = _merged_graph(nquads)
     ntriples = sorted_ntriples(merged)
     plain = {
@@ -350,13 +351,53 @@ def write_corpus_files(
     return files
 
 
+def canonical_nquads(store: Store) -> bytes:
+    """Every named graph as sorted N-Quads, blank nodes labelled canonically (per graph, so they never merge).
+
+    The store's blank node labels are random per build; canonical ones keep an unchanged
+    graph's bytes, and so its checksum and `modified` date, from one build to the next.
+    """
+    quads: list[Quad] = []
+    for graph in sorted(store.named_graphs(), key=str):
+        triples = [q.triple for q in store.quads_for_pattern(None, None, None, graph)]
+        if any(isinstance(term, BlankNode) for t in triples for term in (t.subject, t.object)):
+            prefix = "g" + hashlib.sha256(str(graph).encode()).hexdigest()[:8]
+            triples = _canonical(triples, prefix)
+        quads += [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+    data = ox_serialize(quads, format=RdfFormat.N_QUADS)
+    assert data is not None
+    return ("\n".join(sorted(set(data.decode("utf-8").splitlines()))) + "\n").encode("utf-8")
+
+
+def _canonical(triples: list[Triple], prefix: str) -> list[Triple]:
+    graph = Graph().parse(data=ox_serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+    canonical = to_canonical_graph(graph).serialize(format="nt", encoding="utf-8")
+
+    def relabel(term: Any) -> Any:
+        return BlankNode(prefix + term.value) if isinstance(term, BlankNode) else term
+
+    return [
+        Triple(relabel(t.subject), t.predicate, relabel(t.object)) for t in parse(canonical, format=RdfFormat.N_TRIPLES)
+    ]
+
+
 def _merged_graph(nquads: bytes) -> Graph:
-    """Every triple of every named graph, in one graph."""
-    triples = {quad.triple for quad in parse(nquads, format=RdfFormat.N_QUADS)}
-    data = ox_serialize(sorted(triples, key=str), format=RdfFormat.N_TRIPLES)
+    """Every triple of every named graph, in one graph (blank node labels kept)."""
     graph = Graph()
-    graph.parse(data=data, format="nt")
+    for quad in parse(nquads, format=RdfFormat.N_QUADS):
+        graph.add((_term(quad.subject), _term(quad.predicate), _term(quad.object)))
     return graph
+
+
+def _term(term: Any) -> Any:
+    """An rdflib term for a pyoxigraph one, keeping blank node labels."""
+    if isinstance(term, BlankNode):
+        return RdfBNode(term.value)
+    if isinstance(term, OxLiteral):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    return URIRef(term.value)
 
 
 def read_index(release: Path | None) -> dict[str, DownloadFile]:

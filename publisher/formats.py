@@ -3,14 +3,16 @@
 Everything a format is — code lists, data structure definition, arithmetic rules —
 lives in ontology/formats/*.ttl. This module parses the ontology files against the
 base IRI and extracts, for each format, what turning a record into a graph needs:
-which record key gives which dimension, how a code becomes an IRI, and each item's
-unit. A new format is a new Turtle file, not new Python.
+which record key gives which dimension, how a code becomes an IRI, each code's unit,
+which measure property a cell's number is stated with (dis:measuredBy on a column,
+else dis:count) and which measures of the data structure it must also carry, and
+where a section's code lives. A new format is a new Turtle file, not new Python.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -19,7 +21,7 @@ from rdflib.term import Node
 
 from publisher.errors import FormatError
 from publisher.iris import Iris
-from publisher.namespaces import DCTERMS, QB, RDF, vocabulary
+from publisher.namespaces import DCTERMS, QB, RDF, RDFS, vocabulary
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,14 @@ class Dimension:
     property: URIRef
     code_base: str
     codes: URIRef
+    default: URIRef | None = None
 
     def code_iri(self, code: str) -> URIRef:
         return URIRef(self.code_base + code)
+
+    def code_of(self, iri: URIRef) -> str | None:
+        """The record code of a concept IRI under this dimension's code base, else None."""
+        return str(iri)[len(self.code_base) :] if str(iri).startswith(self.code_base) else None
 
 
 @dataclass(frozen=True)
@@ -44,10 +51,33 @@ class Format:
     structure: URIRef
     dimensions: tuple[Dimension, ...]
     units: Mapping[URIRef, URIRef]
+    measures: tuple[URIRef, ...] = ()
+    measured_by: Mapping[URIRef, URIRef] = field(default_factory=dict)
+    super_properties: Mapping[URIRef, frozenset[URIRef]] = field(default_factory=dict)
+    sections: URIRef | None = None
 
     @property
     def record_keys(self) -> frozenset[str]:
         return frozenset(d.record_key for d in self.dimensions)
+
+    def measure_of(self, codes: Iterable[URIRef], count: URIRef) -> URIRef:
+        """The measure property a cell with these codes states its number with (`count` unless a code says)."""
+        declared = {self.measured_by[c] for c in codes if c in self.measured_by}
+        return declared.pop() if len(declared) == 1 else count
+
+    def measures_for(self, measure: URIRef) -> tuple[URIRef, ...]:
+        """The properties a figure stated with `measure` carries: it, and the structure's measures above it."""
+        above = self.super_properties.get(measure, frozenset())
+        return (measure, *sorted(m for m in self.measures if m != measure and m in above))
+
+    def unit_of(self, codes: Iterable[URIRef]) -> URIRef | None:
+        """The default unit of a cell: the one unit its codes declare, else None."""
+        units = {self.units[c] for c in codes if c in self.units}
+        return units.pop() if len(units) == 1 else None
+
+    def section_code(self, key: str) -> URIRef | None:
+        """A section's concept: the format's section scheme, a slash and the record's section key."""
+        return URIRef(f"{self.sections}/{key}") if self.sections is not None else None
 
 
 def ontology_files(ontology_dir: Path) -> list[Path]:
@@ -109,12 +139,33 @@ def load_formats(ontology: Graph, iris: Iris) -> dict[str, Format]:
                 _one(ontology, spec, dis.codeBase, slug),
             )
             assert isinstance(prop, URIRef) and isinstance(codes, URIRef)
-            dimensions.append(Dimension(str(key), prop, str(base), codes))
+            default = ontology.value(spec, dis.defaultCode)
+            dimensions.append(
+                Dimension(str(key), prop, str(base), codes, default if isinstance(default, URIRef) else None)
+            )
         units = {
             concept: unit
             for concept, unit in ontology.subject_objects(dis.defaultUnit)
             if isinstance(concept, URIRef) and isinstance(unit, URIRef)
         }
+        measured_by = {
+            concept: measure
+            for concept, measure in ontology.subject_objects(dis.measuredBy)
+            if isinstance(concept, URIRef) and isinstance(measure, URIRef)
+        }
+        measures = tuple(
+            sorted(m for m in ontology.objects(structure, QB.component / QB.measure) if isinstance(m, URIRef))
+        )
+        if not measures:
+            raise FormatError(
+                f"Format {slug}: its structure {structure} has no measure; see ontology/formats/{slug}.ttl."
+            )
+        properties = {dis.count, dis.amount, *measured_by.values(), *measures}
+        supers = {
+            prop: frozenset(s for s in ontology.transitive_objects(prop, RDFS.subPropertyOf) if isinstance(s, URIRef))
+            for prop in properties
+        }
+        sections = ontology.value(iri, dis.sections)
         formats[slug] = Format(
             iri=iri,
             slug=slug,
@@ -123,6 +174,10 @@ def load_formats(ontology: Graph, iris: Iris) -> dict[str, Format]:
             structure=structure,
             dimensions=tuple(sorted(dimensions, key=lambda d: d.record_key)),
             units=units,
+            measures=measures,
+            measured_by=measured_by,
+            super_properties=supers,
+            sections=sections if isinstance(sections, URIRef) else None,
         )
     return formats
 

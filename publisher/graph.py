@@ -1,13 +1,19 @@
 """Record → graph: pure functions from checked records to RDF, with deterministic IRIs.
 
 A report becomes one dis:AnnualReport (a qb:DataSet and dcat:Dataset), one
-qb:Observation per stated figure and one dis:NarrativeFact per narrative number,
-each pointing at the exact quote of the source that states it (Web Annotation
-quote and position selectors). No I/O, no clock: the same record gives the same
-graph.
+qb:Observation per stated figure, one dis:BlankCell per cell the source leaves
+blank (not an observation: it has no value), one dis:NarrativeFact per narrative
+number and one dis:ReportSection per prose section, each pointing at the exact
+quote of the source that states it (Web Annotation quote and position selectors,
+and for a cell of an HTML table an XPath selector too). A figure's number is
+stated with the measure its format gives its cell (dis:count, or dis:amount for
+money) and with every measure of the data structure above it (dis:quantity in the
+national formats). No I/O, no clock: the same record gives the same graph.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -77,7 +83,7 @@ def report_graph(report: Report, registry: Registry, fmt: Format, iris: Iris) ->
 
     graph.add((source, RDF.type, FOAF.Document))
     graph.add((source, RDF.type, PROV.Entity))
-    graph.add((source, DCTERMS.format, Literal("text/plain")))
+    graph.add((source, DCTERMS.format, Literal(report.source.media_type)))
     graph.add((source, DCTERMS.language, Literal(report.source.language)))
     graph.add((source, DCTERMS.title, Literal(f"{title_zh}（原文）", lang="zh")))
     graph.add((source, DCTERMS.title, Literal(f"{title_en} (source text)", lang="en")))
@@ -85,21 +91,42 @@ def report_graph(report: Report, registry: Registry, fmt: Format, iris: Iris) ->
         graph.add((source, DCTERMS.source, URIRef(report.source.url)))
 
     stated = URIRef(f"{iris.base}/def/common/cell-status/stated")
+    blank = URIRef(f"{iris.base}/def/common/cell-status/blank")
     by_key = {d.record_key: d for d in fmt.dimensions}
     for figure in report.figures:
         obs = iris.figure(report.agency, report.year, figure.key)
-        graph.add((obs, RDF.type, QB.Observation))
-        graph.add((obs, QB.dataSet, subject))
+        codes = [by_key[key].code_iri(code) for key, code in sorted(figure.codes.items())]
+        if figure.value is None:
+            graph.add((obs, RDF.type, dis.BlankCell))
+            graph.add((obs, dis.cellOf, subject))
+            graph.add((obs, dis.cellStatus, blank))
+        else:
+            graph.add((obs, RDF.type, QB.Observation))
+            graph.add((obs, QB.dataSet, subject))
+            measure = fmt.measure_of(codes, dis.count)
+            for prop in fmt.measures_for(measure):
+                graph.add((obs, prop, _number(figure.value, whole=prop == dis.count)))
+            graph.add((obs, dis.cellStatus, stated))
+            unit = URIRef(f"{iris.base}/def/common/unit/{figure.unit}") if figure.unit else fmt.unit_of(codes)
+            if unit is not None:
+                graph.add((obs, dis.unit, unit))
         graph.add((obs, dis.agency, agency_iri))
         graph.add((obs, dis.reportYear, year))
         for key, code in sorted(figure.codes.items()):
             graph.add((obs, by_key[key].property, by_key[key].code_iri(code)))
-        graph.add((obs, dis.count, Literal(figure.value, datatype=XSD.integer)))
-        graph.add((obs, dis.cellStatus, stated))
-        item = by_key["item"].code_iri(figure.codes["item"]) if "item" in by_key else None
-        if item is not None and item in fmt.units:
-            graph.add((obs, dis.unit, fmt.units[item]))
-        _stated_at(graph, iris, obs, source, figure.quote, report.source.text)
+        _stated_at(graph, iris, obs, source, figure.quote, report.source.text, figure.location)
+
+    for section in report.sections:
+        node = URIRef(f"{subject}#section-{section.key}")
+        graph.add((node, RDF.type, dis.ReportSection))
+        graph.add((node, dis.sectionOf, subject))
+        kind = fmt.section_code(section.key)
+        if kind is not None:
+            graph.add((node, DCTERMS.type, kind))
+        if section.heading:
+            graph.add((node, DCTERMS.title, Literal(section.heading, lang=report.source.language)))
+        graph.add((node, RDF.value, Literal(section.text.text, lang=report.source.language)))
+        _stated_at(graph, iris, node, source, section.text, report.source.text)
 
     for fact in report.facts:
         node = iris.figure(report.agency, report.year, fact.key)
@@ -110,12 +137,24 @@ def report_graph(report: Report, registry: Registry, fmt: Format, iris: Iris) ->
         graph.add((node, dis.value, Literal(fact.value, datatype=XSD.decimal)))
         graph.add((node, dis.unit, URIRef(f"{iris.base}/def/common/unit/{fact.unit}")))
         graph.add((node, dis.qualifier, URIRef(f"{iris.base}/def/common/qualifier/{fact.qualifier}")))
+        for key, code in sorted(fact.codes.items()):
+            if key in by_key:
+                graph.add((node, by_key[key].property, by_key[key].code_iri(code)))
         _stated_at(graph, iris, node, source, fact.quote, report.source.text)
     return graph
 
 
-def _stated_at(graph: Graph, iris: Iris, node: URIRef, source: URIRef, quote: Quote, text: str) -> None:
-    """node dis:statedAt a specific resource of the source, selected by quote and position."""
+def _number(value: int | Decimal, whole: bool) -> Literal:
+    """A count as xsd:integer; any other number (and a count with decimals, for SHACL to refuse) as xsd:decimal."""
+    if whole and isinstance(value, int):
+        return Literal(value, datatype=XSD.integer)
+    return Literal(Decimal(value), datatype=XSD.decimal)
+
+
+def _stated_at(
+    graph: Graph, iris: Iris, node: URIRef, source: URIRef, quote: Quote, text: str, location: str | None = None
+) -> None:
+    """node dis:statedAt a specific resource of the source, selected by quote and position (and XPath for a cell)."""
     dis = vocabulary(iris.base)
     base = str(node).split("#", 1)[0]
     fragment = str(node).split("#", 1)[1] + "-" if "#" in str(node) else ""
@@ -134,6 +173,11 @@ def _stated_at(graph: Graph, iris: Iris, node: URIRef, source: URIRef, quote: Qu
     graph.add((by_position, RDF.type, OA.TextPositionSelector))
     graph.add((by_position, OA.start, Literal(quote.offset, datatype=XSD.nonNegativeInteger)))
     graph.add((by_position, OA.end, Literal(quote.end, datatype=XSD.nonNegativeInteger)))
+    if location is not None:
+        by_path = URIRef(f"{base}#{fragment}xpath")
+        graph.add((target, OA.hasSelector, by_path))
+        graph.add((by_path, RDF.type, OA.XPathSelector))
+        graph.add((by_path, RDF.value, Literal(location)))
 
 
 def agencies_graph(registry: Registry, iris: Iris) -> Graph:

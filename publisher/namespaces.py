@@ -58,6 +58,7 @@ class OA(DefinedNamespace):
     SpecificResource: URIRef
     TextPositionSelector: URIRef
     TextQuoteSelector: URIRef
+    XPathSelector: URIRef
     assessing: URIRef
     end: URIRef
     exact: URIRef
@@ -90,36 +91,69 @@ class DisclosureTerms(DefinedNamespace):
 
     # Classes
     AnnualReport: URIRef
+    BalanceRule: URIRef
+    BlankCell: URIRef
+    CarryOverRule: URIRef
+    CrossYearRule: URIRef
     NarrativeFact: URIRef
     ReportFormat: URIRef
+    ReportSection: URIRef
+    RestatementRule: URIRef
     Rule: URIRef
+    StockFlowRule: URIRef
     SumRule: URIRef
+    TextPattern: URIRef
     UpperBoundRule: URIRef
     # Components of the figures
     agency: URIRef
+    amount: URIRef
     cellStatus: URIRef
+    column: URIRef
     count: URIRef
     item: URIRef
     periodType: URIRef
+    quantity: URIRef
     reportYear: URIRef
     unit: URIRef
-    # Provenance and narrative facts
+    # Provenance, narrative facts, blank cells and sections
+    cellOf: URIRef
     factOf: URIRef
     qualifier: URIRef
+    sectionOf: URIRef
     statedAt: URIRef
     value: URIRef
     # Formats and rules
     alongDimension: URIRef
+    blankAsZero: URIRef
     bound: URIRef
     bounded: URIRef
+    carryIn: URIRef
+    carryOut: URIRef
     codeBase: URIRef
     codes: URIRef
     dataStructure: URIRef
+    defaultCode: URIRef
     defaultUnit: URIRef
+    hasColumn: URIRef
+    inflow: URIRef
+    left: URIRef
+    legalBasis: URIRef
+    measuredBy: URIRef
+    outflow: URIRef
     part: URIRef
     position: URIRef
+    prose: URIRef
     recordKey: URIRef
+    regex: URIRef
+    right: URIRef
+    rowHeading: URIRef
     rule: URIRef
+    sections: URIRef
+    sets: URIRef
+    signed: URIRef
+    statesValue: URIRef
+    stock: URIRef
+    textPattern: URIRef
     total: URIRef
     # Quality
     failedRule: URIRef

@@ -1,18 +1,26 @@
 """Records: the human-edited YAML files under data/, read and checked.
 
 A record file holds one report (agency, year, format, source, period, figures,
-facts); `agencies.yaml` holds the agency registry. Reading checks everything a
-record can get wrong on its own — YAML syntax, duplicate keys, missing or
-mistyped fields, unknown agency or format, quotes that are not in the source at
-their offsets — and raises SourceError naming the file, line and field. What
-depends on the format's code lists and rules is left to SHACL (validation.py).
+facts, prose sections); `agencies.yaml` holds the agency registry. Reading checks
+everything a record can get wrong on its own — YAML syntax, duplicate keys, missing
+or mistyped fields, unknown agency or format, quotes that are not in the source at
+their offsets, table cells that are not where the record says or do not read what
+it says — and raises SourceError naming the file, line and field. What depends on
+the format's code lists and rules is left to SHACL (validation.py).
+
+A source is plain text, or an HTML page (`.html`/`.htm`). Quotes and offsets refer to
+the source's text: for an HTML page, its text rendition (importers/htmldoc.py). A
+figure says where the source states it either by `quote` and `offset`, or — for a
+table cell of an HTML page — by `at` (the cell's XPath location) and `text` (what
+the cell reads, "" for a blank cell). A figure gives its `value`, or `blank: true`
+for a cell the source leaves empty (blank is not zero), and may give its `unit`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -20,11 +28,14 @@ from typing import Any
 import yaml
 
 from publisher.errors import SourceError
+from publisher.importers.htmldoc import Document, LocationError
 from publisher.iris import RESERVED_KEYS, SLUG
 
-FIGURE_FIELDS = frozenset({"value", "quote", "offset"})
-FACT_FIELDS = frozenset({"about", "value", "unit", "qualifier", "quote", "offset"})
-REPORT_FIELDS = frozenset({"agency", "year", "format", "source", "period", "figures", "facts"})
+FIGURE_FIELDS = frozenset({"value", "blank", "unit", "quote", "offset", "at", "text"})
+FACT_FIELDS = frozenset({"about", "value", "unit", "qualifier", "quote", "offset", "restates"})
+SECTION_FIELDS = frozenset({"heading", "text", "offset"})
+REPORT_FIELDS = frozenset({"agency", "year", "format", "source", "period", "figures", "facts", "sections"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
 
 
 # ---------------------------------------------------------------------------
@@ -52,18 +63,34 @@ class Quote:
 
 @dataclass(frozen=True)
 class Figure:
-    """One figure the report states: its dimension codes, value and quote."""
+    """One figure (or blank cell) the report states: its dimension codes, value and where the source has it.
+
+    `value` is None for a blank cell; a whole number is an int, an amount with decimals a
+    Decimal. `location` is the XPath of the table cell for a figure read from an HTML
+    table; its `quote` is then the cell's text, at the offset of that text in the
+    source's text rendition.
+    """
 
     key: str
     codes: Mapping[str, str]
-    value: int
+    value: int | Decimal | None
     quote: Quote
     line: int
+    unit: str | None = None
+    location: str | None = None
+
+    @property
+    def blank(self) -> bool:
+        return self.value is None
 
 
 @dataclass(frozen=True)
 class Fact:
-    """A number the narrative mentions that is not a figure of the format."""
+    """A number the narrative mentions that is not a figure of the format.
+
+    `codes` names, when the narrative restates a figure of a table, the dimension codes
+    of the cell it restates (empty otherwise).
+    """
 
     key: str
     about: Labels
@@ -72,14 +99,32 @@ class Fact:
     qualifier: str
     quote: Quote
     line: int
+    codes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the report written as prose: its key in the format's section scheme, its text."""
+
+    key: str
+    heading: str | None
+    text: Quote
+    line: int
 
 
 @dataclass(frozen=True)
 class Source:
+    """A source document: its text (for an HTML page, the text rendition) and, for a page, the page."""
+
     path: Path
     url: str | None
     language: str
     text: str
+    document: Document | None = None
+
+    @property
+    def media_type(self) -> str:
+        return "text/html" if self.document is not None else "text/plain"
 
 
 @dataclass(frozen=True)
@@ -94,6 +139,7 @@ class Report:
     period_quote: Quote
     figures: tuple[Figure, ...]
     facts: tuple[Fact, ...]
+    sections: tuple[Section, ...] = ()
 
     def line_of(self, key: str) -> int | None:
         lines = {entry.key: entry.line for entry in self.figures} | {entry.key: entry.line for entry in self.facts}
@@ -245,6 +291,24 @@ class _Fields:
             raise self.fail(key, f"expected a whole number, got {value!r}")
         return value
 
+    def number(self, key: str) -> int | Decimal:
+        """A whole number (int), or an amount with decimals written as a decimal number (Decimal)."""
+        value = self.require(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and Decimal(repr(value)).is_finite():
+            return Decimal(repr(value))
+        raise self.fail(
+            key, f"expected a whole number, got {value!r}; an amount of money may have decimals, such as 3.75"
+        )
+
+    def string(self, key: str) -> str:
+        """Text that may be empty (what a blank cell reads)."""
+        value = self.require(key)
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected text in quotes, got {value!r}")
+        return value
+
     def decimal(self, key: str) -> Decimal:
         value = self.require(key)
         if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -386,9 +450,11 @@ def load_report(path: Path, registry: Registry, formats: Mapping[str, Collection
             Figure(
                 key=key,
                 codes=codes,
-                value=entry.integer("value"),
-                quote=_read_quote(entry, source),
+                value=_read_value(entry),
+                quote=_read_location(entry, source) if "at" in entry.mapping else _read_quote(entry, source),
                 line=figure_map.line(key),
+                unit=entry.slug("unit") if "unit" in entry.mapping else None,
+                location=str(entry.text("at")) if "at" in entry.mapping else None,
             )
         )
 
@@ -409,8 +475,21 @@ def load_report(path: Path, registry: Registry, formats: Mapping[str, Collection
                 qualifier=entry.slug("qualifier") if "qualifier" in entry.mapping else "exact",
                 quote=_read_quote(entry, source),
                 line=fact_map.line(key),
+                codes=_read_restated(entry, set(formats[format_slug]), format_slug),
             )
         )
+
+    sections: list[Section] = []
+    section_map = root.mapping_of("sections", optional=True)
+    for key in section_map.mapping if section_map else ():
+        assert section_map is not None
+        entry = _entry(section_map, key)
+        entry.only(SECTION_FIELDS)
+        heading = entry.text("heading", optional=True)
+        if heading is not None and heading not in source.text:
+            raise entry.fail("heading", f"the heading {heading!r} does not occur in the source; copy it exactly")
+        text, offset = entry.string("text"), entry.integer("offset")
+        sections.append(Section(key, heading, _check_quote(entry, source, text, offset, "text"), section_map.line(key)))
     return Report(
         path=path,
         agency=agency,
@@ -422,7 +501,31 @@ def load_report(path: Path, registry: Registry, formats: Mapping[str, Collection
         period_quote=period_quote,
         figures=tuple(figures),
         facts=tuple(facts),
+        sections=tuple(sections),
     )
+
+
+def _read_value(entry: _Fields) -> int | Decimal | None:
+    """The figure's value, or None for `blank: true` (never both: blank is not zero)."""
+    if "blank" in entry.mapping:
+        if entry.mapping["blank"] is not True:
+            raise entry.fail(
+                "blank", f"write 'blank: true' for a cell the source leaves empty, got {entry.mapping['blank']!r}"
+            )
+        if "value" in entry.mapping:
+            raise entry.fail("value", "a blank cell has no value: give either 'value' or 'blank: true', not both")
+        return None
+    return entry.number("value")
+
+
+def _read_restated(entry: _Fields, keys: set[str], format_slug: str) -> dict[str, str]:
+    restates = entry.mapping_of("restates", optional=True)
+    if restates is None:
+        return {}
+    restates.only(keys)
+    for key in sorted(keys - set(restates.mapping)):
+        raise restates.fail(key, f"missing; the cell a fact restates needs a code for each dimension of {format_slug}")
+    return {key: str(restates.text(key)) for key in sorted(keys)}
 
 
 def _entry(parent: _Fields, key: str) -> _Fields:
@@ -435,6 +538,30 @@ def _entry(parent: _Fields, key: str) -> _Fields:
     entry = parent.mapping_of(key)
     assert entry is not None
     return entry
+
+
+def _read_location(fields: _Fields, source: Source) -> Quote:
+    """A table cell of an HTML source, by XPath location, checked to read `text`; its quote in the rendition."""
+    if source.document is None:
+        raise fields.fail("at", f"a location in the page is only for HTML sources; {source.path.name} is plain text")
+    if "quote" in fields.mapping or "offset" in fields.mapping:
+        raise fields.fail("at", "give either 'at' and 'text' (a table cell) or 'quote' and 'offset', not both")
+    location = fields.text("at")
+    assert location is not None
+    try:
+        element = source.document.resolve(location)
+    except LocationError as exc:
+        raise fields.fail("at", f"{exc} ({source.path.name})") from None
+    expected = fields.string("text")
+    found = element.text()
+    if found != expected:
+        raise fields.fail(
+            "text",
+            f"the cell at {location} in {source.path.name} reads {found!r}, not {expected!r}; "
+            "copy the cell's text exactly ('' for a blank cell)",
+        )
+    start, _end = source.document.span(element)
+    return Quote(text=found, offset=start)
 
 
 def _read_source(root: _Fields, record_path: Path) -> Source:
@@ -450,31 +577,38 @@ def _read_source(root: _Fields, record_path: Path) -> Source:
         raise fields.fail("file", f"source document {path} not found; keep it beside the record") from None
     except UnicodeDecodeError:
         raise fields.fail("file", f"source document {path} is not UTF-8 text") from None
+    document = Document(text) if path.suffix.lower() in HTML_SUFFIXES else None
     return Source(
         path=path,
         url=fields.text("url", optional=True),
         language=fields.text("language", optional=True) or "zh",
-        text=text,
+        text=document.text if document is not None else text,
+        document=document,
     )
 
 
 def _read_quote(fields: _Fields, source: Source) -> Quote:
     text = fields.text("quote")
     assert text is not None
-    offset = fields.integer("offset")
+    return _check_quote(fields, source, text, fields.integer("offset"), "quote")
+
+
+def _check_quote(fields: _Fields, source: Source, text: str, offset: int, field_name: str) -> Quote:
+    """The quote, if the source's text has it at the offset; else SourceError saying where it is."""
     found = source.text[offset : offset + len(text)] if offset >= 0 else ""
+    where = f"the source ({source.path.name}{', its text rendition' if source.document else ''})"
     if found != text:
         at = [i for i in range(len(source.text)) if source.text.startswith(text, i)]
         if not at:  # the quote itself is wrong, not its offset: name the quote's line
             raise fields.fail(
-                "quote",
-                f"the quote does not occur anywhere in the source ({source.path.name}); "
-                f"at offset {offset} the source has {found!r} — copy the quote exactly",
+                field_name,
+                f"the {field_name} does not occur anywhere in {where}; "
+                f"at offset {offset} the source has {found!r} — copy the {field_name} exactly",
             )
         raise fields.fail(
             "offset",
-            f"the source ({source.path.name}) does not have the quote at offset {offset} "
-            f"(it has {found!r} there); the quote occurs at offset {', '.join(map(str, at))}",
+            f"{where} does not have the {field_name} at offset {offset} "
+            f"(it has {found!r} there); the {field_name} occurs at offset {', '.join(map(str, at))}",
         )
     return Quote(text=text, offset=offset)
 

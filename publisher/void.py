@@ -117,4 +117,3 @@ def example_resources(store: Store, iris: Iris) -> list[URIRef]:
     for solution in solutions:
         return [URIRef(t.value) for t in solution if isinstance(t, NamedNode)]
     return []
-

@@ -22,6 +22,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH, XSD
 from rdflib.term import Node
 
+from publisher.catalog import CATALOG_DEFAULTS, load_catalog_info
+from publisher.errors import SourceError
 from publisher.store import read_manifest
 from tests.conftest import DATA, SHARED, LiveServer, start_live_server
 from tests.http import Answer, fetch
@@ -369,3 +371,40 @@ def test_the_sparql_service_is_a_data_service(paged: LiveServer, pages: list[Gra
     for page in pages:  # on every page, the service serves that page's datasets
         served = set(page.objects(service, DCAT.servesDataset))
         assert served == set(page.objects(URIRef(f"{paged.url}/catalog"), DCAT.dataset))
+
+
+# ---------------------------------------------------------------------------
+# The catalog's own description: data/catalog.yaml over the defaults
+# ---------------------------------------------------------------------------
+
+
+def test_catalog_yaml_overrides_the_defaults(tmp_path: Path) -> None:
+    (tmp_path / "catalog.yaml").write_text(
+        "title: {zh: 某市政府信息公开数据, en: Open disclosure data of a city}\n"
+        "publisher:\n  name: {zh: 某市数据局, en: City Data Bureau}\n  type: LocalAuthority\n"
+        "  email: data@example.org\nlicence: CC0\n",
+        encoding="utf-8",
+    )
+    info = load_catalog_info(tmp_path)
+    assert info.title == ("某市政府信息公开数据", "Open disclosure data of a city")
+    assert info.publisher_name == ("某市数据局", "City Data Bureau")
+    assert info.publisher_type == "LocalAuthority" and info.publisher_email == "data@example.org"
+    assert str(info.licence_iri) == "http://publications.europa.eu/resource/authority/licence/CC0"
+    assert info.description == CATALOG_DEFAULTS.description
+    assert load_catalog_info(tmp_path / "elsewhere") == CATALOG_DEFAULTS
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        pytest.param("licence: GPL\n", "field 'licence'", id="unknown-licence"),
+        pytest.param("colour: red\n", "unknown field 'colour'", id="unknown-field"),
+        pytest.param("title: 只有中文\n", "field 'title'", id="title-not-bilingual"),
+        pytest.param("themes: [SPORTS]\n", "field 'themes'", id="unknown-theme"),
+    ],
+)
+def test_a_wrong_catalog_yaml_names_the_file_and_field(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "catalog.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError) as raised:
+        load_catalog_info(tmp_path)
+    assert "catalog.yaml" in str(raised.value) and message in str(raised.value)

@@ -7,12 +7,13 @@ from the source document (tests/test_seed_figures.py), never from the code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, start_live_server
 from tests.http import fetch
 from tests.test_seed_figures import EXPECTED
 
@@ -154,3 +155,39 @@ def test_every_source_figure_is_in_its_cell_in_chromium(live_server: LiveServer,
         assert page.locator("pre code").inner_text().startswith(f"BASE <{live_server.url}/>")
     finally:
         page.close()
+
+
+def test_quality_warnings_and_derived_sums_show_an_inconsistent_report(
+    tmp_path: Path, data_copy: Callable[..., Path]
+) -> None:
+    # The issue's own example: a copy of the seed whose 2011 total says 659 instead of 658.
+    data = data_copy(lambda text: text.replace("value: 658", "value: 659", 1))
+    server = start_live_server(tmp_path / "build", data)
+    try:
+        page = fetch(server.url + REPORT + "?lang=en", headers={"Accept": "text/html"}).text
+    finally:
+        server.close()
+    assert page.count('class="warning"') == 2  # the categories rule and the channels rule
+    assert "Categories sum to the total" in page and "Channels sum to the total" in page
+    assert '<td class="number stated">659</td><td class="number derived">658</td>' in page
+    assert 'class="ok"' not in page
+
+
+def test_agency_page_and_index_list_the_report(live_server: LiveServer) -> None:
+    agency = fetch(
+        live_server.url + "/id/agency/jilin-city-science-technology-bureau?lang=zh", headers={"Accept": "text/html"}
+    )
+    assert agency.status == 200
+    assert "吉林市科学技术局" in agency.text and f'href="{REPORT}?lang=zh"' in agency.text
+    index = fetch(live_server.url + "/agencies?lang=en").text
+    assert "Jilin Municipal Bureau of Science and Technology" in index and f'href="{REPORT}?lang=en">2011<' in index
+    home = fetch(live_server.url + "/?lang=zh").text
+    assert "吉林市科学技术局2011年政府信息公开工作年度报告" in home
+
+
+def test_the_report_page_links_its_downloads_and_each_answers(live_server: LiveServer) -> None:
+    page = fetch(live_server.url + REPORT + "?lang=en", headers={"Accept": "text/html"}).text
+    links = [part.split('"', 1)[0] for part in page.split('class="download" href="')[1:]]
+    assert len(links) == 6
+    for link in links:
+        assert fetch(live_server.url + link, method="HEAD").status == 200, link

@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_file
 from pyoxigraph import BlankNode, NamedNode, Triple
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from publisher.catalog import KINDS, PublishedCatalog, published_catalog
 from publisher.downloads import DOWNLOADS, DownloadFile, read_index
@@ -88,7 +89,9 @@ def answer(document: Document, suffix_type: str | None) -> Response:
     offers = [t.media_type for t in DOCUMENT_TYPES] + [HTML]
     media_type = suffix_type or negotiate(offers)
     if media_type is None or media_type not in offers:
-        return error_response(406, "None of the media types you accept is available for this resource.", available=offers)
+        return error_response(
+            406, "None of the media types you accept is available for this resource.", available=offers
+        )
     base = publication().iris.base
     alternates = [Alternate(t, f"{base}{document.path}.{_ext(t)}", LABELS[t]) for t in offers]
     if media_type == HTML:
@@ -125,7 +128,9 @@ def html_rows(iri: str, triples: list[Triple], lang: str) -> dict[str, Any]:
         subjects.setdefault(subject, {}).setdefault(triple.predicate.value, []).append(
             value_of(store, triple.object, lang, base)
         )
-    titles = {t.object.value: getattr(t.object, "language", None) for t in triples if _is_title(t, iri)}
+    titles = {
+        str(getattr(t.object, "value", "")): getattr(t.object, "language", None) for t in triples if _is_title(t, iri)
+    }
     title = next((text for text, tag in titles.items() if tag == lang), next(iter(titles), iri))
     ordered = sorted(subjects.items(), key=lambda item: (item[0] != iri, item[0]))
     return {
@@ -224,7 +229,7 @@ def void(ext: str | None = None) -> Response:
 
 
 @bp.route("/.well-known/void", methods=["GET", "HEAD"])
-def well_known_void() -> Response:
+def well_known_void() -> WerkzeugResponse:
     """RFC 5785 / VoID §7.2: the well-known address of the dataset description."""
     return redirect(f"{publication().iris.base}/void", code=303)
 
@@ -235,7 +240,7 @@ def well_known_void() -> Response:
 
 
 @bp.route("/download/<name>", methods=["GET", "HEAD"])
-def download(name: str) -> Response:
+def download(name: str) -> WerkzeugResponse:
     entry = files().get(name)
     if entry is None:
         raise NotFound(f"No download {name} is published; the catalog at /catalog lists every file.")

@@ -18,6 +18,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "warnings": ("质量警告", "Quality warnings"),
     "queries": ("命名查询", "Named queries"),
     "sparql": ("SPARQL 查询端点", "SPARQL endpoint"),
+    "catalog": ("数据目录", "Data catalog"),
+    "downloads": ("下载", "Downloads"),
     "other_formats": ("其他格式", "Other formats"),
     "property": ("属性", "Property"),
     "value": ("值", "Value"),

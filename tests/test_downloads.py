@@ -1,0 +1,332 @@
+"""The files people download, and what describes the data: checked over real HTTP on loopback.
+
+Figures come from the source document (tests/test_seed_figures.py parses them from
+its sentences), never from the code under test. The CSV is read the way a CSVW
+processor reads it: through its metadata (found by the CSV's Link header), header
+titles checked, cells typed by the declared datatypes, and the columns that map to
+RDF turned into triples with the metadata's URI templates.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urljoin
+from xml.etree import ElementTree
+
+import pytest
+from pyoxigraph import RdfFormat, parse
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic, to_isomorphic
+from rdflib.namespace import RDF, RDFS, VOID, XSD
+from rdflib.term import Node
+
+from publisher.build import build
+from publisher.downloads import read_index
+from publisher.store import current_release
+from tests.conftest import SEED_SOURCE, LiveServer, make_settings
+from tests.http import Answer, fetch
+from tests.test_seed_figures import EXPECTED
+
+SOURCE = SEED_SOURCE.read_text(encoding="utf-8")
+AGENCY, YEAR = "jilin-city-science-technology-bureau", 2011
+STEM = f"{AGENCY}-{YEAR}"
+CSVW = "http://www.w3.org/ns/csvw"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+
+
+def download(server: LiveServer, name: str) -> Answer:
+    answer = fetch(f"{server.url}/download/{name}")
+    assert answer.status == 200, (name, answer.text[:300])
+    return answer
+
+
+def report_document(server: LiveServer, suffix: str) -> Answer:
+    answer = fetch(f"{server.url}/id/report/{AGENCY}/{YEAR}.{suffix}")
+    assert answer.status == 200
+    return answer
+
+
+def assert_isomorphic(expected: Graph, actual: Graph) -> None:
+    if not isomorphic(expected, actual):
+        left, right = to_isomorphic(expected), to_isomorphic(actual)
+        missing = sorted(str(t) for t in (left - right))[:5]
+        extra = sorted(str(t) for t in (right - left))[:5]
+        pytest.fail(f"graphs differ: missing {missing}, extra {extra}")
+
+
+# ---------------------------------------------------------------------------
+# RDF downloads
+# ---------------------------------------------------------------------------
+
+
+def test_the_jsonld_download_expanded_is_its_turtle(live_server: LiveServer) -> None:
+    turtle = Graph().parse(data=download(live_server, f"{STEM}.ttl").body, format="turtle")
+    document = json.loads(download(live_server, f"{STEM}.jsonld").body)
+    assert isinstance(document["@context"], dict), "a download's context is inline, so it expands offline"
+    assert_isomorphic(turtle, Graph().parse(data=json.dumps(document), format="json-ld"))
+    ntriples = Graph().parse(data=download(live_server, f"{STEM}.nt").body, format="nt")
+    assert_isomorphic(turtle, ntriples)
+    assert len(turtle) > 500
+
+
+def test_the_downloads_hold_the_report_document(live_server: LiveServer) -> None:
+    """The files are the report IRI's own document, which the JSON-LD document (remote context) expands to."""
+    document = Graph().parse(data=report_document(live_server, "ttl").body, format="turtle")
+    turtle = Graph().parse(data=download(live_server, f"{STEM}.ttl").body, format="turtle")
+    assert_isomorphic(document, turtle)
+    jsonld = report_document(live_server, "jsonld")
+    assert json.loads(jsonld.body)["@context"] == f"{live_server.url}/context.jsonld"
+    assert_isomorphic(document, Graph().parse(data=jsonld.body, format="json-ld"))  # fetches the context over HTTP
+
+
+def test_every_figure_of_the_source_is_in_the_ntriples(live_server: LiveServer) -> None:
+    graph = Graph().parse(data=download(live_server, f"{STEM}.nt").body, format="nt")
+    dis = f"{live_server.url}/def/disclosure#"
+    counts = Counter(int(o) for o in graph.objects(None, URIRef(dis + "count")))  # type: ignore[call-overload]
+    assert counts == Counter(value for _label, _period, value in EXPECTED)
+
+
+# ---------------------------------------------------------------------------
+# The tidy CSV through its CSVW metadata
+# ---------------------------------------------------------------------------
+
+
+def expand(template: str, row: dict[str, str]) -> str:
+    """RFC 6570 level 2, as CSVW uses it: {name} percent-encodes, {+name} keeps reserved characters."""
+
+    def one(match: re.Match[str]) -> str:
+        reserved, name = match.group(1) == "+", match.group(2)
+        return quote(row[name], safe=":/?#[]@!$&'()*+,;=" if reserved else "")
+
+    return re.sub(r"\{(\+?)([A-Za-z0-9_]+)\}", one, template)
+
+
+def typed(cell: str, datatype: str) -> Any:
+    if datatype == "integer" or datatype == "nonNegativeInteger":
+        return int(cell)
+    if datatype == "boolean":
+        assert cell in ("true", "false"), cell
+        return cell == "true"
+    return cell
+
+
+def read_csvw(metadata_url: str) -> tuple[list[dict[str, Any]], Graph]:
+    """Rows typed by the metadata, and the RDF its URI templates make (CSVW minimal mode, the parts we use)."""
+    metadata = json.loads(fetch(metadata_url).body)
+    context = metadata["@context"]
+    assert context == CSVW or context[0] == CSVW
+    assert metadata["dialect"]["header"] is True and metadata["dialect"]["encoding"] == "utf-8"
+    table_url = urljoin(metadata_url, metadata["url"])
+    answer = fetch(table_url)
+    assert answer.status == 200 and answer.media_type == "text/csv"
+    text = answer.body.decode("utf-8-sig")  # the Encoding Standard's UTF-8 decode drops the BOM
+    lines = list(csv.reader(io.StringIO(text, newline="")))
+    schema = metadata["tableSchema"]
+    columns = [c for c in schema["columns"] if not c.get("virtual")]
+    virtual = [c for c in schema["columns"] if c.get("virtual")]
+    assert lines[0] == [c["titles"] for c in columns]
+    rows: list[dict[str, Any]] = []
+    graph = Graph()
+    for cells in lines[1:]:
+        assert len(cells) == len(columns)
+        raw = dict(zip([c["name"] for c in columns], cells, strict=True))
+        row: dict[str, Any] = {}
+        subject = URIRef(expand(schema["aboutUrl"], raw))
+        for column, cell in zip(columns, cells, strict=True):
+            if cell == column.get("null", ""):
+                assert not column.get("required"), (column["name"], raw)
+                row[column["name"]] = None
+                continue
+            row[column["name"]] = typed(cell, column["datatype"])
+            if column.get("suppressOutput"):
+                continue
+            obj: Node
+            if "valueUrl" in column:
+                obj = URIRef(expand(column["valueUrl"], raw))
+            else:
+                obj = Literal(cell, datatype=XSD[column["datatype"]])
+            graph.add((subject, URIRef(column["propertyUrl"]), obj))
+        for column in virtual:
+            graph.add((subject, URIRef(column["propertyUrl"]), URIRef(expand(column["valueUrl"], raw))))
+        rows.append(row)
+    return rows, graph
+
+
+@pytest.fixture(scope="module")
+def csvw(live_server: LiveServer) -> tuple[list[dict[str, Any]], Graph]:
+    answer = download(live_server, f"{STEM}.csv")
+    link = answer.header("Link") or ""
+    match = re.fullmatch(r'<([^>]+)>; rel="describedby"; type="application/csvm\+json"', link)
+    assert match, link
+    return read_csvw(match.group(1))
+
+
+def test_the_csv_read_with_its_metadata_gives_the_reports_figures(
+    csvw: tuple[list[dict[str, Any]], Graph],
+) -> None:
+    rows, _graph = csvw
+    assert Counter((r["item_zh"], r["period"], r["value"]) for r in rows) == Counter(EXPECTED)
+    assert all(r["blank"] is False and r["unit"] for r in rows)
+    for row in rows:  # each quote is the source's text at its offsets, and states the value
+        assert SOURCE[row["quote_start"] : row["quote_end"]] == row["quote"]
+    assert {r["agency_zh"] for r in rows} == {"吉林市科学技术局"}
+    assert all(r["item_en"] and r["period_en"] for r in rows)
+
+
+def test_the_csv_as_rdf_is_part_of_the_report(
+    live_server: LiveServer, csvw: tuple[list[dict[str, Any]], Graph]
+) -> None:
+    _rows, from_csv = csvw
+    report = Graph().parse(data=download(live_server, f"{STEM}.nt").body, format="nt")
+    assert len(from_csv) == 8 * len(EXPECTED)  # type, data set, agency, year, item, period, count, unit
+    missing = [t for t in from_csv if t not in report]
+    assert not missing, missing[:5]
+
+
+# ---------------------------------------------------------------------------
+# The corpus dumps
+# ---------------------------------------------------------------------------
+
+
+def test_the_nquads_dump_is_the_whole_store(live_server: LiveServer) -> None:
+    quads = list(parse(gzip.decompress(download(live_server, "corpus.nq.gz").body), format=RdfFormat.N_QUADS))
+    store = live_server.app.extensions["publication"].store
+    assert {q.graph_name.value for q in quads} == {g.value for g in store.named_graphs()}  # type: ignore[union-attr]
+    assert len(quads) == len(store)
+
+
+@pytest.mark.parametrize("suffix, rdf_format", [("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld")])
+def test_each_format_dump_merges_every_graph(live_server: LiveServer, suffix: str, rdf_format: str) -> None:
+    store = live_server.app.extensions["publication"].store
+    merged = {(q.subject, q.predicate, q.object) for q in store}
+    graph = Graph().parse(data=gzip.decompress(download(live_server, f"corpus.{suffix}.gz").body), format=rdf_format)
+    assert len(graph) == len(merged)
+
+
+def test_the_csv_dump_has_every_figure(live_server: LiveServer) -> None:
+    text = gzip.decompress(download(live_server, "corpus.csv.gz").body).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert Counter((r["item_zh"], r["period"], int(r["value"])) for r in rows) == Counter(EXPECTED)
+
+
+# ---------------------------------------------------------------------------
+# HTTP of downloads
+# ---------------------------------------------------------------------------
+
+
+def test_download_headers_revalidation_and_ranges(live_server: LiveServer) -> None:
+    answer = download(live_server, f"{STEM}.source.txt")
+    assert answer.body == SEED_SOURCE.read_bytes()
+    assert answer.media_type == "text/plain"
+    etag = answer.header("ETag")
+    assert etag == f'"{hashlib.sha256(answer.body).hexdigest()}"'
+    assert answer.header("Content-Disposition") == f"attachment; filename={STEM}.source.txt"
+    assert answer.header("Access-Control-Allow-Origin") == "*"
+    again = fetch(f"{live_server.url}/download/{STEM}.source.txt", headers={"If-None-Match": etag or ""})
+    assert again.status == 304 and again.body == b""
+    part = fetch(f"{live_server.url}/download/{STEM}.source.txt", headers={"Range": "bytes=0-99"})
+    assert part.status == 206 and part.body == answer.body[:100]
+    head = fetch(f"{live_server.url}/download/corpus.nq.gz", method="HEAD")
+    assert head.status == 200 and head.body == b"" and head.media_type == "application/gzip"
+    assert fetch(f"{live_server.url}/download/index.json").status == 404
+    assert fetch(f"{live_server.url}/download/..%2Fmanifest.json").status == 404
+
+
+def test_unchanged_files_keep_their_bytes_and_dates_across_builds(tmp_path: Path) -> None:
+    settings = make_settings(build_dir=tmp_path / "build")
+    build(settings)
+    first = read_index(current_release(tmp_path / "build"))
+    build(settings)
+    second = read_index(current_release(tmp_path / "build"))
+    assert set(first) == set(second)
+    for name, entry in first.items():  # reports and corpus dumps alike (blank nodes are labelled canonically)
+        assert second[name] == entry, name  # same size, checksum, issued and modified
+
+
+# ---------------------------------------------------------------------------
+# Describing the data: VoID, Service Description, schema.org, sitemap, robots
+# ---------------------------------------------------------------------------
+
+
+def test_void_counts_the_store_and_links_the_endpoint_and_dumps(live_server: LiveServer) -> None:
+    answer = fetch(live_server.url + "/void")
+    assert answer.status == 200 and answer.media_type == "text/turtle"
+    graph = Graph().parse(data=answer.body, format="turtle")
+    corpus = URIRef(f"{live_server.url}/catalog/corpus")
+    store = live_server.app.extensions["publication"].store
+    assert graph.value(corpus, VOID.triples) == Literal(len(store), datatype=XSD.integer)
+    assert (corpus, RDF.type, VOID.Dataset) in graph
+    assert graph.value(corpus, VOID.sparqlEndpoint) == URIRef(f"{live_server.url}/sparql")
+    assert int(graph.value(corpus, VOID.classes)) >= 10  # type: ignore[arg-type]
+    assert int(graph.value(corpus, VOID.entities)) > 100  # type: ignore[arg-type]
+    vocabularies = {str(v) for v in graph.objects(corpus, VOID.vocabulary)}
+    assert {
+        "http://purl.org/linked-data/cube#",
+        "http://www.w3.org/ns/oa#",
+        "http://purl.org/dc/terms/",
+    } <= vocabularies
+    examples = {str(e) for e in graph.objects(corpus, VOID.exampleResource)}
+    assert f"{live_server.url}/id/report/{AGENCY}/{YEAR}" in examples
+    for example in examples:
+        assert fetch(example).status == 200, example
+    dumps = {str(d) for d in graph.objects(corpus, VOID.dataDump)}
+    assert f"{live_server.url}/download/corpus.nq.gz" in dumps
+    for dump in dumps:
+        assert fetch(dump, method="HEAD").status == 200
+    partitions = {
+        str(graph.value(p, VOID["class"])): int(graph.value(p, VOID.entities))  # type: ignore[arg-type]
+        for p in graph.objects(corpus, VOID.classPartition)
+    }
+    assert partitions["http://purl.org/linked-data/cube#Observation"] == len(EXPECTED)
+
+
+def test_void_links_the_service_description(live_server: LiveServer) -> None:
+    graph = Graph().parse(data=fetch(live_server.url + "/void").body, format="turtle")
+    endpoint = URIRef(f"{live_server.url}/sparql")
+    assert endpoint in set(graph.objects(URIRef(f"{live_server.url}/void"), RDFS.seeAlso))
+    described = fetch(str(endpoint), headers={"Accept": "text/turtle"})
+    assert described.status == 200
+    sd = Graph().parse(data=described.body, format="turtle")
+    assert (None, URIRef(SD + "endpoint"), endpoint) in sd
+    well_known = fetch(live_server.url + "/.well-known/void")
+    assert well_known.status == 303 and well_known.header("Location") == f"{live_server.url}/void"
+
+
+def test_the_report_page_embeds_schema_org_that_matches_the_catalog(live_server: LiveServer) -> None:
+    page = fetch(f"{live_server.url}/id/report/{AGENCY}/{YEAR}", headers={"Accept": "text/html"})
+    scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page.text, re.S)
+    assert len(scripts) == 1
+    data = json.loads(scripts[0])
+    assert data["@type"] == "Dataset" and data["@context"] == "https://schema.org/"
+    assert data["@id"] == f"{live_server.url}/id/report/{AGENCY}/{YEAR}"
+    assert data["name"] == "吉林市科学技术局2011年政府信息公开工作年度报告"
+    assert data["temporalCoverage"] == "2011-01-01/2011-12-31"
+    index = read_index(live_server.app.extensions["publication"].release)
+    for item in data["distribution"]:
+        name = item["contentUrl"].rsplit("/", 1)[1]
+        assert item["sha256"] == index[name].sha256
+        assert item["encodingFormat"] == index[name].served_type
+    assert len(data["distribution"]) == 5
+
+
+def test_sitemap_lists_pages_that_answer_and_robots_points_to_it(live_server: LiveServer) -> None:
+    answer = fetch(live_server.url + "/sitemap.xml")
+    assert answer.status == 200 and answer.media_type == "application/xml"
+    namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    locations = [e.text or "" for e in ElementTree.fromstring(answer.body).iter(f"{namespace}loc")]
+    assert f"{live_server.url}/id/report/{AGENCY}/{YEAR}.html" in locations
+    for location in locations:
+        assert location.startswith(live_server.url + "/")
+        page = fetch(location)
+        assert page.status == 200 and page.media_type == "text/html", location
+    robots = fetch(live_server.url + "/robots.txt")
+    assert robots.media_type == "text/plain"
+    assert f"Sitemap: {live_server.url}/sitemap.xml" in robots.text.splitlines()
