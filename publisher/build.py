@@ -95,7 +95,22 @@ def check_records(project: Project, paths: Sequence[Path]) -> list[Checked]:
                 f"a second report of {key[0]} for {key[1]} (the first is {seen[key]}); keep one record per report",
             )
         seen[key] = item.report.path
+    check_across_years(project, checked)
     return checked
+
+
+def check_across_years(project: Project, checked: Sequence[Checked]) -> None:
+    """The rules across years (dis:CrossYearRule) for each agency's consecutive reports.
+
+    What they find concerns the later report: it joins that report's findings, and so
+    its published DQV quality annotations.
+    """
+    by_key = {(item.report.agency, item.report.year): item for item in checked}
+    for (agency, year), later in sorted(by_key.items()):
+        earlier = by_key.get((agency, year - 1))
+        if earlier is not None:
+            across = project.validator.validate_across(earlier.graph, later.graph, later.report, str(later.report.path))
+            later.outcome.findings += across.findings
 
 
 def inputs_digest(settings: Settings) -> str:

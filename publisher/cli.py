@@ -283,6 +283,80 @@ def export(ctx: click.Context, /, target: Path, **overrides: Any) -> None:
     click.echo(result.text)
 
 
+@main.command(name="import")
+@click.argument("document", type=click.Path(path_type=Path))
+@click.option("--agency", required=True, help="The agency's identifier in agencies.yaml.")
+@click.option("--year", required=True, type=int, help="The reporting year, e.g. 2021.")
+@click.option("--format", "format_slug", default=None, help="The report format; default: told from the document.")
+@click.option("--url", default=None, help="Where the document was published, kept in the record.")
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder to write the record and a copy of the document to [default: DATA/reports/AGENCY].",
+)
+@click.option("--force", is_flag=True, help="Overwrite a record that is already there.")
+@setting_options("base_iri", "data_dir", flags={"data_dir": "--data"})
+@click.pass_context
+def import_(
+    ctx: click.Context,
+    /,
+    document: Path,
+    agency: str,
+    year: int,
+    format_slug: str | None,
+    url: str | None,
+    target: Path | None,
+    force: bool,
+    **overrides: Any,
+) -> None:
+    """Import a report DOCUMENT (an HTML page or plain text) into a record file for review.
+
+    Writes YEAR.yaml and a copy of the document (YEAR.source.html or .txt) beside it. The
+    record is never built or published by this command: review it, then run `publisher
+    validate` and `publisher build`. What the importer could not map is listed at the
+    head of the record and printed here; nothing is guessed. Exit 0 written, 2 error.
+    """
+    import shutil
+
+    from publisher.formats import union
+    from publisher.importers.layout import load_layout
+    from publisher.importers.record import import_report, write_record
+
+    try:
+        settings = _settings(ctx, **overrides)
+        project = load_project(settings)
+        if agency not in project.registry.agencies:
+            raise click.UsageError(
+                f"unknown agency {agency!r}; add it to {project.registry.path} first "
+                f"(registered: {', '.join(sorted(project.registry.agencies))})"
+            )
+        ontology = union(project.ontology.values())
+        layouts = {slug: load_layout(ontology, fmt, project.iris) for slug, fmt in project.formats.items()}
+        result = import_report(document, agency, year, layouts, format_slug)
+        folder = target or project.data_dir / "reports" / agency
+        record = folder / f"{year}.yaml"
+        source = folder / f"{year}.source{'.html' if document.suffix.lower() in ('.html', '.htm') else '.txt'}"
+        if record.exists() and not force:
+            raise click.UsageError(f"{record} already exists; review it, or give --force to replace it")
+        folder.mkdir(parents=True, exist_ok=True)
+        if source.resolve() != document.resolve():
+            shutil.copyfile(document, source)
+        record.write_text(write_record(result, source.name, url), encoding="utf-8")
+    except (PublisherError, click.UsageError) as exc:
+        _fail(exc)
+    blank = sum(1 for f in result.figures if f.value is None)
+    click.echo(
+        f"Wrote {record} ({result.format}): {len(result.figures)} figure(s), {blank} of them blank, "
+        f"{len(result.sections)} section(s). Review it before building. / 已写入记录，请核对后再构建。"
+    )
+    for item in result.unmapped:
+        click.echo(f"not mapped: {item.location}: {item.text!r}: {item.reason}", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+
+
 def _expand(paths: tuple[Path, ...]) -> list[Path]:
     records: list[Path] = []
     for path in paths:

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Store, Triple, Variable
 
@@ -81,12 +82,39 @@ class NamedQuery:
         """The query text as a researcher can run it anywhere: with an explicit BASE."""
         return f"BASE <{base}/>\n{self.text}"
 
+    @property
+    def scope(self) -> str:
+        """ "report" (takes an agency and a year, reads GRAPH ?report), "agency" (an agency), else "corpus"."""
+        names = {p.name for p in self.parameters}
+        if "GRAPH ?report" not in self.text or "agency" not in names:
+            return "corpus"
+        return "report" if "year" in names else "agency"
+
+    def dataset(self, store: Store, base: str, values: Mapping[str, str]) -> dict[str, Any]:
+        """The query's dataset: the union of all graphs, or for a report's or an agency's query, theirs.
+
+        A report-scoped query is evaluated on the report's graph (as the default graph
+        and as the one named graph) and the ontology's graphs ({base}/def/...), an
+        agency-scoped one on the graphs of the agency's reports and the ontology's: the
+        same answer as over the union of every graph, since such a query only reads
+        those reports and the code lists, at a cost that does not grow with the corpus.
+        """
+        scope = self.scope
+        if scope == "corpus":
+            return {"use_default_graph_as_union": True}
+        index = graph_index(store, base)
+        agency = values.get("agency", "")
+        if scope == "report":
+            report = NamedNode(f"{base}/id/report/{agency}/{values.get('year', '')}")
+            reports = [report] if report in index.reports.get(agency, ()) else []
+        else:
+            reports = list(index.reports.get(agency, ()))
+        return {"default_graph": [*reports, *index.ontology], "named_graphs": reports}
+
     def run(self, store: Store, base: str, values: Mapping[str, str]) -> QuerySolutions:
+        bindings = self.bindings(base, values)
         result = store.query(
-            self.text,
-            base_iri=base + "/",
-            use_default_graph_as_union=True,
-            substitutions=self.bindings(base, values),
+            self.text, base_iri=base + "/", substitutions=bindings, **self.dataset(store, base, values)
         )
         assert isinstance(result, QuerySolutions)
         return result
@@ -114,6 +142,42 @@ class NamedQuery:
 
     def rows(self, store: Store, base: str, values: Mapping[str, str]) -> list[dict[str, str]]:
         return self.results(store, base, values)[1]
+
+
+@dataclass(frozen=True)
+class GraphIndex:
+    """The named graphs of a store that scoped queries read: the ontology's, and each agency's reports."""
+
+    ontology: tuple[NamedNode, ...]
+    reports: Mapping[str, tuple[NamedNode, ...]]
+
+
+_GRAPH_INDEXES: dict[tuple[int, str], GraphIndex] = {}
+
+
+def graph_index(store: Store, base: str) -> GraphIndex:
+    """The graph index of a store, made once per store object (a published store never changes)."""
+    key = (id(store), base)
+    found = _GRAPH_INDEXES.get(key)
+    if found is None:
+        if len(_GRAPH_INDEXES) > 16:
+            _GRAPH_INDEXES.clear()
+        ontology: list[NamedNode] = []
+        reports: dict[str, list[NamedNode]] = {}
+        definitions, prefix = f"{base}/def/", f"{base}/id/report/"
+        for graph in store.named_graphs():
+            if not isinstance(graph, NamedNode):
+                continue
+            if graph.value.startswith(definitions):
+                ontology.append(graph)
+            elif graph.value.startswith(prefix):
+                reports.setdefault(graph.value[len(prefix) :].split("/", 1)[0], []).append(graph)
+        found = GraphIndex(
+            tuple(sorted(ontology, key=lambda g: g.value)),
+            {agency: tuple(sorted(gs, key=lambda g: g.value)) for agency, gs in reports.items()},
+        )
+        _GRAPH_INDEXES[key] = found
+    return found
 
 
 def term(kind: str, value: str, base: str) -> NamedNode | Literal:

@@ -65,6 +65,24 @@ SETTINGS: tuple[Setting, ...] = (
         "Datasets per page of the DCAT catalog at /catalog; further pages are linked with hydra:next.",
         int,
     ),
+    Setting(
+        "build_workers",
+        0,
+        "Worker processes that check and write reports during a build; 0 means one per CPU core.",
+        int,
+    ),
+    Setting(
+        "web_processes",
+        1,
+        "Server processes `publisher serve` starts, sharing one port and one store; more use more cores.",
+        int,
+    ),
+    Setting(
+        "response_cache_mb",
+        256,
+        "Memory (MB, per server process) for answers kept until the next release is published; 0 turns it off.",
+        int,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -118,6 +136,13 @@ def load_settings(
     if not base.startswith(("http://", "https://")):
         raise ConfigurationError(
             f"base_iri must be an absolute http(s) IRI, got {base!r}; set it with --base-iri or PUBLISHER_BASE_IRI."
+        )
+    for name in ("build_workers", "response_cache_mb"):
+        if int(values[name]) < 0:
+            raise ConfigurationError(f"{name} must be 0 or more, got {values[name]}; set it with {env_name(name)}.")
+    if int(values["web_processes"]) < 1:
+        raise ConfigurationError(
+            f"web_processes must be at least 1, got {values['web_processes']}; set it with PUBLISHER_WEB_PROCESSES."
         )
     if int(values["catalog_page_size"]) < 1:
         raise ConfigurationError(

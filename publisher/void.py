@@ -11,7 +11,9 @@ address), the dumps, and example resources.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from pyoxigraph import NamedNode, QuerySolutions, Store
 from rdflib import Graph, Literal, URIRef
@@ -46,10 +48,86 @@ def namespace_of(iri: str) -> str:
     return iri[: cut + 1]
 
 
+@dataclass(frozen=True)
+class VoidStats:
+    """The statistics VoID states, when the caller has counted them (see VoidStats.count)."""
+
+    triples: int
+    entities: int
+    classes: int
+    properties: int
+    subjects: int
+    objects: int
+    class_entities: tuple[tuple[str, int], ...]
+    predicates: tuple[str, ...]
+
+    @classmethod
+    def count(
+        cls, store: Store, iris: Iris, shared: Sequence[NamedNode], reports: Sequence[Mapping[str, Any]]
+    ) -> VoidStats:
+        """Counted by SPARQL on the `shared` graphs and summed with the reports' own counts.
+
+        For graphs that share no subject with one another (each report's graph), so
+        that subjects, entities and class partitions add up; distinct objects do not,
+        and are counted by SPARQL over the whole store.
+        """
+        options: dict[str, Any] = {"named_graphs": list(shared)}
+
+        def one(query: str) -> int:
+            for solution in _solutions(store.query(query, **options)):
+                value = solution[0]
+                return int(value.value) if value is not None else 0
+            return 0
+
+        entities = one(
+            f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
+                FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{iris.base}/")) }}"""
+        )
+        subjects = one("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        classes: dict[str, int] = {}
+        for solution in _solutions(
+            store.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c", **options)
+        ):
+            if solution[0] is not None and solution[1] is not None:
+                classes[str(solution[0].value)] = int(solution[1].value)
+        predicates = {
+            str(s[0].value)
+            for s in _solutions(store.query("SELECT DISTINCT ?p WHERE { GRAPH ?g { ?s ?p ?o } }", **options))
+            if s[0] is not None
+        }
+        for report in reports:
+            subjects += int(report["subjects"])
+            entities += int(report["entities"])
+            for name, number in report["classes"].items():
+                classes[name] = classes.get(name, 0) + int(number)
+            predicates.update(report["predicates"])
+        objects = _count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return cls(
+            triples=len(store),
+            entities=entities,
+            classes=len(classes),
+            properties=len(predicates),
+            subjects=subjects,
+            objects=objects,
+            class_entities=tuple(sorted(classes.items())),
+            predicates=tuple(sorted(predicates)),
+        )
+
+
+def _solutions(result: object) -> list[Any]:
+    assert isinstance(result, QuerySolutions)
+    return list(result)
+
+
 def void_graph(
-    store: Store, iris: Iris, info: CatalogInfo, dumps: Sequence[DownloadFile], examples: Sequence[URIRef]
+    store: Store,
+    iris: Iris,
+    info: CatalogInfo,
+    dumps: Sequence[DownloadFile],
+    examples: Sequence[URIRef],
+    stats: VoidStats | None = None,
 ) -> Graph:
-    """The VoID description of everything in `store`."""
+    """The VoID description of everything in `store` (its statistics counted here unless `stats` gives them)."""
     ci = CatalogIris(iris)
     graph = Graph()
     doc, corpus = ci.void, ci.corpus
@@ -77,24 +155,19 @@ def void_graph(
     for example in examples:
         graph.add((corpus, VOID.exampleResource, example))
 
-    stats = {
-        VOID.triples: "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
-        VOID.entities: f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
-                          FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{iris.base}/")) }}""",
-        VOID.classes: "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { GRAPH ?g { ?s a ?c } }",
-        VOID.properties: "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
-        VOID.distinctSubjects: "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
-        VOID.distinctObjects: "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
-    }
-    for predicate, query in stats.items():
-        graph.add((corpus, predicate, Literal(_count(store, query), datatype=XSD.integer)))
-
-    classes = _values(
-        store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c"
-    )
-    vocabularies = {namespace_of(c) for c, _ in classes}
-    predicates = _values(store, "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY ?p")
-    vocabularies |= {namespace_of(p) for p, _ in predicates}
+    if stats is None:
+        stats = _counted(store, iris)
+    for predicate, number in (
+        (VOID.triples, stats.triples),
+        (VOID.entities, stats.entities),
+        (VOID.classes, stats.classes),
+        (VOID.properties, stats.properties),
+        (VOID.distinctSubjects, stats.subjects),
+        (VOID.distinctObjects, stats.objects),
+    ):
+        graph.add((corpus, predicate, Literal(number, datatype=XSD.integer)))
+    classes = list(stats.class_entities)
+    vocabularies = {namespace_of(c) for c, _ in classes} | {namespace_of(p) for p in stats.predicates}
     for vocabulary in sorted(vocabularies):
         graph.add((corpus, VOID.vocabulary, URIRef(vocabulary)))
     for cls, entities in classes:
@@ -105,12 +178,36 @@ def void_graph(
     return graph
 
 
-def example_resources(store: Store, iris: Iris) -> list[URIRef]:
-    """A report, its agency and one of its figures: what a newcomer should look at first."""
+def _counted(store: Store, iris: Iris) -> VoidStats:
+    """Every statistic by SPARQL over the whole store."""
+    stats = {
+        "triples": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "entities": f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
+                          FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{iris.base}/")) }}""",
+        "classes": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { GRAPH ?g { ?s a ?c } }",
+        "properties": "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "subjects": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "objects": "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+    }
+    counts = {name: _count(store, query) for name, query in stats.items()}
+    classes = _values(
+        store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c"
+    )
+    predicates = _values(store, "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY ?p")
+    return VoidStats(class_entities=tuple(classes), predicates=tuple(p for p, _ in predicates), **counts)
+
+
+def example_resources(store: Store, iris: Iris, report: str | None = None) -> list[URIRef]:
+    """A report, its agency and one of its figures: what a newcomer should look at first.
+
+    The first report by IRI, unless `report` names one (a caller that knows the reports
+    saves sorting every figure of the store).
+    """
+    graph = f"<{report}>" if report else "?report"
     query = f"""PREFIX qb: <http://purl.org/linked-data/cube#>
         PREFIX dis: <{iris.base}/def/disclosure#>
         SELECT ?report ?agency ?figure WHERE {{
-          GRAPH ?report {{ ?report a dis:AnnualReport ; dis:agency ?agency . ?figure qb:dataSet ?report }}
+          GRAPH {graph} {{ ?report a dis:AnnualReport ; dis:agency ?agency . ?figure qb:dataSet ?report }}
         }} ORDER BY ?report ?figure LIMIT 1"""
     solutions = store.query(query)
     assert isinstance(solutions, QuerySolutions)

@@ -11,6 +11,12 @@ English, and run pySHACL's meta-SHACL check over the shapes themselves.
 Figures used in the cases come from the source document: 658 = 21+22+2+1+612 for
 the year, 2006 for the cumulative total, 46 documents online within 20 working
 days, 3.785 (亿元) of subsidised loans.
+
+The shapes of the national formats start instead from the constructed example
+reports (tests/fixtures/national/): a case names its reports, and a case of two
+reports is checked as the build checks reports of consecutive years (the shapes
+across years over both). The rules of DOMAIN.md §2.7 come from
+tests/test_national_rules.py, which shares their (cached) validation.
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ from publisher.build import Project, check_record
 from publisher.namespaces import DCAT, DCTERMS, OA, QB, RDF, SH, SKOS, XSD, vocabulary
 from publisher.settings import SHAPES_DIR
 from publisher.validation import Outcome
+from tests import test_national_rules as national
 from tests.conftest import BASE, SEED_RECORD, SEED_SOURCE
+from tests.fixtures import examples
 
 SOURCE = SEED_SOURCE.read_text(encoding="utf-8")
 DIS = vocabulary(BASE)
@@ -157,6 +165,7 @@ class Case:
     shapes: tuple[str, ...]  # the shapes this case fails (or passes)
     mutate: Mutation | None  # None: the seed graph as built
     expected: frozenset[Result] = field(default_factory=frozenset)
+    reports: tuple[tuple[str, int], ...] = ()  # example reports of the national formats; () is the seed
 
 
 # ---------------------------------------------------------------------------
@@ -466,6 +475,101 @@ FAILING = [
 ]
 
 
+# --- The national formats (constructed example reports) ---
+
+P19, T21 = national.P19, national.T21
+P19_CELL_ON_TABLE_2_COLUMN = national.fig(examples.PROVINCE, 2019, "request-carried-over-research-institutions")
+P19_RULES_NEWLY_MADE = national.fig(examples.PROVINCE, 2019, "proactive-rules-newly-made")  # 规章 · 本年新制作 3
+P19_PROCUREMENT_AMOUNT = national.fig(examples.PROVINCE, 2019, "proactive-government-procurement-procurement-amount")
+T21_OVERVIEW = URIRef(f"{BASE}/id/report/{examples.TOWN}/2021#section-overview")
+N19_COLUMN = f"{BASE}/def/national-2019/proactive-column"
+N21_SECTION = f"{BASE}/def/national-2021/section"
+
+P19_MEASURE_UNIT_CELL = chain(
+    # 规章 · 本年新制作 3 stated as an amount of money, not a count
+    remove(P19_RULES_NEWLY_MADE, DIS.count),
+    add((P19_RULES_NEWLY_MADE, DIS.amount, Literal("3", datatype=XSD.decimal))),
+    # 采购总金额 251000 without its unit (元)
+    remove(P19_PROCUREMENT_AMOUNT, DIS.unit),
+    # a cell of table 三 moved to a column of table 二
+    replace(P19_CELL_ON_TABLE_2_COLUMN, DIS.column, URIRef(f"{N19_COLUMN}/newly-made")),
+)
+T21_STRAY_BLANK = add((STRAY, RDF.type, DIS.BlankCell))
+T21_STRAY_SECTION = add((STRAY, RDF.type, DIS.ReportSection))
+T21_OVERVIEW_AS_TABLE_SECTION = replace(T21_OVERVIEW, DCTERMS.type, URIRef(f"{N21_SECTION}/proactive"))
+
+
+def from_rules(shapes: tuple[str, ...], case_id: str) -> object:
+    """A failing case of tests/test_national_rules.py, as a case of this table."""
+    [param] = [p for p in national.CASES if p.id == case_id]
+    rule_case = param.values[0]
+    return pytest.param(Case(shapes, rule_case.mutate, rule_case.expected, rule_case.reports), id=f"national-{case_id}")
+
+
+FAILING += [
+    pytest.param(
+        Case(
+            ("ObservationMeasure", "ObservationAttributes", "ObservationCell"),
+            P19_MEASURE_UNIT_CELL,
+            frozenset(
+                {
+                    violation(P19_RULES_NEWLY_MADE, None, "ObservationMeasure"),
+                    violation(P19_PROCUREMENT_AMOUNT, None, "ObservationAttributes"),
+                    violation(P19_CELL_ON_TABLE_2_COLUMN, None, "ObservationCell"),
+                }
+            ),
+            P19,
+        ),
+        id="national-count-as-amount-amount-without-unit-cell-in-another-tables-column",
+    ),
+    from_rules(("ObservationAmount",), "R6-fail-fees-minus-0.5"),
+    pytest.param(
+        Case(
+            ("BlankCell", "BlankCellReport", "BlankCellStatus", "BlankCellStatedAt"),
+            T21_STRAY_BLANK,
+            frozenset(
+                {
+                    violation(STRAY, DIS.cellOf, "BlankCellReport"),
+                    violation(STRAY, DIS.cellStatus, "BlankCellStatus"),
+                    violation(STRAY, DIS.statedAt, "BlankCellStatedAt"),
+                }
+            ),
+            T21,
+        ),
+        id="national-blank-cell-with-nothing-but-its-type",
+    ),
+    from_rules(("BlankCellNoValue",), "R12-fail-a-blank-cell-with-a-count-of-0"),
+    pytest.param(
+        Case(
+            ("Section", "SectionReport", "SectionText", "SectionStatedAt"),
+            T21_STRAY_SECTION,
+            frozenset(
+                {
+                    violation(STRAY, DIS.sectionOf, "SectionReport"),
+                    violation(STRAY, RDF.value, "SectionText"),
+                    violation(STRAY, DIS.statedAt, "SectionStatedAt"),
+                }
+            ),
+            T21,
+        ),
+        id="national-section-with-nothing-but-its-type",
+    ),
+    pytest.param(
+        Case(
+            ("SectionKind",),
+            T21_OVERVIEW_AS_TABLE_SECTION,
+            frozenset({violation(T21_OVERVIEW, None, "SectionKind")}),
+            T21,
+        ),
+        id="national-overview-recorded-as-the-table-section-二",
+    ),
+    from_rules(("BalanceRule", "BalanceRuleHolds"), "R1-fail-town-new-natural-persons-3"),
+    from_rules(("RestatementRule", "RestatementRuleHolds"), "R10-fail-overview-restates-148-for-147"),
+    from_rules(("CarryOverRule", "CarryOverRuleHolds"), "R7-fail-county-2021-carries-in-2"),
+    from_rules(("StockFlowRule", "StockFlowRuleHolds"), "R9-fail-286+10-stated-as-290"),
+]
+
+
 # ---------------------------------------------------------------------------
 # Passing cases: the seed itself, with the node each shape checks in it
 # ---------------------------------------------------------------------------
@@ -513,6 +617,36 @@ PASSING = [
     ),
 ]
 
+# The national formats: the examples as they are, with the node each shape checks in them
+NATIONAL_WITNESSES: dict[str, tuple[tuple[tuple[str, int], ...], URIRef]] = {
+    "ObservationAmount": (P19, P19_PROCUREMENT_AMOUNT),  # 251000元
+    **dict.fromkeys(["ObservationMeasure", "ObservationAttributes", "ObservationCell"], (P19, P19_PROCUREMENT_AMOUNT)),
+    **dict.fromkeys(
+        ["BlankCell", "BlankCellReport", "BlankCellNoValue", "BlankCellStatus", "BlankCellStatedAt"],
+        (T21, national.TOWN_BLANK),
+    ),
+    **dict.fromkeys(["Section", "SectionReport", "SectionText", "SectionStatedAt", "SectionKind"], (T21, T21_OVERVIEW)),
+    **dict.fromkeys(["BalanceRule", "BalanceRuleHolds"], (T21, national.R1_RULE_21)),  # 2 + blank = 2 + blank
+    **dict.fromkeys(["RestatementRule", "RestatementRuleHolds"], (P19, national.R10_RULE_19)),  # 147 restated
+    **dict.fromkeys(["CarryOverRule", "CarryOverRuleHolds"], (national.COUNTY_PAIR, national.R7_RULE_21)),
+}
+PASSING += [
+    pytest.param(Case((shape,), None, reports=reports), witness, id=f"{shape}-national")
+    for shape, (reports, witness) in sorted(NATIONAL_WITNESSES.items())
+]
+PASSING += [
+    pytest.param(
+        Case(("StockFlowRule",), national.P20_NORMATIVE_TOTAL_296, reports=national.PROVINCE_PAIR),
+        national.R9_RULE_19,
+        id="StockFlowRule-national-286+10=296",
+    ),
+    pytest.param(
+        Case(("StockFlowRuleHolds",), national.P20_NORMATIVE_TOTAL_296, reports=national.PROVINCE_PAIR),
+        national.R9_RULE_19,
+        id="StockFlowRuleHolds-national-286+10=296",
+    ),
+]
+
 
 # ---------------------------------------------------------------------------
 # Fixtures
@@ -530,6 +664,8 @@ def validate_case(project: Project, seed_graph: Graph) -> Callable[[Case], tuple
     cache: dict[Mutation | None, tuple[Graph, Outcome]] = {}
 
     def run(case: Case) -> tuple[Graph, Outcome]:
+        if case.reports:
+            return examples.validated(case.reports, case.mutate)
         key = case.mutate
         if key not in cache:
             graph = Graph()
@@ -625,7 +761,7 @@ def test_passing_case(
     graph, outcome = validate_case(case)
     assert results(outcome) == case.expected, outcome.text
     [shape] = case.shapes
-    data = project.validator.context + graph
+    data = (examples.project() if case.reports else project).validator.context + graph
     assert applies(URIRef(SHAPES_NS + shape), witness, data, shapes_graph), (
         f"{shape} has nothing to check at {witness}: the case would pass vacuously"
     )

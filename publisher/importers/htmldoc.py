@@ -9,7 +9,8 @@ The text rendition is the page's text with the markup removed and whitespace
 normalised: runs of white space (U+00A0 and U+3000 included) become one space; each
 block element (p, div, h1–h6, li, tr …) stands on its own line; the cells of a table
 row are separated by a tab, and inside a cell block elements are separated by a
-space. This is the text that Web Annotation text selectors on an HTML source refer
+space (a cell that holds a table only lays out the page: its blocks keep their lines).
+This is the text that Web Annotation text selectors on an HTML source refer
 to (the Web Annotation model asks for the text with tags removed, entities decoded
 and whitespace normalised); the publisher serves it as the source's text.
 
@@ -82,8 +83,13 @@ class Element:
             node = node.parent
 
     @property
+    def is_cell(self) -> bool:
+        """A table cell holding data: not one that lays out a page around other tables."""
+        return self.tag in CELLS and not any(e.tag == "table" for e in list(self.iter())[1:])
+
+    @property
     def in_cell(self) -> bool:
-        return self.tag in CELLS or any(a.tag in CELLS for a in self.ancestors())
+        return self.is_cell or any(a.is_cell for a in self.ancestors())
 
     def text(self) -> str:
         """The element's text as it stands in the rendition (normalised, without separators at its ends)."""
@@ -207,7 +213,7 @@ class _Writer:
     def walk(self, element: Element, record: bool = True) -> None:
         if element.tag in SKIPPED:
             return
-        is_cell = element.tag in CELLS
+        is_cell = element.is_cell
         if element.tag in BLOCKS:
             self.separate("\n")
         if record:
@@ -221,7 +227,7 @@ class _Writer:
             elif child.tag == "br":
                 self.separate("\n")
             else:
-                if element.tag == "tr" and child.tag in CELLS:
+                if element.tag == "tr" and child.tag in CELLS and child.is_cell:
                     cells += 1
                     if cells > 1:
                         self.force("\t")

@@ -50,6 +50,10 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         app.register_blueprint(blueprint)
     register_error_handlers(app)
 
+    from publisher.web.cache import install
+
+    install(app, publication, int(settings.response_cache_mb) * 1024 * 1024)
+
     @app.after_request
     def cors(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = "*"

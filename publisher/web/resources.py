@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, render_template, request
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple
 from pyoxigraph import serialize as ox_serialize
-from rdflib import Graph
 
+from publisher.downloads import jsonld_nodes
 from publisher.errors import NotFound
 from publisher.mediatypes import RDF_TYPES, RdfType
 from publisher.namespaces import DCTERMS, prefixes
@@ -155,10 +155,10 @@ def _with_fragments(store: Store, node: NamedNode, depth: int) -> Iterator[Quad]
 def serialize(triples: list[Triple], rdf_type: RdfType) -> bytes:
     base = publication().iris.base
     if rdf_type.oxigraph == RdfFormat.JSON_LD:
-        graph = Graph()
-        graph.parse(data=ox_serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
-        document = json.loads(graph.serialize(format="json-ld", context=jsonld_context(), auto_compact=True))
-        document["@context"] = f"{base}/context.jsonld"
+        # Compacted with the context served at /context.jsonld (publisher.downloads writes the same
+        # compaction as the downloads, with the context inline there).
+        nodes = jsonld_nodes(ox_serialize(triples, format=RdfFormat.N_TRIPLES) or b"", base)
+        document = {"@context": f"{base}/context.jsonld", "@graph": nodes}
         return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     turtle_prefixes = {k: v for k, v in prefixes(base).items() if "/id/" not in v}  # id/ paths read better whole
     data = ox_serialize(

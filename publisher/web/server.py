@@ -1,0 +1,115 @@
+"""Serving with several processes: one listening socket, one published store, `web_processes` servers.
+
+A Python process serves on one core at a time; to use more, `publisher serve` opens
+the listening socket once and forks `web_processes` children before anything else
+is loaded (no threads yet, so the fork is safe). Each child builds its own app
+(`create_app`) and runs waitress on the shared socket, and the kernel hands each
+new connection to one of them. All of them open the same release read-only
+(Oxigraph's RocksDB allows many readers), so they share the operating system's page
+cache rather than each holding a copy; each has its own response cache. A child that
+dies is replaced; Ctrl-C or SIGTERM stops them all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sys
+import time
+from types import FrameType
+
+from publisher.settings import Settings
+
+
+def listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    return sock
+
+
+def _run_child(settings: Settings, sock: socket.socket) -> None:
+    from waitress import serve as waitress_serve
+
+    from publisher.web import create_app
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the children
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    app = create_app(settings)
+    try:
+        waitress_serve(app, sockets=[sock], threads=int(settings.threads), _quiet=True)
+    finally:
+        app.extensions["query_service"].close()
+
+
+def serve(settings: Settings) -> None:
+    """Serve the published store; with web_processes > 1, in that many forked processes."""
+    processes = int(settings.web_processes)
+    sock = listen(str(settings.host), int(settings.port))
+    if processes <= 1 or not hasattr(os, "fork"):
+        _run_child_in_place(settings, sock)
+        return
+    children: dict[int, int] = {}
+    stopping = False
+
+    def start(slot: int) -> None:
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 0
+            try:
+                _run_child(settings, sock)
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        children[pid] = slot
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for slot in range(processes):
+        start(slot)
+    while children:
+        try:
+            pid, _status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        slot = children.pop(pid, -1)
+        if slot >= 0 and not stopping:
+            print(f"server process {pid} ended; starting another", file=sys.stderr)
+            time.sleep(0.5)
+            start(slot)
+    sock.close()
+
+
+def _run_child_in_place(settings: Settings, sock: socket.socket) -> None:
+    from waitress import serve as waitress_serve
+
+    from publisher.web import create_app
+
+    app = create_app(settings)
+    try:
+        waitress_serve(app, sockets=[sock], threads=int(settings.threads), _quiet=True)
+    finally:
+        app.extensions["query_service"].close()
+
+
+if __name__ == "__main__":  # python -m publisher.web.server: serve with the settings of the environment
+    from publisher.settings import load_settings
+
+    serve(load_settings())

@@ -1,0 +1,403 @@
+"""What build workers do: check one record, write one report's files; and the pool that runs them.
+
+A worker is a process started with `spawn` (nothing shared by fork) that loads the
+project once — ontology, formats, registry, shapes and a `checking.ReportChecker` —
+and then takes batches of records or reports:
+
+    check_one     record → Report → graph → validation (one report per call); the
+                  result (`CheckedReport`) is kept in the cache under the record's key
+    publish_one   a checked report and its warnings → the graph as the store holds it
+                  (with DQV annotations) → its downloads, its catalog entry and
+                  schema.org description, and its pieces of the corpus dumps
+
+With few records (or one core) the same functions run in the calling process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import os
+import pickle
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from publisher import downloads
+from publisher.catalog import CATALOG, load_catalog_info
+from publisher.checking import ReportChecker
+from publisher.dcat import CatalogInputs, report_dataset_graph, schema_org
+from publisher.errors import SourceError
+from publisher.formats import union
+from publisher.progress import Progress
+from publisher.records import Report, load_report
+from publisher.settings import Settings, load_settings
+from publisher.validation import Finding, Outcome, quality_annotations
+
+#: Reports per task sent to a worker.
+BATCH = 16
+GZIP_LEVEL = 6
+
+
+# ---------------------------------------------------------------------------
+# What a worker returns, and what the cache keeps
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class CheckedReport:
+    """One record read, turned into a graph and validated (its own shapes; rules come later)."""
+
+    key: str
+    record: str
+    report: Report
+    ntriples: bytes  # the report's graph, sorted N-Triples, without quality annotations
+    findings: list[Finding]
+
+    @property
+    def agency(self) -> str:
+        return self.report.agency
+
+    @property
+    def year(self) -> int:
+        return self.report.year
+
+    def outcome(self, extra: Sequence[Finding] = ()) -> Outcome:
+        outcome = Outcome(record=self.record)
+        outcome.findings = sorted(
+            [*self.findings, *extra],
+            key=lambda f: (f.severity != "violation", f.line or 0, f.figure or "", f.rule or f.shape, f.value or ""),
+        )
+        return outcome
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A record that could not be read (a SourceError in a worker, carried back as data)."""
+
+    file: str
+    message: str
+    line: int | None
+
+
+@dataclass
+class PublishJob:
+    key: str  # of the checked report in the cache
+    warnings: list[Finding]
+    previous: dict[str, downloads.DownloadFile]
+    now: str
+    folder: str  # the release folder
+
+
+@dataclass
+class Published:
+    """What a worker made for one report: its files, catalog entry and the pieces of the corpus dumps."""
+
+    key: str
+    graph_sha: str
+    triples: int
+    files: list[downloads.DownloadFile]
+    entry: dict[str, Any]
+    pieces: str  # cache file holding the gzip members of this report for each corpus dump
+    stats: dict[str, Any]  # for VoID: triples, subjects, classes (entities each), predicates
+
+
+class _WorkerState:
+    def __init__(self, settings: Settings, cache: Path) -> None:
+        from publisher.build import load_project
+
+        self.project = load_project(settings)
+        project = self.project
+        self.checker = ReportChecker(
+            project.validator, project.ontology, project.formats, project.agencies, project.iris
+        )
+        self.keys = {slug: fmt.record_keys for slug, fmt in project.formats.items()}
+        self.cache = cache
+        self.info = load_catalog_info(project.data_dir)
+        self.labels = union([*project.ontology.values(), project.agencies])
+        self.inputs = CatalogInputs(project.iris, self.info, project.registry, self.labels, project.agencies, [], [])
+
+
+_STATE: _WorkerState | None = None
+
+
+def _init_worker(values: Mapping[str, Any], cache: str) -> None:
+    global _STATE
+    _STATE = _WorkerState(load_settings(values, environ={}), Path(cache))
+
+
+def _state() -> _WorkerState:
+    assert _STATE is not None, "worker not initialised"
+    return _STATE
+
+
+def check_one(state: _WorkerState, path: Path, key: str) -> CheckedReport:
+    """Read, graph and validate one record (its own shapes), and keep the result in the cache."""
+    from publisher.graph import report_graph
+
+    project = state.project
+    report = load_report(path, project.registry, state.keys)
+    graph = report_graph(report, project.registry, project.formats[report.format], project.iris)
+    outcome = state.checker.check(graph, report.format, report, record=str(path))
+    checked = CheckedReport(key, str(path), report, downloads.sorted_ntriples(graph), outcome.findings)
+    _write_cache(state.cache, checked)
+    return checked
+
+
+@dataclass(frozen=True)
+class CheckedSummary:
+    """What the build's main process needs of a checked report (the rest stays in the cache)."""
+
+    key: str
+    record: str
+    agency: str
+    year: int
+    format: str
+    findings: list[Finding]
+
+
+def _check_batch(batch: Sequence[tuple[str, str]]) -> list[CheckedSummary | Failure]:
+    state = _state()
+    results: list[CheckedSummary | Failure] = []
+    for path, key in batch:
+        try:
+            c = check_one(state, Path(path), key)
+            results.append(CheckedSummary(c.key, c.record, c.agency, c.year, c.report.format, c.findings))
+        except SourceError as exc:
+            where = f"{exc.file}:{exc.line}" if exc.line is not None else exc.file
+            results.append(Failure(exc.file, str(exc)[len(where) + 2 :], exc.line))
+    return results
+
+
+def _cache_file(cache: Path, key: str) -> Path:
+    return cache / "reports" / key[:2] / f"{key}.pickle"
+
+
+def graph_file(cache: Path, key: str) -> Path:
+    """The cached graph of a checked report, as sorted N-Triples (what the store's bulk load reads)."""
+    return cache / "reports" / key[:2] / f"{key}.nt"
+
+
+def _write_cache(cache: Path, checked: CheckedReport) -> None:
+    path = _cache_file(cache, checked.key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for target, data in (
+        (graph_file(cache, checked.key), checked.ntriples),
+        (path, pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)),
+    ):
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+
+
+def read_cache(cache: Path, key: str) -> CheckedReport | None:
+    path = _cache_file(cache, key)
+    try:
+        checked = pickle.loads(path.read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+        return None
+    return checked if isinstance(checked, CheckedReport) and checked.key == key else None
+
+
+# ---------------------------------------------------------------------------
+# A report's published graph, files, catalog entry and corpus pieces
+# ---------------------------------------------------------------------------
+
+PIECE_KINDS = ("nquads", "ntriples", "turtle", "jsonld", "csv")
+
+
+def published_graph(state: _WorkerState, checked: CheckedReport, warnings: Sequence[Finding]) -> bytes:
+    """The report's graph with its quality annotations, as the store holds it (sorted N-Triples)."""
+    iri = state.project.iris.report(checked.agency, checked.year)
+    data = checked.ntriples
+    if warnings:
+        annotations = quality_annotations(iri, warnings, state.project.iris)
+        data += annotations.serialize(format="nt", encoding="utf-8")
+    # Through an Oxigraph store, which canonicalises some datatypes (as build.py notes), so the
+    # files say exactly what the store and the SPARQL endpoint say.
+    memory = ox.Store()
+    memory.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+    stored = memory.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    assert stored is not None
+    lines = sorted({line for line in stored.decode("utf-8").split("\n") if line})
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def rdflib_graph(ntriples: bytes) -> Graph:
+    """An rdflib graph of N-Triples, parsed by Oxigraph (twice as fast as rdflib's own parser)."""
+    from rdflib import BNode, Literal
+
+    graph = Graph()
+    iris: dict[str, URIRef] = {}
+    string = "http://www.w3.org/2001/XMLSchema#string"
+
+    def term(node: Any) -> Any:
+        if isinstance(node, ox.NamedNode):
+            found = iris.get(node.value)
+            if found is None:
+                found = iris[node.value] = URIRef(node.value)
+            return found
+        if isinstance(node, ox.Literal):
+            if node.language:
+                return Literal(node.value, lang=node.language)
+            datatype = node.datatype.value
+            return Literal(node.value) if datatype == string else Literal(node.value, datatype=URIRef(datatype))
+        return BNode(node.value)
+
+    for triple in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
+        graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
+    return graph
+
+
+def _publish_batch(jobs: Sequence[PublishJob]) -> list[Published]:
+    return [publish_one(_state(), job) for job in jobs]
+
+
+def publish_one(state: _WorkerState, job: PublishJob) -> Published:
+    """Write one report's downloads and catalog entry into the release; keep its corpus pieces in the cache."""
+    project = state.project
+    checked = read_cache(state.cache, job.key)
+    if checked is None:
+        raise SourceError(job.key, "the build cache lost this report; delete the build's cache folder and build again")
+    iris, report = project.iris, checked.report
+    ntriples = published_graph(state, checked, job.warnings)
+    graph_sha = hashlib.sha256(ntriples).hexdigest()
+    graph = rdflib_graph(ntriples)
+    fmt = project.formats[report.format]
+    data = downloads.ReportData(report, graph, fmt)
+    folder = Path(job.folder) / downloads.DOWNLOADS
+    nodes = downloads.jsonld_nodes(ntriples, iris.base)
+    files, rows = downloads.write_report_files(
+        folder, data, project.registry, state.labels, iris, str(state.info.licence_iri), ntriples, nodes
+    )
+    iri = str(iris.report(report.agency, report.year))
+    written = {name: (kind, body, iri) for name, (kind, body) in files.items()}
+    entries = downloads.index_files(written, job.previous, dt.datetime.fromisoformat(job.now.replace("Z", "+00:00")))
+    stem = downloads.report_stem(report.agency, report.year)
+    source = Path(job.folder) / "sources" / report.agency / f"{report.year}.txt"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(report.source.text, encoding="utf-8")
+    catalog = Path(job.folder) / CATALOG
+    described = [f for f in entries if f.kind != "csvw"]
+    dataset = report_dataset_graph(state.inputs, data, described)
+    (catalog / "datasets" / f"{stem}.nt").write_bytes(downloads.sorted_ntriples(dataset))
+    schema = schema_org(dataset, iris.report(report.agency, report.year), state.inputs, data)
+    (catalog / "schemaorg" / f"{stem}.json").write_text(
+        json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    from publisher.dcat import _entry, _lang
+
+    title = (_lang(graph, URIRef(iri), "zh"), _lang(graph, URIRef(iri), "en"))
+    entry = _entry(stem, URIRef(iri), title, described, report.agency, report.year)
+    columns = downloads.csv_columns(d.record_key for d in fmt.dimensions)
+    csv_rows = downloads.to_csv(rows, columns).split(b"\r\n", 1)[1]
+    pieces = corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes)
+    pieces_path = state.cache / "pieces" / graph_sha[:2] / f"{graph_sha}-{checked.key[:16]}.pickle"
+    pieces_path.parent.mkdir(parents=True, exist_ok=True)
+    pieces_path.write_bytes(pickle.dumps(pieces, protocol=pickle.HIGHEST_PROTOCOL))
+    return Published(
+        checked.key, graph_sha, ntriples.count(b"\n"), entries, entry, str(pieces_path), graph_stats(graph)
+    )
+
+
+def graph_stats(graph: Graph) -> dict[str, Any]:
+    """A report graph's VoID statistics (its subjects are its own: report graphs share none)."""
+    from rdflib import RDF
+
+    classes: dict[str, int] = {}
+    for cls in set(graph.objects(None, RDF.type)):
+        classes[str(cls)] = len(set(graph.subjects(RDF.type, cls)))
+    subjects = set(graph.subjects())
+    return {
+        "triples": len(graph),
+        "subjects": len(subjects),
+        "entities": sum(1 for s in subjects if isinstance(s, URIRef)),
+        "classes": classes,
+        "predicates": sorted({str(p) for p in graph.predicates()}),
+    }
+
+
+def corpus_pieces(
+    ntriples: bytes, graph: str, base: str, csv_rows: bytes, first: bool, nodes: list[dict[str, Any]] | None = None
+) -> dict[str, bytes]:
+    """A graph's part of each corpus dump, each a gzip member (gzip files concatenate)."""
+    text = ntriples.decode("utf-8")
+    lines = [line for line in text.split("\n") if line]
+    nquads = "".join(f"{line[:-1].rstrip()} <{graph}> .\n" for line in lines)
+    turtle = downloads.to_turtle(ntriples, base).decode("utf-8")
+    body = "".join(line + "\n" for line in turtle.split("\n") if line and not line.startswith("@prefix"))
+    nodes = downloads.jsonld_nodes(ntriples, base) if nodes is None else nodes
+    jsonld = ",\n".join(json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes)
+    if jsonld and not first:
+        jsonld = ",\n" + jsonld
+    plain = {
+        "nquads": nquads.encode("utf-8"),
+        "ntriples": ntriples,
+        "turtle": body.encode("utf-8"),
+        "jsonld": jsonld.encode("utf-8"),
+        "csv": csv_rows,
+    }
+    return {kind: gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0) for kind, data in plain.items()}
+
+
+# ---------------------------------------------------------------------------
+# Running workers
+# ---------------------------------------------------------------------------
+
+
+class Workers:
+    """Worker processes (spawned: no state shared by fork), or this process when there is little to do."""
+
+    def __init__(self, settings: Settings, cache: Path, count: int, in_process: bool) -> None:
+        self.settings, self.cache, self.count = settings, cache, count
+        self.executor: ProcessPoolExecutor | None = None
+        if not in_process:
+            self.executor = ProcessPoolExecutor(
+                max_workers=count,
+                mp_context=get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(dict(settings.values), str(cache)),
+            )
+        elif _STATE is None or _STATE.project.settings.values != settings.values:
+            _init_worker(dict(settings.values), str(cache))
+        else:
+            _STATE.cache = cache
+
+    def run(self, function: Callable[[Any], list[Any]], items: Sequence[Any], progress: Progress) -> Iterator[Any]:
+        """function(batch) for batches of items; yields each result as it comes (in no set order)."""
+        batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
+        if self.executor is None:
+            for batch in batches:
+                results = function(batch)
+                progress.advance(len(results))
+                yield from results
+            return
+        pending: set[Future[list[Any]]] = set()
+        queue = iter(batches)
+        limit = 4 * self.count
+        for batch in queue:
+            pending.add(self.executor.submit(function, batch))
+            if len(pending) >= limit:
+                break
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                results = future.result()
+                progress.advance(len(results))
+                yield from results
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending.add(self.executor.submit(function, nxt))
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None

@@ -1,0 +1,511 @@
+"""HTML pages in the national formats import to the expected record, cell by cell, nothing unmapped left silent.
+
+The five pages of tests/fixtures/national/ are constructed examples written the way
+real pages are: a page laid out inside a table, Word-exported cells
+(<td><p><span>…), missing end tags, rowspan and colspan, &nbsp; and empty cells,
+full-width digits and signs, label variants (２、…、…, (一), "…", ，for 、), local
+column names (上年项目数量, 本年增减), units in a cell (251000元, 1.2万元) or in a
+heading (采购总金额（万元）), a dash in a cell, a note row. The expected figures are
+typed below from the pages themselves; the format is told from the page.
+
+Then: what the importer writes loads as a record, and the reviewed example records
+beside the pages are exactly the importer's output plus the review they describe.
+Small pages of their own check the messy details one at a time.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from publisher.errors import SourceError
+from publisher.importers.htmldoc import Document
+from publisher.importers.record import ImportResult, import_report, write_record
+from publisher.records import load_report
+from tests.fixtures import examples
+from tests.fixtures.examples import COUNTY, PROVINCE, TOWN
+
+B = None  # a blank cell
+
+# ---------------------------------------------------------------------------
+# Table 三, typed from the pages: row code → 自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计
+# ---------------------------------------------------------------------------
+
+ROWS_2019 = [
+    "new-requests", "carried-over", "disclosed", "partly-disclosed",
+    "not-disclosed/state-secret", "not-disclosed/prohibited-by-law", "not-disclosed/security-and-stability",
+    "not-disclosed/third-party-rights", "not-disclosed/internal-affairs", "not-disclosed/process-information",
+    "not-disclosed/enforcement-files", "not-disclosed/administrative-query",
+    "unable-to-provide/not-held", "unable-to-provide/needs-creation", "unable-to-provide/unclear-after-correction",
+    "not-processed/petitions-and-complaints", "not-processed/repeat-requests", "not-processed/publications",
+    "not-processed/excessive-requests", "not-processed/confirmation-or-reissue",
+    "other-handling", "total-results", "carried-forward",
+]  # fmt: skip
+ROWS_2021 = [
+    *ROWS_2019[:20],
+    "other-handling/failed-to-correct", "other-handling/failed-to-pay", "other-handling/other",
+    "total-results", "carried-forward",
+]  # fmt: skip
+APPLICANTS = [
+    "natural-person", "commercial-enterprises", "research-institutions", "public-interest-organisations",
+    "legal-service-organisations", "other-organisations", "total",
+]  # fmt: skip
+
+REQUESTS = {
+    (PROVINCE, 2019): """
+        120 15 2 1 6 3 147 | 4 1 0 0 0 0 5 | 58 8 1 1 3 2 73 | 9 2 0 0 1 0 12 | 0 0 0 0 0 0 0 | 1 0 0 0 0 0 1
+        0 0 0 0 0 0 0 | 2 1 0 0 0 0 3 | 1 0 0 0 0 0 1 | 3 0 0 0 1 0 4 | 0 0 0 0 0 0 0 | 2 0 0 0 0 0 2
+        22 2 1 0 1 1 27 | 4 0 0 0 0 0 4 | 3 0 0 0 0 0 3 | 5 0 0 0 0 0 5 | 6 1 0 0 0 0 7 | 1 0 0 0 0 0 1
+        2 0 0 0 0 0 2 | 1 0 0 0 0 0 1 | 2 1 0 0 0 0 3 | 122 15 2 1 6 3 149 | 2 1 0 0 0 0 3""",
+    (PROVINCE, 2020): """
+        133 11 0 2 4 1 151 | 2 1 0 0 0 0 3 | 70 6 0 2 2 1 81 | 10 1 0 0 0 0 11 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
+        1 0 0 0 0 0 1 | 2 0 0 0 1 0 3 | 0 0 0 0 0 0 0 | 2 1 0 0 0 0 3 | 0 0 0 0 0 0 0 | 1 0 0 0 0 0 1
+        25 3 0 0 1 0 29 | 3 0 0 0 0 0 3 | 2 0 0 0 0 0 2 | 4 0 0 0 0 0 4 | 5 0 0 0 0 0 5 | 0 0 0 0 0 0 0
+        1 0 0 0 0 0 1 | 0 0 0 0 0 0 0 | 3 0 0 0 0 0 3 | 129 11 0 2 4 1 147 | 6 1 0 0 0 0 7""",
+    (COUNTY, 2020): """
+        7 2 0 0 1 0 10 | 1 0 0 0 0 0 1 | 4 1 0 0 1 0 6 | 1 0 0 0 0 0 1 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
+        0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
+        2 1 0 0 0 0 3 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
+        0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 7 2 0 0 1 0 10 | 1 0 0 0 0 0 1""",
+    # (一) 予以公开 prints 6 in 总计 where its applicants add up to 5: imported as printed.
+    (COUNTY, 2021): """
+        6 2 0 0 1 0 9 | 1 0 0 0 0 0 1 | 4 1 0 0 0 0 6 | 1 0 0 0 1 0 2 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
+        0 0 0 0 0 0 0 | 0 1 0 0 0 0 1 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
+        1 0 0 0 0 0 1 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
+        0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 1 0 0 0 0 0 1 | 0 0 0 0 0 0 0 | 7 2 0 0 1 0 10
+        0 0 0 0 0 0 0""",
+    (TOWN, 2021): """
+        2 . . . . . 2 | . . . . . . . | 1 . . . . . 1 | . . . . . . . | . . . . . . . | . . . . . . .
+        . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . .
+        1 . . . . . 1 | . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . .
+        . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . . | 2 . . . . . 2
+        . . . . . . .""",
+}
+
+# Table 二: row code → values by its part's columns (2019: 3, 3, 3, 2, 2 columns; 2021: 3, 1, 1, 1)
+PROACTIVE = {
+    (PROVINCE, 2019): {
+        "rules": [3, 3, 47], "normative-documents": [12, 12, 286],
+        "administrative-licensing": [26, -2, 1534], "other-external-services": [14, 0, 512],
+        "administrative-penalties": [5, B, 17], "administrative-coercion": [B, B, B],
+        "administrative-fees": [2, -1], "government-procurement": [18, (Decimal(251000), "yuan")],
+    },
+    (PROVINCE, 2020): {
+        "rules": [2, 2, 49], "normative-documents": [9, 10, 290],
+        "administrative-licensing": [24, 1, 1610], "other-external-services": [14, -3, 498],
+        "administrative-penalties": [5, 0, 21], "administrative-coercion": [0, 0, 0],
+        "administrative-fees": [1, 0], "government-procurement": [15, (Decimal(198600), "yuan")],
+    },
+    (COUNTY, 2020): {  # 行政事业性收费 · 本年增/减 holds a dash: not imported (see UNMAPPED)
+        "rules": [B, B, B], "normative-documents": [2, 2, 9],
+        "administrative-licensing": [6, 1, 40], "other-external-services": [3, 0, 12],
+        "administrative-penalties": [4, 0, 23], "administrative-coercion": [1, 0, 2],
+        "administrative-fees": [B], "government-procurement": [3, (Decimal("35.6"), "ten-thousand-yuan")],
+    },
+    (COUNTY, 2021): {
+        "rules": [B, B, B], "normative-documents": [1, 0, 10], "administrative-licensing": [44],
+        "administrative-penalties": [19], "administrative-coercion": [2],
+        "administrative-fees": [(Decimal("1.2"), "ten-thousand-yuan")],
+    },
+    (TOWN, 2021): {
+        "rules": [B, B, B], "normative-documents": [1, B, 6], "administrative-licensing": [B],
+        "administrative-penalties": [12], "administrative-coercion": [B], "administrative-fees": [B],
+    },
+}  # fmt: skip
+PROACTIVE_COLUMNS = {
+    2019: {
+        "rules": ["newly-made", "newly-published", "total-published"],
+        "normative-documents": ["newly-made", "newly-published", "total-published"],
+        "administrative-licensing": ["items-last-year", "change-this-year", "decisions"],
+        "other-external-services": ["items-last-year", "change-this-year", "decisions"],
+        "administrative-penalties": ["items-last-year", "change-this-year", "decisions"],
+        "administrative-coercion": ["items-last-year", "change-this-year", "decisions"],
+        "administrative-fees": ["items-last-year", "change-this-year"],
+        "government-procurement": ["procurement-projects", "procurement-amount"],
+    },
+    2021: {
+        "rules": ["issued", "repealed", "in-force"],
+        "normative-documents": ["issued", "repealed", "in-force"],
+        "administrative-licensing": ["decisions"],
+        "administrative-penalties": ["decisions"],
+        "administrative-coercion": ["decisions"],
+        "administrative-fees": ["fees-collected"],
+    },
+}
+
+# Table 四: 行政复议, 未经复议直接起诉, 复议后起诉 × 维持 纠正 其他 尚未审结 总计
+REVIEW = {
+    (PROVINCE, 2019): "3 1 0 1 5 | 2 0 1 0 3 | 1 0 0 0 1",
+    (PROVINCE, 2020): "2 0 1 0 3 | 1 1 0 0 2 | 0 0 0 0 0",
+    (COUNTY, 2020): "0 0 0 0 0 | 0 0 0 0 0 | 0 0 0 0 0",
+    (COUNTY, 2021): "1 0 0 0 1 | 0 0 0 0 0 | 0 0 0 0 0",
+    (TOWN, 2021): ". . . . . | . . . . . | . . . . .",
+}
+BLOCKS = ["reconsideration", "litigation-direct", "litigation-after-reconsideration"]
+RESULTS = ["upheld", "corrected", "other", "pending", "total"]
+
+# Information-processing fees (2021, in prose in section 六): (column, value, unit, quote)
+FEES = {
+    (COUNTY, 2021): [
+        ("cases", 1, None, "2021年，我局依据《政府信息公开信息处理费管理办法》，共有1件政府信息公开申请收取信息处理费"),
+        ("amount", 200, "yuan", "收取信息处理费共计200元"),
+    ],
+    (TOWN, 2021): [("cases", 0, None, "本机关2021年未收取信息处理费")],
+}
+
+# What each page holds that the importer must report, not map: (location, text) of table cells,
+# and the numbers of its narrative (candidate facts) by their text.
+UNMAPPED_CELLS = {
+    (PROVINCE, 2019): set(),
+    (PROVINCE, 2020): set(),
+    (COUNTY, 2020): {("(//table)[1]/descendant::tr[15]/*[3]", "—"), ("(page)", "行政事业性收费")},
+    (COUNTY, 2021): {("(//table)[2]/descendant::tr[29]/*[1]", "注：本表申请人情况以申请人填报为准。")},
+    (TOWN, 2021): set(),
+}
+NARRATIVE_NUMBERS = {
+    (PROVINCE, 2019): [
+        "全年主动公开政府信息1.2万余条",
+        "新收政府信息公开申请147件",
+        "发布政策解读材料86篇",
+        "全年办结申请135件",
+    ],
+    (PROVINCE, 2020): ["全年新收政府信息公开申请151件"],
+    (COUNTY, 2020): ["我局共受理政府信息公开申请10件", "主动公开政府信息326条"],
+    (COUNTY, 2021): ["我局共新收政府信息公开申请10件", "办结9件", "全年通过门户网站主动公开政府信息412条"],
+    (TOWN, 2021): ["示例镇人民政府主动公开政府信息58条", "收到政府信息公开申请2件"],
+}
+
+
+def parse_values(text: str) -> list[int | None]:
+    return [None if v == "." else int(v) for v in text.replace("|", " ").split()]
+
+
+def expected_cells(key: tuple[str, int]) -> dict[tuple[str, str], object]:
+    """(item, column) → value (None for blank, (Decimal, unit) for money), typed above."""
+    year = key[1]
+    fmt_year = 2019 if (key[0], year) in ((PROVINCE, 2019), (PROVINCE, 2020), (COUNTY, 2020)) else 2021
+    cells: dict[tuple[str, str], object] = {}
+    rows = ROWS_2019 if fmt_year == 2019 else ROWS_2021
+    values = parse_values(REQUESTS[key])
+    assert len(values) == len(rows) * 7
+    for i, row in enumerate(rows):
+        for j, column in enumerate(APPLICANTS):
+            cells[(f"request/{row}", f"applicant/{column}")] = values[i * 7 + j]
+    for row, row_values in PROACTIVE[key].items():
+        columns = PROACTIVE_COLUMNS[fmt_year][row]
+        if key == (COUNTY, 2020) and row == "administrative-fees":
+            columns = columns[:1]
+        for column, value in zip(columns, row_values, strict=True):
+            cells[(f"proactive/{row}", f"proactive-column/{column}")] = value
+    review = parse_values(REVIEW[key])
+    for i, block in enumerate(BLOCKS):
+        for j, result in enumerate(RESULTS):
+            cells[(f"review/{block}", f"review-result/{result}")] = review[i * 5 + j]
+    return cells
+
+
+@pytest.fixture(scope="module", params=examples.ALL, ids=lambda key: f"{key[0]}-{key[1]}")
+def imported(request: pytest.FixtureRequest) -> tuple[tuple[str, int], ImportResult]:
+    agency, year = request.param
+    return request.param, import_report(examples.source_path(agency, year), agency, year, examples.layouts())
+
+
+def test_the_format_is_told_from_the_page(imported: tuple[tuple[str, int], ImportResult]) -> None:
+    key, result = imported
+    expected = "national-2019" if key in ((PROVINCE, 2019), (PROVINCE, 2020), (COUNTY, 2020)) else "national-2021"
+    assert result.format == expected
+
+
+def test_every_table_cell_imports_to_its_row_column_and_value(imported: tuple[tuple[str, int], ImportResult]) -> None:
+    key, result = imported
+    cells = {(f.codes["item"], f.codes["column"]): f for f in result.figures if f.location is not None}
+    expected = expected_cells(key)
+    assert set(cells) == set(expected)
+    for pair, value in expected.items():
+        figure = cells[pair]
+        if isinstance(value, tuple):
+            assert (figure.value, figure.unit) == value, pair
+            assert isinstance(figure.value, Decimal)
+        else:
+            assert figure.value == value, pair
+            assert figure.unit is None, pair
+            assert value is None or type(figure.value) is int, pair
+
+
+def test_blank_cells_are_blank_never_zero(imported: tuple[tuple[str, int], ImportResult]) -> None:
+    key, result = imported
+    blanks = [f for f in result.figures if f.value is None]
+    assert len(blanks) == sum(1 for v in expected_cells(key).values() if v is None)
+    for figure in blanks:
+        assert figure.text == "" and figure.location is not None
+
+
+def test_every_cell_names_where_the_page_has_it(imported: tuple[tuple[str, int], ImportResult]) -> None:
+    key, result = imported
+    document = Document(examples.source_path(*key).read_text(encoding="utf-8"))
+    for figure in result.figures:
+        if figure.location is not None:
+            element = document.resolve(figure.location)
+            assert element.tag in ("td", "th")
+            assert element.text() == figure.text
+            if figure.value is not None:  # the cell's own digits, read without the importer
+                digits = re.sub(r"[^0-9.\-]", "", unicodedata.normalize("NFKC", figure.text))
+                assert Decimal(digits) == Decimal(figure.value), (figure.text, figure.value)
+
+
+def test_fees_in_prose_import_with_their_quotes(imported: tuple[tuple[str, int], ImportResult]) -> None:
+    key, result = imported
+    prose = [f for f in result.figures if f.location is None]
+    found = sorted((f.codes["column"].rsplit("/", 1)[1], f.value, f.unit, f.quote) for f in prose)
+    assert found == sorted(FEES.get(key, []))
+    text = Document(examples.source_path(*key).read_text(encoding="utf-8")).text
+    for figure in prose:
+        assert figure.offset is not None and figure.quote is not None
+        assert text[figure.offset : figure.offset + len(figure.quote)] == figure.quote
+
+
+def test_what_cannot_be_mapped_is_listed_never_dropped(imported: tuple[tuple[str, int], ImportResult]) -> None:
+    key, result = imported
+    cells = {(u.location, u.text) for u in result.unmapped if not u.location.startswith("offset")}
+    assert cells == UNMAPPED_CELLS[key]
+    numbers = [u.text for u in result.unmapped if u.location.startswith("offset")]
+    assert numbers == NARRATIVE_NUMBERS[key]
+    for item in result.unmapped:
+        assert item.reason
+
+
+class CellCounter(HTMLParser):
+    """Counts the cells of the page's tables that read as a number, without the importer's help."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self.depth = 0
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("td", "th"):
+            if self.cell is not None:  # a cell whose end tag the page leaves out
+                self.texts.append("".join(self.cell))
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th", "tr", "table") and self.cell is not None:
+            self.texts.append("".join(self.cell))
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def test_no_number_of_the_page_tables_goes_unaccounted(imported: tuple[tuple[str, int], ImportResult]) -> None:
+    key, result = imported
+    counter = CellCounter()
+    counter.feed(examples.source_path(*key).read_text(encoding="utf-8"))
+    numeric = [t for t in counter.texts if re.fullmatch(r"\s*[-－]?[\d０-９.,]+\s*(元|万元)?\s*", t)]
+    stated = [f for f in result.figures if f.location is not None and f.value is not None]
+    assert len(numeric) == len(stated)
+
+
+def test_the_written_record_loads_and_says_the_same(
+    imported: tuple[tuple[str, int], ImportResult], tmp_path: Path
+) -> None:
+    key, result = imported
+    source = tmp_path / f"{key[1]}.source.html"
+    source.write_bytes(examples.source_path(*key).read_bytes())
+    record = tmp_path / f"{key[1]}.yaml"
+    record.write_text(write_record(result, source.name), encoding="utf-8")
+    project = examples.project()
+    report = load_report(record, project.registry, {s: f.record_keys for s, f in project.formats.items()})
+    assert [(f.key, dict(f.codes), f.value, f.unit, f.location, f.quote.text) for f in report.figures] == [
+        (f.key, f.codes, f.value, f.unit, f.location, f.text if f.location else f.quote) for f in result.figures
+    ]
+    assert [(s.key, s.text.text, s.text.offset) for s in report.sections] == [
+        (s.key, s.text, s.offset) for s in result.sections
+    ]
+    assert {s.key for s in report.sections} == {"overview", "problems", "other-matters"}
+    assert (report.period_from.isoformat(), report.period_to.isoformat()) == (f"{key[1]}-01-01", f"{key[1]}-12-31")
+    assert "IMPORTED — NOT YET REVIEWED" in record.read_text(encoding="utf-8")
+
+
+def test_the_reviewed_example_is_the_import_plus_its_review(imported: tuple[tuple[str, int], ImportResult]) -> None:
+    """Every imported figure is in the reviewed record as imported; what review added is only what it says."""
+    key, result = imported
+    reviewed = examples.report(*key)
+    by_key = {f.key: f for f in reviewed.figures}
+    for figure in result.figures:
+        kept = by_key.pop(figure.key)
+        assert (dict(kept.codes), kept.value, kept.unit, kept.location) == (
+            figure.codes,
+            figure.value,
+            figure.unit,
+            figure.location,
+        )
+    added = {k: (f.value, f.quote.text) for k, f in by_key.items()}
+    assert added == ({"proactive-administrative-fees-change-this-year": (None, "—")} if key == (COUNTY, 2020) else {})
+    assert reviewed.facts, "the review adds the facts of the narrative"
+    header = examples.record_path(*key).read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("# EXAMPLE — a constructed example, not a real report")
+
+
+# ---------------------------------------------------------------------------
+# The messy details, one small page each
+# ---------------------------------------------------------------------------
+
+TABLE_3_HEAD = (
+    "<table><tr><td colspan=3 rowspan=3>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"
+    "<td colspan=7>申请人情况</td></tr><tr><td rowspan=2>自然人</td><td colspan=5>法人或其他组织</td>"
+    "<td rowspan=2>总计</td></tr><tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td>"
+    "<td>其他</td></tr>"
+)
+
+
+def one_row(label: str, cells: str, lead: str = "") -> str:
+    return f"{TABLE_3_HEAD}<tr>{lead}<td colspan=3>{label}</td>{cells}</tr></table>"
+
+
+def import_page(tmp_path: Path, body: str, fmt: str | None = "national-2021") -> ImportResult:
+    page = tmp_path / "page.html"
+    page.write_text(
+        f"<html><body><p>本报告中所列数据的统计期限自2021年1月1日起至2021年12月31日止。</p>{body}</body></html>"
+    )
+    return import_report(page, TOWN, 2021, examples.layouts(), fmt)
+
+
+def cells_of(result: ImportResult) -> dict[tuple[str, str], object]:
+    return {(f.codes["item"], f.codes["column"]): (f.value, f.unit) for f in result.figures}
+
+
+SEVEN = "".join(f"<td>{n}</td>" for n in (1, 2, 3, 4, 5, 6, 21))
+
+
+@pytest.mark.parametrize(
+    "label, code",
+    [
+        pytest.param("2.其他法律行政法规禁止公开", "not-disclosed/prohibited-by-law", id="as-printed"),
+        pytest.param(
+            "２、其他法律、行政法规禁止公开", "not-disclosed/prohibited-by-law", id="full-width-digit-and-commas"
+        ),
+        pytest.param("（2）其他法律行政法规禁止公开", "not-disclosed/prohibited-by-law", id="bracketed-number"),
+        pytest.param('3.危及"三安全一稳定"', "not-disclosed/security-and-stability", id="straight-quotes"),
+        pytest.param("（二）部分公开", "partly-disclosed", id="short-form"),
+        pytest.param(
+            "(二)部分公开(区分处理的,只计这一情形,不计其他情形)", "partly-disclosed", id="half-width-brackets"
+        ),
+        pytest.param(
+            "1.申请人无正当理由逾期不补正，行政机关不再处理其政府信息公开申请",
+            "other-handling/failed-to-correct",
+            id="comma-for-enumeration-comma",
+        ),
+        pytest.param("本年新收政府信息公开申请数量", "new-requests", id="no-enumerator"),
+    ],
+)
+def test_row_label_variants(tmp_path: Path, label: str, code: str) -> None:
+    result = import_page(tmp_path, one_row(label, SEVEN))
+    assert cells_of(result)[(f"request/{code}", "applicant/total")] == (21, None)
+    assert not [u for u in result.unmapped if u.location != "(page)"], result.unmapped
+
+
+@pytest.mark.parametrize(
+    "cell, value",
+    [
+        pytest.param("&nbsp;", None, id="nbsp-is-blank"),
+        pytest.param("", None, id="empty-is-blank"),
+        pytest.param("　", None, id="ideographic-space-is-blank"),
+        pytest.param("<p><span>&nbsp;</span></p>", None, id="word-cell-of-nbsp-is-blank"),
+        pytest.param("０", 0, id="full-width-zero-is-zero"),
+        pytest.param("<p><span>１２</span></p>", 12, id="word-cell-full-width"),
+        pytest.param(" 1,234 ", 1234, id="thousands-separator"),
+        pytest.param("7件", 7, id="count-with-its-unit"),
+    ],
+)
+def test_cell_values(tmp_path: Path, cell: str, value: int | None) -> None:
+    cells = "".join(f"<td>{cell if i == 0 else 1}</td>" for i in range(7))
+    result = import_page(tmp_path, one_row("一、本年新收政府信息公开申请数量", cells))
+    assert cells_of(result)[("request/new-requests", "applicant/natural-person")] == (value, None)
+
+
+@pytest.mark.parametrize("mark", ["—", "/", "无", "-"])
+def test_a_mark_in_a_cell_is_reported_not_guessed(tmp_path: Path, mark: str) -> None:
+    cells = "".join(f"<td>{mark if i == 0 else 1}</td>" for i in range(7))
+    result = import_page(tmp_path, one_row("一、本年新收政府信息公开申请数量", cells))
+    assert ("request/new-requests", "applicant/natural-person") not in cells_of(result)
+    [reported] = [u for u in result.unmapped if u.text == mark]
+    assert reported.location.endswith("/*[2]") and "guess" in reported.reason
+
+
+def test_an_unknown_row_label_is_reported_and_its_cells_are_not_guessed(tmp_path: Path) -> None:
+    result = import_page(tmp_path, one_row("一、本年收到的各类咨询", SEVEN))
+    assert not [f for f in result.figures if f.codes["item"].startswith("request/")]
+    [label] = [u for u in result.unmapped if u.text == "一、本年收到的各类咨询"]
+    assert "does not have" in label.reason and label.location == "(//table)[1]/descendant::tr[4]/*[1]"
+    numbers = [u for u in result.unmapped if "not one the format knows" in u.reason]
+    assert sorted(u.text for u in numbers) == sorted(["1", "2", "3", "4", "5", "6", "21"])
+
+
+def test_a_negative_change_in_full_width(tmp_path: Path) -> None:
+    table = (
+        "<table><tr><td colspan=4>第二十条第（五）项</td></tr><tr><td>信息内容</td><td>上年项目数量</td>"
+        "<td>本年增减</td><td>处理决定数量</td></tr><tr><td>行政许可</td><td>２６</td><td>－２</td><td>1534</td></tr>"
+        "<tr><td colspan=4>第二十条第（九）项</td></tr><tr><td>信息内容</td><td>采购项目数量</td>"
+        "<td colspan=2>采购总金额</td></tr><tr><td>政府集中采购</td><td>18</td><td colspan=2>251000元</td></tr></table>"
+    )
+    result = import_page(tmp_path, table, "national-2019")
+    cells = cells_of(result)
+    assert cells[("proactive/administrative-licensing", "proactive-column/change-this-year")] == (-2, None)
+    assert cells[("proactive/administrative-licensing", "proactive-column/items-last-year")] == (26, None)
+    assert cells[("proactive/government-procurement", "proactive-column/procurement-amount")] == (
+        Decimal(251000),
+        "yuan",
+    )
+
+
+def test_an_amount_without_a_unit_anywhere_is_imported_and_flagged(tmp_path: Path) -> None:
+    table = (
+        "<table><tr><td colspan=3>第二十条第（九）项</td></tr><tr><td>信息内容</td><td>采购项目数量</td>"
+        "<td>采购总金额</td></tr><tr><td>政府集中采购</td><td>18</td><td>251000</td></tr></table>"
+    )
+    result = import_page(tmp_path, table, "national-2019")
+    assert cells_of(result)[("proactive/government-procurement", "proactive-column/procurement-amount")] == (
+        Decimal(251000),
+        None,
+    )
+    assert any("give its unit" in u.reason for u in result.unmapped)
+
+
+def test_table_4_reads_its_blocks_from_the_headings(tmp_path: Path) -> None:
+    table = (
+        "<table><tr><td colspan=5>行政复议</td><td colspan=10>行政诉讼</td></tr><tr>"
+        + "".join(f"<td rowspan=2>{r}</td>" for r in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"))
+        + "<td colspan=5>未经复议直接起诉</td><td colspan=5>复议后起诉</td></tr><tr>"
+        + "".join(f"<td>{r}</td>" for r in ("结果维持", "结果纠正", "其他结果", "尚未审结", "合计") * 2)
+        + "</tr><tr>"
+        + "".join(f"<td>{n}" for n in range(1, 16))  # no end tags
+        + "</table>"
+    )
+    result = import_page(tmp_path, table)
+    cells = cells_of(result)
+    assert cells[("review/reconsideration", "review-result/upheld")] == (1, None)
+    assert cells[("review/reconsideration", "review-result/total")] == (5, None)
+    assert cells[("review/litigation-direct", "review-result/upheld")] == (6, None)
+    assert cells[("review/litigation-after-reconsideration", "review-result/total")] == (15, None)
+
+
+def test_a_page_of_neither_format_asks_for_the_format(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="give --format"):
+        import_page(
+            tmp_path, "<table><tr><td>项目</td><td>数量</td></tr><tr><td>咨询</td><td>3</td></tr></table>", None
+        )
+
+
+def test_a_page_with_the_shared_labels_only_is_ambiguous(tmp_path: Path) -> None:
+    """Table 四 is the same in 2019 and 2021: the page alone cannot tell the format."""
+    table = "<table><tr><td>行政复议</td><td>结果维持</td></tr><tr><td>行政复议</td><td>1</td></tr></table>"
+    with pytest.raises(SourceError, match="cannot tell the report's format"):
+        import_page(tmp_path, table, None)
