@@ -27,19 +27,9 @@ from rdflib.term import Node
 
 from publisher.formats import Format
 from publisher.iris import Iris
-from publisher.namespaces import DCTERMS, RDF, RDFS, SH
+from publisher.namespaces import DCTERMS, RDF, SH
 from publisher.records import Report
-from publisher.validation import (
-    SEVERITIES,
-    Finding,
-    Outcome,
-    SparqlConstraint,
-    Validator,
-    _language_of,
-    _lexical,
-    _run,
-    _solutions,
-)
+from publisher.validation import Finding, Outcome, QueryStore, SparqlConstraint, Validator
 
 Triple = tuple[Node, Node, Node]
 
@@ -203,45 +193,7 @@ def _to_ox(
 
 
 def evaluate_constraints(
-    validator: Validator, constraints: list[SparqlConstraint], store: ox.Store, report: Report | None
+    validator: Validator, constraints: list[SparqlConstraint], store: QueryStore, report: Report | None
 ) -> list[Finding]:
-    """The SPARQL constraints over `store`, as Validator._evaluate does over a store it makes."""
-    findings: list[Finding] = []
-    for constraint in constraints:
-        classes = " ".join(f"<{c}>" for c in sorted(constraint.targets))
-        focus_query = f"""SELECT DISTINCT ?focus WHERE {{
-            VALUES ?class {{ {classes} }}
-            ?focus a/<{RDFS.subClassOf}>* ?class }}"""
-        focus_nodes = [s["focus"] for s in _solutions(store.query(focus_query))]
-        seen: set[tuple[str, ...]] = set()
-        for focus, solution, names in _run(store, constraint.query, focus_nodes):
-            if True:
-                bound = {name: solution[name] for name in names if solution[name] is not None}
-                if "failure" in bound:
-                    bound = {}
-                this = bound.get("this", focus)
-                value = bound.get("value", focus if constraint.path is None else None)
-                path = str(bound["path"].value) if isinstance(bound.get("path"), ox.NamedNode) else constraint.path
-                key = (str(this), str(path), str(value), *sorted(f"{k}={v}" for k, v in bound.items()))
-                if key in seen:
-                    continue
-                seen.add(key)
-                messages = {}
-                for message in constraint.messages:
-                    text = str(message)
-                    for name, term in bound.items():
-                        text = text.replace(f"{{?{name}}}", _lexical(term)).replace(f"{{${name}}}", _lexical(term))
-                    messages[message.language or _language_of(text)] = text
-                shape = constraint.node if isinstance(constraint.node, URIRef) else constraint.shape
-                findings.append(
-                    validator._make_finding(
-                        severity=SEVERITIES.get(constraint.severity, "violation"),
-                        shape=str(shape),
-                        focus=_lexical(this),
-                        value=None if value is None else _lexical(value),
-                        path=None if path is None else str(path),
-                        messages=messages,
-                        report=report,
-                    )
-                )
-    return findings
+    """The SPARQL constraints over `store` (which holds the data and its context), as Validator.validate does."""
+    return validator.evaluate_on(constraints, store, report)

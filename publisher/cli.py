@@ -92,19 +92,23 @@ def validate(ctx: click.Context, /, paths: tuple[Path, ...], **overrides: Any) -
 
 
 @main.command()
-@setting_options("base_iri", "data_dir", "build_dir", flags={"data_dir": "--data", "build_dir": "--out"})
+@click.option(
+    "--progress", is_flag=True, help="Show a progress bar (counts, rate) on stderr even when it is not a terminal."
+)
+@setting_options(
+    "base_iri", "data_dir", "build_dir", "build_workers", flags={"data_dir": "--data", "build_dir": "--out"}
+)
 @click.pass_context
-def build(ctx: click.Context, /, **overrides: Any) -> None:
+def build(ctx: click.Context, /, progress: bool, **overrides: Any) -> None:
     """Build the store from the records: records → graphs → validation → store.
 
-    A failed build leaves the previously published store untouched.
+    Records are checked in worker processes; only records changed since the last build
+    are read again. A failed build leaves the previously published store untouched.
     """
+    from publisher.progress import Progress
+
     try:
-        result = run_build(_settings(ctx, **overrides))
-    except ValidationFailed as exc:
-        for outcome in exc.outcomes:
-            click.echo(outcome.text, err=True)
-        _fail(exc, EXIT_VIOLATIONS)
+        result = run_build(_settings(ctx, **overrides), Progress(enabled=True if progress else None))
     except PublisherError as exc:
         _fail(exc)
     click.echo(result.text)
@@ -165,6 +169,9 @@ def sparql(
     "row_cap",
     "max_query_bytes",
     "catalog_page_size",
+    "build_workers",
+    "web_processes",
+    "response_cache_mb",
     flags={"data_dir": "--data", "build_dir": "--out"},
 )
 @click.pass_context
@@ -175,10 +182,8 @@ def serve(ctx: click.Context, /, **overrides: Any) -> None:
     /queries, report and agency pages. If the build fails but an earlier build
     exists, that earlier build is served and the error is printed.
     """
-    from waitress import serve as waitress_serve
-
     from publisher.build import is_stale
-    from publisher.web import create_app
+    from publisher.web.server import serve as serve_processes
 
     try:
         settings = _settings(ctx, **overrides)
@@ -187,20 +192,21 @@ def serve(ctx: click.Context, /, **overrides: Any) -> None:
             try:
                 click.echo(run_build(settings).text)
             except PublisherError as exc:
-                if isinstance(exc, ValidationFailed):
-                    for outcome in exc.outcomes:
-                        click.echo(outcome.text, err=True)
-                click.echo(f"error: {exc}", err=True)
+                _report(exc)
                 open_store(Path(settings.build_dir))  # raises StoreError when there is nothing to serve
                 click.echo("Serving the previous build. / 继续提供上一次构建的数据。", err=True)
-        app = create_app(settings)
     except PublisherError as exc:
         _fail(exc)
-    click.echo(f"Serving {settings.base} on http://{settings.host}:{settings.port}/ (Ctrl-C stops)")
+    processes = int(settings.web_processes)
+    click.echo(
+        f"Serving {settings.base} on http://{settings.host}:{settings.port}/"
+        f"{f' with {processes} processes' if processes > 1 else ''} (Ctrl-C stops)"
+    )
+    sys.stdout.flush()
     try:
-        waitress_serve(app, host=settings.host, port=int(settings.port), threads=int(settings.threads), _quiet=True)
-    finally:
-        app.extensions["query_service"].close()
+        serve_processes(settings)
+    except OSError as exc:
+        _fail(exc)
 
 
 @main.command()
@@ -274,10 +280,6 @@ def export(ctx: click.Context, /, target: Path, **overrides: Any) -> None:
             result = run_export(app, target)
         finally:
             app.extensions["query_service"].close()
-    except ValidationFailed as exc:
-        for outcome in exc.outcomes:
-            click.echo(outcome.text, err=True)
-        _fail(exc, EXIT_VIOLATIONS)
     except PublisherError as exc:
         _fail(exc)
     click.echo(result.text)
@@ -364,6 +366,15 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
     return records
 
 
-def _fail(exc: Exception, code: int = EXIT_ERROR) -> Any:
+def _report(exc: Exception) -> None:
+    """Print an error; for failed validation, every finding first."""
+    if isinstance(exc, ValidationFailed):
+        for outcome in exc.outcomes:
+            click.echo(outcome.text, err=True)
     click.echo(f"error: {exc}", err=True)
-    sys.exit(code)
+
+
+def _fail(exc: Exception, code: int | None = None) -> Any:
+    """Report the error and exit: 1 for violations, 2 for anything else."""
+    _report(exc)
+    sys.exit(code if code is not None else EXIT_VIOLATIONS if isinstance(exc, ValidationFailed) else EXIT_ERROR)

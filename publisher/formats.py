@@ -84,6 +84,16 @@ def ontology_files(ontology_dir: Path) -> list[Path]:
     return sorted(ontology_dir.rglob("*.ttl"))
 
 
+def parse_turtle(path: Path, iris: Iris) -> Graph:
+    """One of our Turtle files, its relative IRIs resolved against {base}/."""
+    graph = Graph()
+    try:
+        graph.parse(path, format="turtle", publicID=iris.ontology_base())
+    except (ParserError, SyntaxError, ValueError) as exc:
+        raise FormatError(f"{path}: not valid Turtle: {exc}") from exc
+    return graph
+
+
 def load_ontology_documents(ontology_dir: Path, iris: Iris) -> dict[URIRef, Graph]:
     """Each Turtle file under ontology/, parsed with the deployment's base IRI.
 
@@ -95,11 +105,7 @@ def load_ontology_documents(ontology_dir: Path, iris: Iris) -> dict[URIRef, Grap
         raise FormatError(f"No Turtle files under {ontology_dir}; the ontology and formats belong there.")
     documents: dict[URIRef, Graph] = {}
     for path in files:
-        graph = Graph()
-        try:
-            graph.parse(path, format="turtle", publicID=iris.ontology_base())
-        except (ParserError, SyntaxError, ValueError) as exc:
-            raise FormatError(f"{path}: not valid Turtle: {exc}") from exc
+        graph = parse_turtle(path, iris)
         name = iris.format(path.stem)
         if name in documents:
             raise FormatError(f"{path}: another ontology file is also named {path.stem}.ttl; names must differ.")

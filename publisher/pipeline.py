@@ -52,7 +52,7 @@ from publisher.progress import Progress
 from publisher.records import Report, find_records
 from publisher.settings import ONTOLOGY_DIR, SHAPES_DIR, Settings
 from publisher.store import RELEASES, Release, current_release
-from publisher.validation import Finding, Outcome, quality_annotations
+from publisher.validation import Finding, Outcome, UnionView, quality_annotations
 from publisher.void import VoidStats, example_resources, void_graph
 from publisher.workers import (
     BATCH,
@@ -152,6 +152,7 @@ class StatCache:
 
     def __init__(self, cache: Path) -> None:
         self.path = cache / "keys.json"
+        self.pending: dict[str, Any] | None = None
 
     @staticmethod
     def _stat(path: str) -> list[int]:
@@ -161,7 +162,8 @@ class StatCache:
             return [-1, -1]
         return [found.st_mtime_ns, found.st_size]
 
-    def keys(self, shared: str, paths: Sequence[Path], registry: RegistryEntries) -> dict[Path, str]:
+    def keys(self, shared: str, paths: Sequence[Path], registry: RegistryEntries, save: bool = True) -> dict[Path, str]:
+        """Each record's key; remembered on disk now, or with `save()` when `save` is false."""
         try:
             old: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -190,11 +192,19 @@ class StatCache:
                 "entry": hashlib.sha256(registry.of(agency).encode()).hexdigest(),
             }
             keys[path] = key
+        self.pending = new
+        if save:
+            self.save()
+        return keys
+
+    def save(self) -> None:
+        """Remember the keys computed last."""
+        if self.pending is None:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(new), encoding="utf-8")
+        tmp.write_text(json.dumps(self.pending), encoding="utf-8")
         os.replace(tmp, self.path)
-        return keys
 
 
 # ---------------------------------------------------------------------------
@@ -223,7 +233,7 @@ def rule_findings(
     """
     validator, iris = state.project.validator, state.project.iris
     rules = [c for c in validator.constraints if c.targets & validator.cross_year_classes]
-    raw = evaluate_constraints(validator, rules, _UnionStore(store), None)  # type: ignore[arg-type]
+    raw = evaluate_constraints(validator, rules, UnionView(store), None)
     found: dict[str, list[Finding]] = {}
     for finding in raw:
         key = iris.report_key(_report_part(finding.value or finding.focus))
@@ -245,16 +255,6 @@ def _figure_lines(report: Report) -> dict[str, int]:
 def _report_part(iri: str) -> str:
     match = re.match(r"^(.*/id/report/[^/]+/\d{4})(?:[/#].*)?$", iri)
     return match.group(1) if match else iri
-
-
-class _UnionStore:
-    """A store whose default graph is the union of its named graphs, for queries written for one graph."""
-
-    def __init__(self, store: ox.Store) -> None:
-        self.store = store
-
-    def query(self, query: str, **options: Any) -> Any:
-        return self.store.query(query, use_default_graph_as_union=True, **options)
 
 
 # ---------------------------------------------------------------------------
@@ -294,6 +294,7 @@ class BuildSummary:
     republished: int  # reports whose files were written anew (the others are carried over)
     incremental: bool
     timings: dict[str, float] = field(default_factory=dict)
+    refs: list[tuple[str, int, str, Path]] = field(default_factory=list)  # agency, year, format, record
 
     @property
     def warnings(self) -> int:
@@ -344,26 +345,34 @@ def build(
     shared = shared_digest(settings)
     cache = build_dir / CACHE / shared[:16]
     registry = RegistryEntries(data_dir / "agencies.yaml")
-    keys = StatCache(cache).keys(shared, paths, registry)
+    stat_cache = StatCache(cache)
+    keys = stat_cache.keys(shared, paths, registry, save=False)
     previous = _previous(build_dir, cache)
     clock.lap("keys")
 
     entries: dict[Path, Entry] = {}
     todo: list[tuple[str, str]] = []
     for path in paths:
-        known = previous.entries.get(str(path))
+        real = os.path.realpath(path)  # the same record, whatever the path it is reached by
+        known = previous.entries.get(real)
         if known is not None and known.key == keys[path]:
-            entries[path] = Entry(**{**known.__dict__, "checked": None})
+            entries[path] = Entry(**{**known.__dict__, "record": str(path), "checked": None})
             continue
         cached = read_cache(cache, keys[path])
-        if cached is not None and cached.record == str(path):
+        if cached is not None and os.path.realpath(cached.record) == real:
+            cached.record = str(path)
             entries[path] = _entry_of(cached, settings)
         else:
             todo.append((str(path), keys[path]))
     clock.lap("cache")
     count = processes or int(settings.values.get("build_workers", 0) or 0) or cpu_count()
     # few records: not worth starting processes, unless asked for explicitly
-    pool = Workers(settings, cache, count, in_process=count == 1 or (processes is None and len(todo) < 4 * BATCH))
+    # Newly checked records go to a staging folder, moved into the cache only once the build may go on: a
+    # build refused for its input leaves the build folder as it was.
+    staging = build_dir / f".staging-{os.getpid()}"
+    pool = Workers(
+        settings, cache, staging, count, in_process=count == 1 or (processes is None and len(todo) < 4 * BATCH)
+    )
     try:
         failures: list[Failure] = []
         progress.stage("checking", len(todo))
@@ -392,11 +401,25 @@ def build(
             seen[entry.agency, entry.year] = entry.record
         if any(f.severity == "violation" for entry in ordered for f in entry.findings):
             raise ValidationFailed([entry.outcome() for entry in ordered])
+        _move_into(staging, cache)
+        stat_cache.save()
         summary = _publish(settings, pool, ordered, cache, previous, progress, clock, inputs_digest)
         summary.checked = len(todo)
         return summary
     finally:
         pool.close()
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_into(staging: Path, cache: Path) -> None:
+    """The files of `staging` moved to the same places under `cache`."""
+    if not staging.is_dir():
+        return
+    for root, _dirs, files in os.walk(staging):
+        target = cache / Path(root).relative_to(staging)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            os.replace(Path(root) / name, target / name)
 
 
 def _entry_of(checked: CheckedReport, settings: Settings) -> Entry:
@@ -597,7 +620,8 @@ def _publish(
     except BaseException:
         release.discard()
         raise
-    return BuildSummary(path, outcomes, triples, len(ordered), 0, len(dirty), incremental, clock.timings)
+    refs = [(e.agency, e.year, e.format, Path(e.record)) for e in ordered]
+    return BuildSummary(path, outcomes, triples, len(ordered), 0, len(dirty), incremental, clock.timings, refs)
 
 
 def _corpus_stats(
@@ -693,7 +717,7 @@ def _read_previous(build_dir: Path, cache: Path) -> _Previous:
             return _Previous()
         iri = item["iri"]
         findings = [Finding(**f) for f in item["findings"]]
-        previous.entries[item["record"]] = Entry(
+        previous.entries[os.path.realpath(item["record"])] = Entry(
             iri, item["record"], item["agency"], item["year"], item["format"], item["key"], findings
         )
         previous.annotations[iri] = item["annotations"]

@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeAlias
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
@@ -38,10 +39,26 @@ from rdflib.extras.shacl import parse_shacl_path
 from rdflib.term import Node
 
 from publisher.errors import FormatError
+from publisher.formats import parse_turtle
 from publisher.graph import new_graph
 from publisher.iris import Iris
 from publisher.namespaces import DQV, OA, RDF, RDFS, SH, XSD, vocabulary
 from publisher.records import Report
+
+
+class UnionView:
+    """An Oxigraph store whose default graph is the union of its named graphs (as the published store is read)."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def query(self, query: str, **options: Any) -> Any:
+        return self.store.query(query, use_default_graph_as_union=True, **options)
+
+
+#: What SPARQL constraints are evaluated on: a store holding data and context, or a union view of one.
+QueryStore: TypeAlias = "ox.Store | UnionView"
+
 
 SEVERITIES: dict[URIRef, str] = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
@@ -108,11 +125,7 @@ def load_shapes_documents(shapes_dir: Path, iris: Iris) -> dict[URIRef, Graph]:
         raise FormatError(f"No shapes under {shapes_dir}.")
     documents: dict[URIRef, Graph] = {}
     for path in files:
-        graph = Graph()
-        try:
-            graph.parse(path, format="turtle", publicID=iris.ontology_base())
-        except (SyntaxError, ValueError) as exc:
-            raise FormatError(f"{path}: not valid Turtle: {exc}") from exc
+        graph = parse_turtle(path, iris)
         for node, namespace in list(graph.subject_objects(SH.namespace)):
             if isinstance(namespace, Literal) and "://" not in str(namespace):
                 # urljoin drops an empty fragment, but "…#" namespaces need it kept
@@ -213,6 +226,12 @@ class Validator:
         store.load(self._context_nt, format=ox.RdfFormat.N_TRIPLES)
         for graph in graphs:
             store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        return self.evaluate_on(constraints, store, report)
+
+    def evaluate_on(
+        self, constraints: Sequence[SparqlConstraint], store: QueryStore, report: Report | None
+    ) -> list[Finding]:
+        """The SPARQL constraints over a store that holds the data and its context (see the module docstring)."""
         findings: list[Finding] = []
         for constraint in constraints:
             classes = " ".join(f"<{c}>" for c in sorted(constraint.targets))
@@ -358,7 +377,7 @@ OUTER_WHERE = re.compile(r"^(?P<head>.*?\bSELECT\b(?P<projection>.*?)\bWHERE\s*\
 
 
 def _run(
-    store: ox.Store, query: str, focus_nodes: list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]
+    store: QueryStore, query: str, focus_nodes: list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]
 ) -> Iterator[tuple[object, ox.QuerySolution, list[str]]]:
     """(focus node, solution, variables) of the query for every focus node, $this pre-bound.
 

@@ -121,6 +121,7 @@ class _WorkerState:
         )
         self.keys = {slug: fmt.record_keys for slug, fmt in project.formats.items()}
         self.cache = cache
+        self.staging = cache  # where checked records are written (moved into the cache once the build may go on)
         self.info = load_catalog_info(project.data_dir)
         self.labels = union([*project.ontology.values(), project.agencies])
         self.inputs = CatalogInputs(project.iris, self.info, project.registry, self.labels, project.agencies, [], [])
@@ -129,9 +130,10 @@ class _WorkerState:
 _STATE: _WorkerState | None = None
 
 
-def _init_worker(values: Mapping[str, Any], cache: str) -> None:
+def _init_worker(values: Mapping[str, Any], cache: str, staging: str) -> None:
     global _STATE
     _STATE = _WorkerState(load_settings(values, environ={}), Path(cache))
+    _STATE.staging = Path(staging)
 
 
 def _state() -> _WorkerState:
@@ -148,7 +150,7 @@ def check_one(state: _WorkerState, path: Path, key: str) -> CheckedReport:
     graph = report_graph(report, project.registry, project.formats[report.format], project.iris)
     outcome = state.checker.check(graph, report.format, report, record=str(path))
     checked = CheckedReport(key, str(path), report, downloads.sorted_ntriples(graph), outcome.findings)
-    _write_cache(state.cache, checked)
+    _write_cache(state.staging, checked)
     return checked
 
 
@@ -297,7 +299,8 @@ def publish_one(state: _WorkerState, job: PublishJob) -> Published:
 
     title = (_lang(graph, URIRef(iri), "zh"), _lang(graph, URIRef(iri), "en"))
     entry = _entry(stem, URIRef(iri), title, described, report.agency, report.year)
-    columns = downloads.csv_columns(d.record_key for d in fmt.dimensions)
+    # the corpus CSV has the columns of every format's dimensions (pipeline._write_corpus writes its header)
+    columns = downloads.csv_columns(sorted({d.record_key for f in project.formats.values() for d in f.dimensions}))
     csv_rows = downloads.to_csv(rows, columns).split(b"\r\n", 1)[1]
     pieces = corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes)
     pieces_path = state.cache / "pieces" / graph_sha[:2] / f"{graph_sha}-{checked.key[:16]}.pickle"
@@ -356,7 +359,7 @@ def corpus_pieces(
 class Workers:
     """Worker processes (spawned: no state shared by fork), or this process when there is little to do."""
 
-    def __init__(self, settings: Settings, cache: Path, count: int, in_process: bool) -> None:
+    def __init__(self, settings: Settings, cache: Path, staging: Path, count: int, in_process: bool) -> None:
         self.settings, self.cache, self.count = settings, cache, count
         self.executor: ProcessPoolExecutor | None = None
         if not in_process:
@@ -364,12 +367,12 @@ class Workers:
                 max_workers=count,
                 mp_context=get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(dict(settings.values), str(cache)),
+                initargs=(dict(settings.values), str(cache), str(staging)),
             )
         elif _STATE is None or _STATE.project.settings.values != settings.values:
-            _init_worker(dict(settings.values), str(cache))
+            _init_worker(dict(settings.values), str(cache), str(staging))
         else:
-            _STATE.cache = cache
+            _STATE.cache, _STATE.staging = cache, staging
 
     def run(self, function: Callable[[Any], list[Any]], items: Sequence[Any], progress: Progress) -> Iterator[Any]:
         """function(batch) for batches of items; yields each result as it comes (in no set order)."""
