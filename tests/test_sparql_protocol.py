@@ -231,6 +231,7 @@ def check(request: ProtocolRequest, answer: Answer, update_refused: bool) -> Non
 
 @pytest.mark.parametrize("entry", [pytest.param(e, id=e.name) for e in ENTRIES])
 def test_protocol_manifest_entry(protocol_server: LiveServer, entry: Entry) -> None:
+    assert entry.requests, f"{entry.name}: the manifest entry has no request"
     update_refused = False
     for request in entry.requests:
         answer = fetch(protocol_server.url + request.path, request.method, request.headers, request.body)
