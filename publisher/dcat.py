@@ -17,7 +17,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
-from publisher.catalog import CATALOG, CORPUS_TITLE, KINDS, CatalogInfo, CatalogIris
+from publisher.catalog import CORPUS_TITLE, KINDS, CatalogInfo, CatalogIris
 from publisher.catalogterms import (
     COUNTRIES,
     CSVW_STANDARD,
@@ -353,32 +353,8 @@ def corpus_dataset_graph(inputs: CatalogInputs, files: Sequence[DownloadFile]) -
     return graph
 
 
-def write_catalog(release: Path, inputs: CatalogInputs, void: Graph) -> None:
-    """Write the catalog files of a release (see the module docstring)."""
-    directory = release / CATALOG
-    (directory / "datasets").mkdir(parents=True, exist_ok=True)
-    (directory / "schemaorg").mkdir(parents=True, exist_ok=True)
-    by_dataset: dict[str, list[DownloadFile]] = {}
-    for file in inputs.files:
-        if file.kind != "csvw":
-            by_dataset.setdefault(file.dataset, []).append(file)
-    ci = CatalogIris(inputs.iris)
-    index: list[dict[str, Any]] = []
-    corpus_files = by_dataset[str(ci.corpus)]
-    (directory / "datasets" / f"{CORPUS}.nt").write_bytes(sorted_ntriples(corpus_dataset_graph(inputs, corpus_files)))
-    index.append(_entry(CORPUS, ci.corpus, CORPUS_TITLE, corpus_files, None, None))
-    for data in sorted(inputs.reports, key=lambda d: (d.report.agency, d.report.year)):
-        iri = inputs.iris.report(data.report.agency, data.report.year)
-        stem = report_stem(data.report.agency, data.report.year)
-        files = by_dataset[str(iri)]
-        graph = report_dataset_graph(inputs, data, files)
-        (directory / "datasets" / f"{stem}.nt").write_bytes(sorted_ntriples(graph))
-        title = (_lang(data.graph, iri, "zh"), _lang(data.graph, iri, "en"))
-        index.append(_entry(stem, iri, title, files, data.report.agency, data.report.year))
-        schema = schema_org(graph, iri, inputs, data)
-        (directory / "schemaorg" / f"{stem}.json").write_text(
-            json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
+def write_catalog_files(directory: Path, inputs: CatalogInputs, void: Graph, index: Sequence[dict[str, Any]]) -> None:
+    """The release-wide catalog files: the catalog and VoID graphs, the index of datasets, and about.json."""
     issued = min(f.issued for f in inputs.files)
     modified = max(f.modified for f in inputs.files)
     (directory / "catalog.nt").write_bytes(sorted_ntriples(catalog_graph(inputs, issued, modified)))
@@ -394,7 +370,7 @@ def write_catalog(release: Path, inputs: CatalogInputs, void: Graph) -> None:
     (directory / "about.json").write_text(json.dumps(about, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def _entry(
+def catalog_entry(
     name: str, iri: URIRef, title: tuple[str, str], files: Sequence[DownloadFile], agency: str | None, year: int | None
 ) -> dict[str, Any]:
     return {

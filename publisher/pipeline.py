@@ -45,7 +45,7 @@ from rdflib import Graph, URIRef
 from publisher import __version__, downloads, workers
 from publisher.catalog import CATALOG, CORPUS_TITLE, CatalogIris
 from publisher.checking import evaluate_constraints
-from publisher.dcat import CatalogInputs, catalog_graph, corpus_dataset_graph
+from publisher.dcat import CatalogInputs, corpus_dataset_graph
 from publisher.errors import BuildError, PublisherError, SourceError, ValidationFailed
 from publisher.mediatypes import media_type_of
 from publisher.progress import Progress
@@ -276,12 +276,7 @@ class Entry:
     checked: CheckedReport | None = None
 
     def outcome(self, extra: Sequence[Finding] = ()) -> Outcome:
-        outcome = Outcome(record=self.record)
-        outcome.findings = sorted(
-            [*self.findings, *extra],
-            key=lambda f: (f.severity != "violation", f.line or 0, f.figure or "", f.rule or f.shape, f.value or ""),
-        )
-        return outcome
+        return Outcome.of(self.record, [*self.findings, *extra])
 
 
 @dataclass
@@ -854,32 +849,17 @@ def _write_catalog(
     entries: Sequence[dict[str, Any]],
     corpus_files: Sequence[downloads.DownloadFile],
 ) -> None:
-    """The catalog files besides the per-report ones (written by the workers), as dcat.write_catalog lays them."""
-    from dataclasses import asdict
-
-    from publisher.catalogterms import LICENCES
-    from publisher.dcat import _entry
+    """The catalog files besides the per-report ones (which the workers write)."""
+    from publisher.dcat import catalog_entry, write_catalog_files
 
     directory = release / CATALOG
     ci = CatalogIris(inputs.iris)
     described = [f for f in corpus_files if f.kind != "csvw"]
     corpus_graph = corpus_dataset_graph(inputs, described)
     (directory / "datasets" / f"{downloads.CORPUS}.nt").write_bytes(downloads.sorted_ntriples(corpus_graph))
-    index = [_entry(downloads.CORPUS, ci.corpus, CORPUS_TITLE, described, None, None), *entries]
+    index = [catalog_entry(downloads.CORPUS, ci.corpus, CORPUS_TITLE, described, None, None), *entries]
     index[1:] = sorted(index[1:], key=lambda e: (e["agency"], e["year"]))
-    issued = min(f.issued for f in inputs.files)
-    modified = max(f.modified for f in inputs.files)
-    (directory / "catalog.nt").write_bytes(downloads.sorted_ntriples(catalog_graph(inputs, issued, modified)))
-    (directory / "void.nt").write_bytes(downloads.sorted_ntriples(void))
-    (directory / "index.json").write_text(json.dumps(index, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    about = {
-        **asdict(inputs.info),
-        "licence_iri": str(inputs.info.licence_iri),
-        "licence_label": [LICENCES[inputs.info.licence].zh, LICENCES[inputs.info.licence].en],
-        "issued": issued,
-        "modified": modified,
-    }
-    (directory / "about.json").write_text(json.dumps(about, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_catalog_files(directory, inputs, void, index)
 
 
 def prune_cache(build_dir: Path, keep: Iterable[str]) -> None:

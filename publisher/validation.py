@@ -92,6 +92,15 @@ class Outcome:
     record: str
     findings: list[Finding] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, record: str, findings: Iterable[Finding]) -> Outcome:
+        """The outcome with its findings in reading order: violations first, then by line and figure."""
+        ordered = sorted(
+            findings,
+            key=lambda f: (f.severity != "violation", f.line or 0, f.figure or "", f.rule or f.shape, f.value or ""),
+        )
+        return cls(record=record, findings=ordered)
+
     @property
     def conforms(self) -> bool:
         return not any(f.severity == "violation" for f in self.findings)
@@ -210,12 +219,7 @@ class Validator:
         return self._outcome(record, self._evaluate(across, [earlier, later], report))
 
     def _outcome(self, record: str, findings: list[Finding]) -> Outcome:
-        outcome = Outcome(record=record)
-        outcome.findings = sorted(
-            findings,
-            key=lambda f: (f.severity != "violation", f.line or 0, f.figure or "", f.rule or f.shape, f.value or ""),
-        )
-        return outcome
+        return Outcome.of(record, findings)
 
     def _evaluate(
         self, constraints: list[SparqlConstraint], graphs: list[Graph], report: Report | None

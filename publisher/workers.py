@@ -71,12 +71,7 @@ class CheckedReport:
         return self.report.year
 
     def outcome(self, extra: Sequence[Finding] = ()) -> Outcome:
-        outcome = Outcome(record=self.record)
-        outcome.findings = sorted(
-            [*self.findings, *extra],
-            key=lambda f: (f.severity != "violation", f.line or 0, f.figure or "", f.rule or f.shape, f.value or ""),
-        )
-        return outcome
+        return Outcome.of(self.record, [*self.findings, *extra])
 
 
 @dataclass(frozen=True)
@@ -295,10 +290,10 @@ def publish_one(state: _WorkerState, job: PublishJob) -> Published:
     (catalog / "schemaorg" / f"{stem}.json").write_text(
         json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
-    from publisher.dcat import _entry, _lang
+    from publisher.dcat import _lang, catalog_entry
 
     title = (_lang(graph, URIRef(iri), "zh"), _lang(graph, URIRef(iri), "en"))
-    entry = _entry(stem, URIRef(iri), title, described, report.agency, report.year)
+    entry = catalog_entry(stem, URIRef(iri), title, described, report.agency, report.year)
     # the corpus CSV has the columns of every format's dimensions (pipeline._write_corpus writes its header)
     columns = downloads.csv_columns(sorted({d.record_key for f in project.formats.values() for d in f.dimensions}))
     csv_rows = downloads.to_csv(rows, columns).split(b"\r\n", 1)[1]
