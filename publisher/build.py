@@ -25,7 +25,7 @@ from publisher.pipeline import BuildSummary
 from publisher.progress import Progress
 from publisher.records import Registry, Report, find_records, load_registry, load_report
 from publisher.settings import ONTOLOGY_DIR, SHAPES_DIR, Settings
-from publisher.store import read_manifest
+from publisher.store import current_release, mirrored_to, read_manifest, remote_config
 from publisher.validation import Outcome, Validator, load_shapes
 
 
@@ -132,6 +132,9 @@ def is_stale(settings: Settings) -> bool:
         manifest = read_manifest(Path(settings.build_dir))
     except StoreError:
         return True
+    remote = remote_config(settings)
+    if remote is not None and not mirrored_to(current_release(Path(settings.build_dir)), remote):
+        return True  # built, but not into the remote store the settings name
     return bool(manifest.get("inputs") != inputs_digest(settings))
 
 

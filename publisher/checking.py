@@ -97,6 +97,7 @@ class ReportChecker:
         self.by_document = by_document
         self.shared = [graph for name, graph in ontology.items() if name not in by_document]
         self.contexts: dict[str, _Context] = {}
+        self._agency_nt: dict[URIRef, bytes] = {}
 
     def context(self, fmt: str) -> _Context:
         """The context of a format's reports, made the first time it is needed."""
@@ -138,8 +139,24 @@ class ReportChecker:
             found += self.agencies.triples((division, None, None))
         return found
 
-    def check(self, graph: Graph, fmt: str, report: Report | None = None, record: str = "<graph>") -> Outcome:
-        """Every shape against one report of format `fmt` (rules across years excepted), as Validator.validate."""
+    def agency_ntriples(self, agency: URIRef) -> bytes:
+        """`agency_triples` as N-Triples, made once per agency."""
+        if agency not in self._agency_nt:
+            self._agency_nt[agency] = _ntriples(self.agency_triples(agency))
+        return self._agency_nt[agency]
+
+    def check(
+        self,
+        graph: Graph,
+        fmt: str,
+        report: Report | None = None,
+        record: str = "<graph>",
+        ntriples: bytes | None = None,
+    ) -> Outcome:
+        """Every shape against one report of format `fmt` (rules across years excepted), as Validator.validate.
+
+        `ntriples`: the report's graph as N-Triples, when the caller has it (saves serialising it again).
+        """
         context = self.context(fmt)
         context.renewed()
         agency = next((o for o in graph.objects(None, URIRef(f"{self.iris.base}/def/disclosure#agency"))), None)
@@ -165,7 +182,12 @@ class ReportChecker:
             for triple in added:
                 context.graph.remove(triple)
         if self.local:
-            store = context.store(_ntriples(added))
+            # The same data either way (a store is a set: what the context holds already is not added twice).
+            if ntriples is not None:
+                data = ntriples + (self.agency_ntriples(agency) if isinstance(agency, URIRef) else b"")
+            else:
+                data = _ntriples(added)
+            store = context.store(data)
             findings += evaluate_constraints(self.validator, self.local, store, report)
         return self.validator._outcome(record, findings)
 

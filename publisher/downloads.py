@@ -3,7 +3,7 @@
     {release}/downloads/{agency}-{year}.ttl                 the report's graph, Turtle
     {release}/downloads/{agency}-{year}.jsonld              the same, JSON-LD (context inline)
     {release}/downloads/{agency}-{year}.nt                  the same, N-Triples (sorted lines)
-    {release}/downloads/{agency}-{year}.csv                 one row per observation (tidy)
+    {release}/downloads/{agency}-{year}.csv                 one row per cell, blank cells included (tidy)
     {release}/downloads/{agency}-{year}.csv-metadata.json   its CSVW metadata
     {release}/downloads/{agency}-{year}.source.txt          the source document, byte for byte
     {release}/downloads/corpus.nq.gz                        every named graph of the store
@@ -39,6 +39,7 @@ from rdflib import BNode as RdfBNode
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
+from publisher.errors import FormatError
 from publisher.formats import Format
 from publisher.iris import Iris
 from publisher.mediatypes import FILE_BY_NAME, RDF_BY_NAME, media_type_of
@@ -204,9 +205,21 @@ def _stable(value: Any, key: str = "") -> Any:
 # ---------------------------------------------------------------------------
 # Tidy CSV and its CSVW metadata
 # ---------------------------------------------------------------------------
+#
+# One row per cell of the report: every qb:Observation and every dis:BlankCell (a
+# cell the source leaves blank: a row with an empty value and status `blank`, never
+# a 0). The CSVW metadata maps each row back to the report's graph and says no more
+# than the graph does: a row's class is its `type` cell, so a blank cell is not
+# typed qb:Observation, and its link to the report is `dataset` (qb:dataSet) for an
+# observation and `cell_of` (dis:cellOf) for a blank cell, the other left empty. An
+# empty cell is null in CSVW and a null cell of a non-virtual column makes no
+# triple (tabular-data-model §6.4.9, csv2rdf §4.6.8).
 
-FIXED_HEAD = ("report", "agency", "agency_zh", "agency_en", "year", "figure")
-FIXED_TAIL = ("value", "unit", "unit_zh", "unit_en", "blank", "quote", "quote_start", "quote_end")
+FIXED_HEAD = ("report", "agency", "agency_zh", "agency_en", "year", "figure", "type", "dataset", "cell_of")
+FIXED_TAIL = (
+    "value", "unit", "unit_zh", "unit_en", "status", "status_zh", "status_en", "blank",
+    "quote", "quote_start", "quote_end",
+)  # fmt: skip
 
 DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "report": ("报告（数据集）的 IRI", "IRI of the report (the data set)"),
@@ -214,16 +227,45 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "agency_zh": ("机关名称（中文）", "Agency name in Chinese"),
     "agency_en": ("机关名称（英文）", "Agency name in English"),
     "year": ("报告年度", "Reporting year"),
-    "figure": ("数字（观测）的 IRI", "IRI of the figure (the observation)"),
-    "value": ("数值；空白单元格为空", "The value; empty for a blank cell"),
+    "figure": ("该格（观测值或空白格）的 IRI", "IRI of the cell (an observation, or a blank cell)"),
+    "type": (
+        "该行的 RDF 类：有数值的格为 qb:Observation，原文留空的格为 dis:BlankCell（不是观测值）",
+        "RDF class of the row: qb:Observation for a cell with a value, dis:BlankCell for a cell the source "
+        "leaves blank (not an observation)",
+    ),
+    "dataset": (
+        "观测值所属的数据集（报告）；空白格此栏为空",
+        "The data set (report) of an observation; empty for a blank cell",
+    ),
+    "cell_of": (
+        "空白格所属的报告；观测值此栏为空",
+        "The report of a blank cell; empty for an observation",
+    ),
+    "value": (
+        "数值（数量或金额）；空白格为空，不是零",
+        "The value (a count or an amount); empty for a blank cell, not zero",
+    ),
     "unit": ("计量单位代码", "Unit code"),
     "unit_zh": ("计量单位（中文）", "Unit in Chinese"),
     "unit_en": ("计量单位（英文）", "Unit in English"),
+    "status": (
+        "数据状态代码：stated（原文所述）或 blank（原文留空）",
+        "Cell status code: stated (stated in the source) or blank (blank in the source)",
+    ),
+    "status_zh": ("数据状态（中文）", "Cell status in Chinese"),
+    "status_en": ("数据状态（英文）", "Cell status in English"),
     "blank": ("原文单元格是否空白（空白不是零）", "Whether the source left the cell blank (blank is not zero)"),
-    "quote": ("陈述该数字的原文引文", "The quote of the source that states the figure"),
+    "quote": (
+        "陈述该数字的原文引文（空白格为空）",
+        "The quote of the source that states the figure (empty for a blank cell)",
+    ),
     "quote_start": ("引文在原文中的起始字符位置（从0起）", "Character offset where the quote starts (0-based)"),
     "quote_end": ("引文在原文中的结束字符位置", "Character offset where the quote ends"),
 }
+
+# The CSVW datatype of the `value` column for each measure a format's structure may have
+# (their rdfs:range in ontology/disclosure.ttl).
+MEASURE_DATATYPES = {"count": "integer", "amount": "decimal", "quantity": "decimal"}
 
 
 def csv_columns(dimension_keys: Iterable[str]) -> list[str]:
@@ -231,6 +273,28 @@ def csv_columns(dimension_keys: Iterable[str]) -> list[str]:
     for key in sorted(dimension_keys):
         columns += [key, f"{key}_zh", f"{key}_en"]
     return columns + list(FIXED_TAIL)
+
+
+def value_measure(fmt: Format) -> URIRef:
+    """The measure the `value` column states: the one measure of the format's data structure."""
+    if len(fmt.measures) != 1:
+        raise FormatError(
+            f"Format {fmt.slug}: the CSV download has one value column, so its data structure must have one "
+            f"measure; it has {len(fmt.measures)} ({', '.join(map(str, fmt.measures))}). "
+            f"See ontology/formats/{fmt.slug}.ttl."
+        )
+    return fmt.measures[0]
+
+
+def _measure_datatype(fmt: Format, base: str) -> str:
+    measure = str(value_measure(fmt))
+    local = measure.removeprefix(f"{base}/def/disclosure#")
+    if local not in MEASURE_DATATYPES:
+        raise FormatError(
+            f"Format {fmt.slug}: its measure {measure} is not one the CSV download knows "
+            f"(dis:{', dis:'.join(MEASURE_DATATYPES)}). See ontology/formats/{fmt.slug}.ttl."
+        )
+    return MEASURE_DATATYPES[local]
 
 
 def _labels(graph: Graph, node: object) -> tuple[str, str]:
@@ -247,49 +311,57 @@ def _code(iri: object, prefix: str) -> str:
 
 
 def observation_rows(data: ReportData, registry: Registry, labels: Graph, iris: Iris) -> list[dict[str, str]]:
-    """One row per qb:Observation of the report, in the order of the record."""
+    """One row per cell of the report (each qb:Observation and each dis:BlankCell), in the order of the record."""
     dis = vocabulary(iris.base)
     report, graph, fmt = data.report, data.graph, data.fmt
     agency = registry.agencies[report.agency]
     report_iri = iris.report(report.agency, report.year)
     order = {iris.figure(report.agency, report.year, f.key): i for i, f in enumerate(report.figures)}
-    observations = sorted(
-        (o for o in graph.subjects(RDF.type, QB.Observation) if isinstance(o, URIRef)),
-        key=lambda o: (order.get(o, len(order)), str(o)),
-    )
+    kinds = {o: QB.Observation for o in graph.subjects(RDF.type, QB.Observation) if isinstance(o, URIRef)}
+    kinds |= {o: dis.BlankCell for o in graph.subjects(RDF.type, dis.BlankCell) if isinstance(o, URIRef)}
+    cells = sorted(kinds, key=lambda o: (order.get(o, len(order)), str(o)))
+    measure = value_measure(fmt)
     unit_base = f"{iris.base}/def/common/unit/"
+    status_base = f"{iris.base}/def/common/cell-status/"
     rows = []
-    for obs in observations:
+    for cell in cells:
+        blank = kinds[cell] == dis.BlankCell
         row = {
             "report": str(report_iri),
             "agency": report.agency,
             "agency_zh": agency.name.zh,
             "agency_en": agency.name.en,
             "year": str(report.year),
-            "figure": str(obs),
+            "figure": str(cell),
+            "type": str(kinds[cell]),
+            "dataset": "" if blank else str(report_iri),
+            "cell_of": str(report_iri) if blank else "",
         }
         for dim in fmt.dimensions:
-            code = graph.value(obs, dim.property)
+            code = graph.value(cell, dim.property)
             zh, en = _labels(labels, code) if code is not None else ("", "")
             row |= {dim.record_key: _code(code, dim.code_base) if code else "", f"{dim.record_key}_zh": zh}
             row[f"{dim.record_key}_en"] = en
-        status = graph.value(obs, dis.cellStatus)
-        blank = status is not None and str(status).endswith("/blank")
-        count = graph.value(obs, dis.count)
-        unit = graph.value(obs, dis.unit)
+        value = None if blank else graph.value(cell, measure)
+        unit = None if blank else graph.value(cell, dis.unit)
         unit_zh, unit_en = _labels(labels, unit) if unit is not None else ("", "")
+        status = graph.value(cell, dis.cellStatus)
+        status_zh, status_en = _labels(labels, status) if status is not None else ("", "")
         quote, start, end = "", "", ""
-        segment = graph.value(obs, dis.statedAt)
+        segment = graph.value(cell, dis.statedAt)
         for selector in graph.objects(segment, OA.hasSelector) if segment is not None else ():
             if (selector, RDF.type, OA.TextQuoteSelector) in graph:
                 quote = str(graph.value(selector, OA.exact) or "")
             if (selector, RDF.type, OA.TextPositionSelector) in graph:
                 start, end = str(graph.value(selector, OA.start)), str(graph.value(selector, OA.end))
         row |= {
-            "value": "" if blank or count is None else str(count),
+            "value": "" if value is None else str(value),
             "unit": _code(unit, unit_base) if unit is not None else "",
             "unit_zh": unit_zh,
             "unit_en": unit_en,
+            "status": _code(status, status_base) if status is not None else "",
+            "status_zh": status_zh,
+            "status_en": status_en,
             "blank": "true" if blank else "false",
             "quote": quote,
             "quote_start": start,
@@ -310,7 +382,13 @@ def to_csv(rows: Sequence[Mapping[str, str]], columns: Sequence[str]) -> bytes:
 
 
 def csvw_metadata(data: ReportData, csv_name: str, iris: Iris, licence: str) -> bytes:
-    """CSVW metadata for a report's CSV: column names, types, and how each maps to the RDF."""
+    """CSVW metadata for a report's CSV: column names, types, and how each maps to the RDF.
+
+    Every row is about its cell (`aboutUrl` {+figure}). Observations and blank cells
+    share the dimensions and the cell status; what only one kind has is in columns
+    that are empty (null) on the other kind's rows: its class (`type`, written out
+    per row), its link to the report (`dataset` or `cell_of`), its value and unit.
+    """
     dis = f"{iris.base}/def/disclosure#"
     report = data.report
     columns: list[dict[str, Any]] = []
@@ -325,12 +403,15 @@ def csvw_metadata(data: ReportData, csv_name: str, iris: Iris, licence: str) -> 
             spec["suppressOutput"] = True
         columns.append(spec)
 
-    column("report", "anyURI", required=True, propertyUrl=str(QB.dataSet), valueUrl="{+report}")
+    column("report", "anyURI", required=True)
     column("agency", required=True, propertyUrl=dis + "agency", valueUrl=f"{iris.base}/id/agency/{{agency}}")
     column("agency_zh")
     column("agency_en")
     column("year", "gYear", required=True, propertyUrl=dis + "reportYear")
     column("figure", "anyURI", required=True)
+    column("type", "anyURI", required=True, propertyUrl=str(RDF.type), valueUrl="{+type}")
+    column("dataset", "anyURI", propertyUrl=str(QB.dataSet), valueUrl="{+dataset}")
+    column("cell_of", "anyURI", propertyUrl=dis + "cellOf", valueUrl="{+cell_of}")
     for dim in data.fmt.dimensions:
         key = dim.record_key
         column(key, required=True, propertyUrl=str(dim.property), valueUrl=f"{dim.code_base}{{+{key}}}")
@@ -347,24 +428,29 @@ def csvw_metadata(data: ReportData, csv_name: str, iris: Iris, licence: str) -> 
                     "@language": "en",
                 },
             ]
-    column("value", "integer", propertyUrl=dis + "count")
+    column("value", _measure_datatype(data.fmt, iris.base), propertyUrl=str(value_measure(data.fmt)))
     column("unit", propertyUrl=dis + "unit", valueUrl=f"{iris.base}/def/common/unit/{{unit}}")
     column("unit_zh")
     column("unit_en")
+    column(
+        "status",
+        required=True,
+        propertyUrl=dis + "cellStatus",
+        valueUrl=f"{iris.base}/def/common/cell-status/{{status}}",
+    )
+    column("status_zh")
+    column("status_en")
     column("blank", "boolean", required=True)
     column("quote")
     column("quote_start", "nonNegativeInteger")
     column("quote_end", "nonNegativeInteger")
-    columns.append(
-        {"virtual": True, "propertyUrl": str(RDF.type), "valueUrl": str(QB.Observation)},
-    )
     report_iri = iris.report(report.agency, report.year)
     metadata = {
         "@context": [CSVW_CONTEXT, {"@language": "zh"}],
         "url": csv_name,
         "dc:title": [
-            {"@value": f"{report.agency} {report.year}：每个数字一行", "@language": "zh"},
-            {"@value": f"{report.agency} {report.year}: one row per figure", "@language": "en"},
+            {"@value": f"{report.agency} {report.year}：每格一行（含原文留空的格）", "@language": "zh"},
+            {"@value": f"{report.agency} {report.year}: one row per cell (blank cells included)", "@language": "en"},
         ],
         "dc:source": {"@id": str(report_iri)},
         "dc:license": {"@id": licence},

@@ -26,10 +26,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Store, Triple, Variable
+from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Triple, Variable
 
 from publisher.errors import NotFound, QueryError
 from publisher.mediatypes import RESULTS_BY_NAME
+from publisher.store import ReadStore
 
 QUERIES_DIR = Path(__file__).parent / "queries"
 XSD_GYEAR = NamedNode("http://www.w3.org/2001/XMLSchema#gYear")
@@ -90,7 +91,7 @@ class NamedQuery:
             return "corpus"
         return "report" if "year" in names else "agency"
 
-    def dataset(self, store: Store, base: str, values: Mapping[str, str]) -> dict[str, Any]:
+    def dataset(self, store: ReadStore, base: str, values: Mapping[str, str]) -> dict[str, Any]:
         """The query's dataset: the union of all graphs, or for a report's or an agency's query, theirs.
 
         A report-scoped query is evaluated on the report's graph (as the default graph
@@ -111,7 +112,7 @@ class NamedQuery:
             reports = list(index.reports.get(agency, ()))
         return {"default_graph": [*reports, *index.ontology], "named_graphs": reports}
 
-    def run(self, store: Store, base: str, values: Mapping[str, str]) -> QuerySolutions:
+    def run(self, store: ReadStore, base: str, values: Mapping[str, str]) -> QuerySolutions:
         bindings = self.bindings(base, values)
         result = store.query(
             self.text, base_iri=base + "/", substitutions=bindings, **self.dataset(store, base, values)
@@ -119,14 +120,14 @@ class NamedQuery:
         assert isinstance(result, QuerySolutions)
         return result
 
-    def serialize(self, store: Store, base: str, values: Mapping[str, str], results_format: str) -> bytes:
+    def serialize(self, store: ReadStore, base: str, values: Mapping[str, str], results_format: str) -> bytes:
         if results_format not in RESULTS_BY_NAME:
             raise QueryError(f"Unknown results format {results_format!r}; use one of {', '.join(RESULTS_BY_NAME)}.")
         data = self.run(store, base, values).serialize(format=RESULTS_BY_NAME[results_format].oxigraph)
         assert data is not None
         return data
 
-    def results(self, store: Store, base: str, values: Mapping[str, str]) -> tuple[list[str], list[dict[str, str]]]:
+    def results(self, store: ReadStore, base: str, values: Mapping[str, str]) -> tuple[list[str], list[dict[str, str]]]:
         """The variables, and the solutions as dicts of variable → lexical value (unbound left out)."""
         solutions = self.run(store, base, values)
         names = [v.value for v in solutions.variables]
@@ -140,7 +141,7 @@ class NamedQuery:
             rows.append(row)
         return names, rows
 
-    def rows(self, store: Store, base: str, values: Mapping[str, str]) -> list[dict[str, str]]:
+    def rows(self, store: ReadStore, base: str, values: Mapping[str, str]) -> list[dict[str, str]]:
         return self.results(store, base, values)[1]
 
 
@@ -155,7 +156,7 @@ class GraphIndex:
 _GRAPH_INDEXES: dict[tuple[int, str], GraphIndex] = {}
 
 
-def graph_index(store: Store, base: str) -> GraphIndex:
+def graph_index(store: ReadStore, base: str) -> GraphIndex:
     """The graph index of a store, made once per store object (a published store never changes)."""
     key = (id(store), base)
     found = _GRAPH_INDEXES.get(key)

@@ -41,11 +41,15 @@ from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import pyoxigraph as ox
 
 from publisher.errors import QueryError, QueryRefused, QueryTimeout, StoreError
+
+if TYPE_CHECKING:
+    from publisher.remote import RemoteConfig
+    from publisher.store import ReadStore
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -53,8 +57,6 @@ RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
 
 #: Seconds a new worker may take to start (import, open the store) before it counts as broken.
 START_TIMEOUT = 60.0
-#: The query that lists the named graphs of the store (used by the service description).
-NAMED_GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g"
 
 TermType: TypeAlias = Literal["uri", "bnode", "literal", "triple"]
 AnswerKind: TypeAlias = Literal["select", "ask", "graph"]
@@ -179,6 +181,8 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
+#: IRI schemes of functions that run inside a store (Virtuoso's bif: and sql:), refused like SERVICE.
+STORE_FUNCTION_SCHEMES = ("bif:", "sql:")
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY"})
 
 READ_ONLY_ADVICE = (
@@ -234,6 +238,11 @@ def check_query(query: str) -> None:
 
 def _check_tokens(query: str) -> None:
     for token in tokens(query):
+        if token.kind == "iri" and token.text[1:].lower().startswith(STORE_FUNCTION_SCHEMES):
+            raise QueryRefused(
+                f"{token.text} (line {token.line}) is refused: a store's own built-in functions are not part of "
+                "SPARQL 1.1 and are not offered here. Use SPARQL's own functions."
+            )
         if token.kind != "word":
             continue
         keyword = token.text.upper()
@@ -287,23 +296,26 @@ Reply: TypeAlias = tuple[str, Any]
 class _StoreHandle:
     """The worker's read-only store, reopened when `build_dir/current` points elsewhere."""
 
-    def __init__(self, build_dir: Path) -> None:
+    def __init__(self, build_dir: Path, remote: RemoteConfig | None = None) -> None:
         self.build_dir = build_dir
+        self.remote = remote
         self.release: Path | None = None
-        self.store: ox.Store | None = None
+        self.store: ReadStore | None = None
 
-    def get(self) -> ox.Store:
+    def get(self) -> ReadStore:
         from publisher.store import current_release, open_store
 
         release = current_release(self.build_dir)
         if self.store is None or release != self.release:
             self.store = None  # let RocksDB close the old release first
-            self.store = open_store(self.build_dir)
+            self.store = open_store(self.build_dir, self.remote)
             self.release = release
         return self.store
 
 
 def _evaluate(handle: _StoreHandle, job: Job) -> Reply:
+    from publisher.store import query_at_most
+
     try:
         store = handle.get()
     except StoreError as exc:
@@ -317,7 +329,7 @@ def _evaluate(handle: _StoreHandle, job: Job) -> Reply:
     if job.bindings:
         options["substitutions"] = {ox.Variable(name): term.to_oxigraph() for name, term in job.bindings.items()}
     try:
-        result = store.query(job.query, **options)
+        result = query_at_most(store, job.row_cap + 1, job.query, **options)
         if isinstance(result, ox.QueryBoolean):
             return ("answer", Answer("ask", boolean=bool(result)))
         if isinstance(result, ox.QuerySolutions):
@@ -344,16 +356,20 @@ def _evaluate(handle: _StoreHandle, job: Job) -> Reply:
                 )
             )
         return ("answer", Answer("graph", triples=tuple(triples), truncated=truncated))
-    except SyntaxError as exc:
+    except QueryTimeout as exc:  # a remote store that refused the query as too long
+        return ("timeout", str(exc))
+    except (SyntaxError, QueryError) as exc:  # QueryError: a remote store refused the query
         return ("syntax", str(exc))
+    except StoreError as exc:  # a remote store that cannot be reached
+        return ("store", str(exc))
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         return ("evaluation", str(exc))
 
 
-def _worker_main(conn: Connection, build_dir: str) -> None:
+def _worker_main(conn: Connection, build_dir: str, remote: RemoteConfig | None) -> None:
     """Entry point of a worker process: answer requests from `conn` until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    handle = _StoreHandle(Path(build_dir))
+    handle = _StoreHandle(Path(build_dir), remote)
     with contextlib.suppress(StoreError):  # no store yet: reported with the first query
         handle.get()  # open the store now, so the first query does not pay for it
     conn.send(("ready", None))
@@ -371,11 +387,11 @@ def _worker_main(conn: Connection, build_dir: str) -> None:
 
 
 class _Worker:
-    def __init__(self, build_dir: Path) -> None:
+    def __init__(self, build_dir: Path, remote: RemoteConfig | None) -> None:
         context = get_context("spawn")
         self.conn, child = context.Pipe()
         self.process: BaseProcess = context.Process(
-            target=_worker_main, args=(child, str(build_dir)), name="publisher-query-worker", daemon=True
+            target=_worker_main, args=(child, str(build_dir), remote), name="publisher-query-worker", daemon=True
         )
         self.process.start()
         child.close()
@@ -408,10 +424,19 @@ class QueryService:
     its time limit for one.
     """
 
-    def __init__(self, build_dir: Path, *, timeout: float = 10.0, row_cap: int = 10000, workers: int = 2) -> None:
+    def __init__(
+        self,
+        build_dir: Path,
+        *,
+        timeout: float = 10.0,
+        row_cap: int = 10000,
+        workers: int = 2,
+        remote: RemoteConfig | None = None,
+    ) -> None:
         if workers < 1:
             raise ValueError("A QueryService needs at least one worker (setting query_workers).")
         self.build_dir = Path(build_dir)
+        self.remote = remote
         self.timeout = timeout
         self.row_cap = row_cap
         self.workers = workers
@@ -428,7 +453,7 @@ class QueryService:
                 raise QueryError("The query service has been closed.")
             if self._started:
                 return
-            fresh = [_Worker(self.build_dir) for _ in range(self.workers)]
+            fresh = [_Worker(self.build_dir, self.remote) for _ in range(self.workers)]
             self._all.update(fresh)
             for worker in fresh:
                 if worker.wait_ready(START_TIMEOUT):
@@ -447,7 +472,7 @@ class QueryService:
             self._all.discard(worker)
             if self._closed:
                 return
-            fresh = _Worker(self.build_dir)
+            fresh = _Worker(self.build_dir, self.remote)
             self._all.add(fresh)
         threading.Thread(target=self._admit, args=(fresh,), name="query-worker-start", daemon=True).start()
 
@@ -538,6 +563,8 @@ class QueryService:
             raise QueryError(f"The query is not valid SPARQL: {payload}")
         if status == "store":
             raise StoreError(str(payload))
+        if status == "timeout":
+            raise QueryTimeout(str(payload))
         raise QueryError(f"The query could not be evaluated: {payload}")
 
     def _acquire(self, limit: float) -> _Worker:

@@ -21,6 +21,8 @@ from publisher.errors import ConfigurationError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 SHAPES_DIR = PROJECT_ROOT / "shapes"
+#: Values of the `store` setting: the embedded store, or a remote one (publisher.remote.REMOTE_KINDS).
+STORE_KINDS = ("embedded", "virtuoso", "sparql")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,29 @@ SETTINGS: tuple[Setting, ...] = (
         "Server processes `publisher serve` starts, sharing one port and one store; more use more cores.",
         int,
     ),
+    Setting(
+        "store",
+        "embedded",
+        "Where the published graphs are queried: `embedded` (an Oxigraph store in build_dir), `virtuoso` "
+        "(Virtuoso Open Source over HTTP) or `sparql` (another SPARQL 1.1 store whose default graph is the union "
+        "of its named graphs). A build still writes its release to build_dir, then replaces the changed report "
+        "graphs in the remote store before it is published.",
+    ),
+    Setting("store_query_url", "", "SPARQL query endpoint of the remote store, e.g. http://127.0.0.1:8890/sparql."),
+    Setting(
+        "store_update_url",
+        "",
+        "SPARQL Update endpoint of the remote store (Virtuoso: http://127.0.0.1:8890/sparql-auth); empty means "
+        "store_query_url.",
+    ),
+    Setting(
+        "store_graph_url",
+        "",
+        "Graph Store Protocol endpoint of the remote store, used by `virtuoso` to load graphs; empty means "
+        "/sparql-graph-crud-auth on the host of store_update_url.",
+    ),
+    Setting("store_user", "", "User for the remote store's updates (HTTP digest authentication); empty for none."),
+    Setting("store_password", "", "Password of store_user; give it in the environment (PUBLISHER_STORE_PASSWORD)."),
     Setting(
         "response_cache_mb",
         256,
@@ -143,6 +168,15 @@ def load_settings(
     if int(values["web_processes"]) < 1:
         raise ConfigurationError(
             f"web_processes must be at least 1, got {values['web_processes']}; set it with PUBLISHER_WEB_PROCESSES."
+        )
+    if values["store"] not in STORE_KINDS:
+        raise ConfigurationError(
+            f"store must be one of {', '.join(STORE_KINDS)}, got {values['store']!r}; set it with PUBLISHER_STORE."
+        )
+    if values["store"] != "embedded" and not str(values["store_query_url"]).startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"store = {values['store']} needs the remote store's SPARQL endpoint: set store_query_url "
+            "(PUBLISHER_STORE_QUERY_URL), e.g. http://127.0.0.1:8890/sparql."
         )
     if int(values["catalog_page_size"]) < 1:
         raise ConfigurationError(

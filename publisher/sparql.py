@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, Store
+from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples
 
 from publisher.errors import QueryError
 from publisher.mediatypes import RDF_BY_NAME, RESULTS_BY_NAME
+from publisher.store import ReadStore
 
 
-def run_query(store: Store, query: str, results_format: str = "csv", graph_format: str = "turtle") -> bytes:
+def run_query(store: ReadStore, query: str, results_format: str = "csv", graph_format: str = "turtle") -> bytes:
     """Evaluate `query` over the union of all graphs; serialise it in the format asked for.
 
     SELECT and ASK results use `results_format` (json, xml, csv, tsv); CONSTRUCT and

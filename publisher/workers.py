@@ -23,17 +23,17 @@ import os
 import pickle
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import cached_property
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from publisher import downloads
-from publisher.catalog import CATALOG, load_catalog_info
-from publisher.checking import ReportChecker
+from publisher.catalog import CATALOG, CatalogInfo, load_catalog_info
 from publisher.dcat import CatalogInputs, report_dataset_graph, schema_org
 from publisher.errors import SourceError
 from publisher.formats import union
@@ -42,8 +42,14 @@ from publisher.records import Report, load_report
 from publisher.settings import Settings, load_settings
 from publisher.validation import Finding, Outcome, quality_annotations
 
+if TYPE_CHECKING:
+    from publisher.build import Project
+    from publisher.checking import ReportChecker
+
 #: Reports per task sent to a worker.
 BATCH = 16
+#: A run of fewer items than this is worked on in the calling process.
+IN_PROCESS_BELOW = 4 * BATCH
 GZIP_LEVEL = 6
 
 
@@ -101,25 +107,129 @@ class Published:
     triples: int
     files: list[downloads.DownloadFile]
     entry: dict[str, Any]
-    pieces: str  # cache file holding the gzip members of this report for each corpus dump
+    pieces: str  # cache file holding the gzip members of this report for each corpus dump, and `stats`
     stats: dict[str, Any]  # for VoID: triples, subjects, classes (entities each), predicates
+    files_id: str = ""  # digest of every file written for the report: the same id, the same files
+    index_block: bytes = b""  # its entries of downloads/index.json (one JSON object a line)
+    catalog_block: bytes = b""  # its entry of catalog/index.json
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(f.name for f in self.files))
 
 
 class _WorkerState:
-    def __init__(self, settings: Settings, cache: Path) -> None:
-        from publisher.build import load_project
+    """What a worker loads once: the project and what is made from it, each loaded when first needed.
 
-        self.project = load_project(settings)
-        project = self.project
-        self.checker = ReportChecker(
-            project.validator, project.ontology, project.formats, project.agencies, project.iris
-        )
-        self.keys = {slug: fmt.record_keys for slug, fmt in project.formats.items()}
+    A build whose records are all in the cache never reads the ontology, formats or shapes.
+    """
+
+    def __init__(self, settings: Settings, cache: Path) -> None:
+        self.settings = settings
         self.cache = cache
         self.staging = cache  # where checked records are written (moved into the cache once the build may go on)
-        self.info = load_catalog_info(project.data_dir)
-        self.labels = union([*project.ontology.values(), project.agencies])
-        self.inputs = CatalogInputs(project.iris, self.info, project.registry, self.labels, project.agencies, [], [])
+
+    @cached_property
+    def project(self) -> Project:
+        return load_project_snapshot(self.settings, self.cache)
+
+    @cached_property
+    def context_graphs(self) -> list[tuple[str, bytes]]:
+        """The ontology's documents and the agency registry, (graph name, N-Triples): what the rules across
+        years read besides the reports. Kept beside the project's snapshot."""
+        path = snapshot_path(self.settings, self.cache).with_suffix(".context")
+        try:
+            found: list[tuple[str, bytes]] = pickle.loads(path.read_bytes())
+            return found
+        except (OSError, EOFError, pickle.UnpicklingError, TypeError, ValueError):
+            pass
+        project = self.project
+        graphs = [*project.ontology.items(), (project.iris.graph("agencies"), project.agencies)]
+        made = [(str(name), graph.serialize(format="nt", encoding="utf-8")) for name, graph in graphs]
+        _keep(path, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+        return made
+
+    @cached_property
+    def checker(self) -> ReportChecker:
+        from publisher.checking import ReportChecker
+
+        project = self.project
+        return ReportChecker(project.validator, project.ontology, project.formats, project.agencies, project.iris)
+
+    @cached_property
+    def keys(self) -> dict[str, Any]:
+        return {slug: fmt.record_keys for slug, fmt in self.project.formats.items()}
+
+    @cached_property
+    def info(self) -> CatalogInfo:
+        return load_catalog_info(Path(self.settings.data_dir))
+
+    @cached_property
+    def labels(self) -> Graph:
+        return union([*self.project.ontology.values(), self.project.agencies])
+
+    @cached_property
+    def inputs(self) -> CatalogInputs:
+        project = self.project
+        return CatalogInputs(project.iris, self.info, project.registry, self.labels, project.agencies, [], [])
+
+
+def snapshot_path(settings: Settings, cache: Path) -> Path:
+    """Where the project's snapshot made from these settings, registry and code is kept (see load_project_snapshot).
+
+    The cache folder is already that of the ontology, shapes, base IRI and version; the
+    name adds the agency registry, the code of the publisher and the versions of Python
+    and rdflib, so a snapshot is never read by code that would have loaded something else.
+    """
+    import sys
+
+    import rdflib
+
+    digest = hashlib.sha256(f"{sys.version}\0{rdflib.__version__}\0{settings.base}\0".encode())
+    registry = Path(settings.data_dir) / "agencies.yaml"
+    digest.update(registry.read_bytes() if registry.is_file() else b"")
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.rglob("*.py")):
+        found = source.stat()
+        digest.update(f"\0{source.relative_to(package)}\0{found.st_mtime_ns}\0{found.st_size}".encode())
+    return cache / "project" / f"{digest.hexdigest()[:32]}.pickle"
+
+
+def load_project_snapshot(settings: Settings, cache: Path) -> Project:
+    """`build.load_project`, or its snapshot in the cache when one was made from the same inputs and code.
+
+    Parsing the ontology, formats and shapes with rdflib and preparing the validator
+    takes half a second; unpickling them a fifth of that, which is most of what a
+    one-record rebuild would otherwise spend.
+    """
+    from publisher.build import Project, load_project
+
+    path = snapshot_path(settings, cache)
+    try:
+        parts = pickle.loads(path.read_bytes())
+        return Project(settings, *parts)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError, ImportError, ValueError):
+        pass
+    project = load_project(settings)
+    parts = (project.iris, project.ontology, project.formats, project.registry, project.agencies, project.shapes,
+             project.validator)  # fmt: skip
+    if _keep(path, pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)):
+        for other in path.parent.iterdir():
+            if other.stem != path.stem:
+                other.unlink(missing_ok=True)  # made by other code, or from another registry
+    return project
+
+
+def _keep(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` whole or not at all (a temporary file renamed); False if it could not be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        return False
+    return True
 
 
 _STATE: _WorkerState | None = None
@@ -143,8 +253,9 @@ def check_one(state: _WorkerState, path: Path, key: str) -> CheckedReport:
     project = state.project
     report = load_report(path, project.registry, state.keys)
     graph = report_graph(report, project.registry, project.formats[report.format], project.iris)
-    outcome = state.checker.check(graph, report.format, report, record=str(path))
-    checked = CheckedReport(key, str(path), report, downloads.sorted_ntriples(graph), outcome.findings)
+    ntriples = downloads.sorted_ntriples(graph)
+    outcome = state.checker.check(graph, report.format, report, record=str(path), ntriples=ntriples)
+    checked = CheckedReport(key, str(path), report, ntriples, outcome.findings)
     _write_cache(state.staging, checked)
     return checked
 
@@ -281,15 +392,16 @@ def publish_one(state: _WorkerState, job: PublishJob) -> Published:
     stem = downloads.report_stem(report.agency, report.year)
     source = Path(job.folder) / "sources" / report.agency / f"{report.year}.txt"
     source.parent.mkdir(parents=True, exist_ok=True)
-    source.write_text(report.source.text, encoding="utf-8")
+    source_bytes = report.source.text.encode("utf-8")
+    source.write_bytes(source_bytes)
     catalog = Path(job.folder) / CATALOG
     described = [f for f in entries if f.kind != "csvw"]
     dataset = report_dataset_graph(state.inputs, data, described)
-    (catalog / "datasets" / f"{stem}.nt").write_bytes(downloads.sorted_ntriples(dataset))
+    dataset_bytes = downloads.sorted_ntriples(dataset)
+    (catalog / "datasets" / f"{stem}.nt").write_bytes(dataset_bytes)
     schema = schema_org(dataset, iris.report(report.agency, report.year), state.inputs, data)
-    (catalog / "schemaorg" / f"{stem}.json").write_text(
-        json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    schema_bytes = (json.dumps(schema, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    (catalog / "schemaorg" / f"{stem}.json").write_bytes(schema_bytes)
     from publisher.dcat import _lang, catalog_entry
 
     title = (_lang(graph, URIRef(iri), "zh"), _lang(graph, URIRef(iri), "en"))
@@ -298,12 +410,30 @@ def publish_one(state: _WorkerState, job: PublishJob) -> Published:
     columns = downloads.csv_columns(sorted({d.record_key for f in project.formats.values() for d in f.dimensions}))
     csv_rows = downloads.to_csv(rows, columns).split(b"\r\n", 1)[1]
     pieces = corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes)
+    stats = graph_stats(graph)
     pieces_path = state.cache / "pieces" / graph_sha[:2] / f"{graph_sha}-{checked.key[:16]}.pickle"
     pieces_path.parent.mkdir(parents=True, exist_ok=True)
-    pieces_path.write_bytes(pickle.dumps(pieces, protocol=pickle.HIGHEST_PROTOCOL))
+    pieces_path.write_bytes(pickle.dumps({"pieces": pieces, "stats": stats}, protocol=pickle.HIGHEST_PROTOCOL))
+    index_block = index_lines(entries)
+    files_id = hashlib.sha256()
+    for part in (index_block, dataset_bytes, schema_bytes, source_bytes):
+        files_id.update(hashlib.sha256(part).digest())
     return Published(
-        checked.key, graph_sha, ntriples.count(b"\n"), entries, entry, str(pieces_path), graph_stats(graph)
-    )
+        checked.key, graph_sha, ntriples.count(b"\n"), entries, entry, str(pieces_path), stats,
+        files_id.hexdigest(), index_block, json.dumps(entry, ensure_ascii=False).encode("utf-8"),
+    )  # fmt: skip
+
+
+def index_lines(files: Sequence[downloads.DownloadFile]) -> bytes:
+    """Entries of downloads/index.json, by name, one JSON object a line (joined by ",\\n" as the file joins them)."""
+    ordered = sorted(files, key=lambda f: f.name)
+    return ",\n".join(json.dumps(asdict(f), ensure_ascii=False) for f in ordered).encode("utf-8")
+
+
+def read_pieces(path: str) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """A report's pieces of each corpus dump and its VoID statistics, as `publish_one` kept them."""
+    data = pickle.loads(Path(path).read_bytes())
+    return data["pieces"], data["stats"]
 
 
 def graph_stats(graph: Graph) -> dict[str, Any]:
@@ -352,27 +482,40 @@ def corpus_pieces(
 
 
 class Workers:
-    """Worker processes (spawned: no state shared by fork), or this process when there is little to do."""
+    """Worker processes (spawned: no state shared by fork), started by the first run with many items; this
+    process for the runs with few (starting processes and loading the project in each costs more).
 
-    def __init__(self, settings: Settings, cache: Path, staging: Path, count: int, in_process: bool) -> None:
-        self.settings, self.cache, self.count = settings, cache, count
+    `eager`: start the processes at once, whatever the runs (when asked for a number of processes).
+    """
+
+    def __init__(self, settings: Settings, cache: Path, staging: Path, count: int, eager: bool = False) -> None:
+        self.settings, self.cache, self.staging, self.count = settings, cache, staging, count
         self.executor: ProcessPoolExecutor | None = None
-        if not in_process:
-            self.executor = ProcessPoolExecutor(
-                max_workers=count,
-                mp_context=get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(dict(settings.values), str(cache), str(staging)),
-            )
-        elif _STATE is None or _STATE.project.settings.values != settings.values:
-            _init_worker(dict(settings.values), str(cache), str(staging))
+        if eager and count > 1:
+            self._start()
+
+    def _start(self) -> None:
+        self.executor = ProcessPoolExecutor(
+            max_workers=self.count,
+            mp_context=get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(dict(self.settings.values), str(self.cache), str(self.staging)),
+        )
+
+    def _here(self) -> None:
+        """This process made ready to do a worker's work."""
+        if _STATE is None or _STATE.settings.values != self.settings.values:
+            _init_worker(dict(self.settings.values), str(self.cache), str(self.staging))
         else:
-            _STATE.cache, _STATE.staging = cache, staging
+            _STATE.cache, _STATE.staging = self.cache, self.staging
 
     def run(self, function: Callable[[Any], list[Any]], items: Sequence[Any], progress: Progress) -> Iterator[Any]:
         """function(batch) for batches of items; yields each result as it comes (in no set order)."""
         batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
+        if self.executor is None and self.count > 1 and len(items) >= IN_PROCESS_BELOW:
+            self._start()
         if self.executor is None:
+            self._here()
             for batch in batches:
                 results = function(batch)
                 progress.advance(len(results))

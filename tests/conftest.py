@@ -1,28 +1,116 @@
-"""Shared fixtures: the project as shipped, a built store, and copies of the data to break."""
+"""Shared fixtures: the project as shipped, a built store, and copies of the data to break.
+
+Backends: `built`, `store`, `live_server` and the servers that modules start with
+`start_live_server(..., backend=backend)` read their graphs from the embedded store,
+or from a real Virtuoso when a module asks for both (`pytestmark = BOTH_BACKENDS`):
+its tests then run once per backend. Each Virtuoso-backed build gets a Virtuoso of
+its own (the one `scripts/test` started first, then throw-away ones started by
+`scripts/virtuoso`), wiped when the build is done with, so builds of different
+base IRIs never see each other's graphs in the union default graph.
+"""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pyoxigraph import Store
 
 from publisher.build import BuildResult, Project, build, load_project
 from publisher.settings import PROJECT_ROOT, Settings, load_settings
-from publisher.store import open_store
+from publisher.store import ReadStore, open_store, remote_config
+from tests import virtuoso
 
 DATA = PROJECT_ROOT / "data"
 SEED_RECORD = DATA / "reports" / "jilin-city-science-technology-bureau" / "2011.yaml"
 SEED_SOURCE = DATA / "reports" / "jilin-city-science-technology-bureau" / "2011.source.txt"
 SHARED = PROJECT_ROOT.parent / "shared"
 BASE = "http://127.0.0.1:8000"
+BACKENDS = ("embedded", "virtuoso")
+#: `pytestmark = BOTH_BACKENDS` runs a module's tests that build or serve on the embedded store and on Virtuoso.
+BOTH_BACKENDS = pytest.mark.both_backends
 
 
-def make_settings(data_dir: Path = DATA, build_dir: Path | None = None, base: str = BASE) -> Settings:
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_backends: run the tests that use `backend` on every backend")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="session")
+
+
+class Backend:
+    """Where a test build publishes: settings overrides per build, and the Virtuosos to give back."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._held: list[virtuoso.VirtuosoEndpoint] = []
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def overrides(self) -> dict[str, Any]:
+        """Settings for one more build: for Virtuoso, a Virtuoso no other live build uses."""
+        if self.name == "embedded":
+            return {}
+        endpoint = _POOL.acquire()
+        self._held.append(endpoint)
+        return {
+            "store": "virtuoso",
+            "store_query_url": endpoint.query_url,
+            "store_update_url": endpoint.update_url,
+            "store_user": endpoint.user,
+            "store_password": endpoint.password,
+        }
+
+    def give_back(self) -> None:
+        while self._held:
+            _POOL.release(self._held.pop())
+
+
+class _VirtuosoPool:
+    """Virtuosos for test builds: the tests' own first, more started when several builds are alive at once."""
+
+    def __init__(self) -> None:
+        self.idle: list[virtuoso.VirtuosoEndpoint] = []
+        self.started = False
+
+    def acquire(self) -> virtuoso.VirtuosoEndpoint:
+        if self.idle:
+            return self.idle.pop()
+        if not self.started:
+            self.started = True
+            first = virtuoso.virtuoso_endpoint()
+            if first is None:
+                pytest.skip(virtuoso.virtuoso_unavailable_reason() or "Virtuoso is not available here")
+            virtuoso.wipe(first)
+            return first
+        return virtuoso.start_virtuoso()
+
+    def release(self, endpoint: virtuoso.VirtuosoEndpoint) -> None:
+        virtuoso.wipe(endpoint)
+        self.idle.append(endpoint)
+
+
+_POOL = _VirtuosoPool()
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """The backend of the session's builds: `embedded` unless the module asks for both (BOTH_BACKENDS)."""
+    chosen = Backend(getattr(request, "param", "embedded"))
+    yield chosen
+    chosen.give_back()
+
+
+def make_settings(
+    data_dir: Path = DATA, build_dir: Path | None = None, base: str = BASE, backend: Backend | None = None
+) -> Settings:
     overrides = {"base_iri": base, "data_dir": data_dir, "build_dir": build_dir or Path("/nonexistent")}
-    return load_settings(overrides, environ={})
+    return load_settings({**overrides, **(backend.overrides() if backend else {})}, environ={})
 
 
 @pytest.fixture(scope="session")
@@ -31,15 +119,16 @@ def project() -> Project:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, BuildResult]:
-    """The bundled data, built once for the session."""
-    settings = make_settings(build_dir=tmp_path_factory.mktemp("build"))
+def built(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> tuple[Settings, BuildResult]:
+    """The bundled data, built once for the session (per backend)."""
+    settings = make_settings(build_dir=tmp_path_factory.mktemp("build"), backend=backend)
     return settings, build(settings)
 
 
 @pytest.fixture(scope="session")
-def store(built: tuple[Settings, BuildResult]) -> Store:
-    return open_store(Path(built[0].build_dir))
+def store(built: tuple[Settings, BuildResult]) -> ReadStore:
+    """The published graphs as the publisher reads them: the embedded store or the remote one."""
+    return open_store(Path(built[0].build_dir), remote_config(built[0]))
 
 
 @pytest.fixture()
@@ -89,27 +178,42 @@ class LiveServer:
         Closing the sockets while the loop is in select() kills the thread with EBADF;
         emptying the loop's socket map first (waitress has no public stop) lets it return.
         """
-        self.server.trigger.pull_trigger(self.server._map.clear)
+
+        def stop() -> None:  # in the server's thread: close the open connections, then leave the loop
+            for dispatcher in list(self.server._map.values()):
+                if dispatcher is not self.server and dispatcher is not self.server.trigger:
+                    dispatcher.close()
+            self.server._map.clear()
+
+        self.server.trigger.pull_trigger(stop)
         self.thread.join(5)
         assert not self.thread.is_alive(), "the server thread did not stop"
+        # Let the request threads finish before the trigger is closed: a thread that finishes later pulls
+        # the closed trigger, whose file descriptor may by then be another server's client connection
+        # (seen as "xHTTP/1.1 200 OK": waitress's wake-up byte written into someone else's response).
+        self.server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
         self.server.close()
         self.app.extensions["query_service"].close()
 
 
-def start_live_server(build_dir: Path, data_dir: Path = DATA, **overrides: object) -> LiveServer:
-    """Build `data_dir` with the base IRI of a fresh loopback port, then serve it."""
+def start_live_server(
+    build_dir: Path, data_dir: Path = DATA, backend: Backend | None = None, **overrides: object
+) -> LiveServer:
+    """Build `data_dir` with the base IRI of a fresh loopback port (into `backend`'s store), then serve it."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    chosen = backend.overrides() if backend else {}
     settings = load_settings(
-        {"base_iri": base, "data_dir": data_dir, "build_dir": build_dir, "port": port, **overrides}, environ={}
+        {"base_iri": base, "data_dir": data_dir, "build_dir": build_dir, "port": port, **chosen, **overrides},
+        environ={},
     )
     build(settings)
     return LiveServer(settings)
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The bundled data, built and served over real HTTP on loopback for the session."""
-    server = start_live_server(tmp_path_factory.mktemp("served"))
+def live_server(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Iterator[LiveServer]:
+    """The bundled data, built and served over real HTTP on loopback for the session (per backend)."""
+    server = start_live_server(tmp_path_factory.mktemp("served"), backend=backend)
     yield server
     server.close()

@@ -277,17 +277,23 @@ def test_publisher_sparql_reads_a_query_file(built: tuple[Settings, BuildResult]
 # ---------------------------------------------------------------------------
 
 
-def test_successive_builds_keep_at_most_two_releases_and_serve_the_newest(tmp_path: Path) -> None:
-    settings = make_settings(build_dir=tmp_path / "build")
+def test_successive_builds_keep_at_most_two_releases_and_serve_the_newest(
+    tmp_path: Path, data_copy: Callable[..., Path]
+) -> None:
+    data = data_copy()
+    record = data / SEED_RECORD.relative_to(DATA)
+    settings = make_settings(data, build_dir=tmp_path / "build")
     releases_dir = tmp_path / "build" / RELEASES
     made: list[str] = []
-    for _ in range(3):
+    for number in range(3):
+        record.write_text(record.read_text(encoding="utf-8") + f"# edit {number}\n", encoding="utf-8")
         release = build(settings).release
         made.append(release.name)
         assert os.readlink(tmp_path / "build" / CURRENT) == f"{RELEASES}/{release.name}"
         kept = sorted(p.name for p in releases_dir.iterdir())
         assert kept == sorted(made[-2:])  # the newest two, the published one among them
     assert len(set(made)) == 3
+    assert build(settings).release.name == made[-1]  # nothing changed: nothing is published again
     # the published release is a working store
     store = open_store(tmp_path / "build")
     assert ask(store, f"ASK {{ GRAPH <{REPORT}> {{ <{TOTAL_2011}> dis:count 658 }} }}")

@@ -81,8 +81,10 @@ SAMPLE = {str: "elsewhere", Path: "elsewhere", int: "4321", float: "2.5"}
 def test_the_documented_environment_variable_sets_the_setting(setting: Setting) -> None:
     # The README's variable, or (for a setting it misses, reported above) the one the code derives.
     env = ROWS[setting.name].env if setting.name in ROWS else env_name(setting.name)
-    raw = "https://example.org/lod" if setting.name == "base_iri" else SAMPLE[setting.type]
-    settings = load_settings(environ={env: raw})
+    raw = {"base_iri": "https://example.org/lod", "store": "sparql"}.get(setting.name, SAMPLE[setting.type])
+    # a remote store needs its address too
+    needed = {env_name("store_query_url"): "http://127.0.0.1:8890/sparql"} if setting.name == "store" else {}
+    settings = load_settings(environ={**needed, env: raw})
     assert getattr(settings, setting.name) == setting.type(raw) != setting.default
 
 

@@ -1,10 +1,12 @@
 """The files people download, and what describes the data: checked over real HTTP on loopback.
 
-Figures come from the source document (tests/test_seed_figures.py parses them from
-its sentences), never from the code under test. The CSV is read the way a CSVW
+Figures come from the source documents, never from the code under test: the seed's
+from its sentences (tests/test_seed_figures.py), the national examples' from their
+pages as typed in tests/test_import_html.py. The CSV is read the way a CSVW
 processor reads it: through its metadata (found by the CSV's Link header), header
 titles checked, cells typed by the declared datatypes, and the columns that map to
-RDF turned into triples with the metadata's URI templates.
+RDF turned into triples with the metadata's URI templates (an empty cell is null and
+makes no triple, unless its column is virtual).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import io
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -31,8 +35,11 @@ from rdflib.term import Node
 from publisher.build import build
 from publisher.downloads import read_index
 from publisher.store import current_release
-from tests.conftest import SEED_SOURCE, LiveServer, make_settings
+from tests.conftest import SEED_SOURCE, LiveServer, make_settings, start_live_server
+from tests.fixtures import examples
+from tests.fixtures.examples import COUNTY, PROVINCE, TOWN
 from tests.http import Answer, fetch
+from tests.test_import_html import FEES, expected_cells
 from tests.test_seed_figures import EXPECTED
 
 SOURCE = SEED_SOURCE.read_text(encoding="utf-8")
@@ -112,6 +119,9 @@ def expand(template: str, row: dict[str, str]) -> str:
 def typed(cell: str, datatype: str) -> Any:
     if datatype == "integer" or datatype == "nonNegativeInteger":
         return int(cell)
+    if datatype == "decimal":
+        assert re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", cell), cell  # XSD decimal, as CSVW parses it
+        return Decimal(cell)
     if datatype == "boolean":
         assert cell in ("true", "false"), cell
         return cell == "true"
@@ -160,13 +170,18 @@ def read_csvw(metadata_url: str) -> tuple[list[dict[str, Any]], Graph]:
     return rows, graph
 
 
-@pytest.fixture(scope="module")
-def csvw(live_server: LiveServer) -> tuple[list[dict[str, Any]], Graph]:
-    answer = download(live_server, f"{STEM}.csv")
+def read_report_csv(server: LiveServer, stem: str) -> tuple[list[dict[str, Any]], Graph]:
+    """A report's CSV read through the metadata its Link header names."""
+    answer = download(server, f"{stem}.csv")
     link = answer.header("Link") or ""
     match = re.fullmatch(r'<([^>]+)>; rel="describedby"; type="application/csvm\+json"', link)
     assert match, link
     return read_csvw(match.group(1))
+
+
+@pytest.fixture(scope="module")
+def csvw(live_server: LiveServer) -> tuple[list[dict[str, Any]], Graph]:
+    return read_report_csv(live_server, STEM)
 
 
 def test_the_csv_read_with_its_metadata_gives_the_reports_figures(
@@ -174,7 +189,7 @@ def test_the_csv_read_with_its_metadata_gives_the_reports_figures(
 ) -> None:
     rows, _graph = csvw
     assert Counter((r["item_zh"], r["period"], r["value"]) for r in rows) == Counter(EXPECTED)
-    assert all(r["blank"] is False and r["unit"] for r in rows)
+    assert all(r["blank"] is False and r["status"] == "stated" and r["unit"] for r in rows)  # the seed has no blank
     for row in rows:  # each quote is the source's text at its offsets, and states the value
         assert SOURCE[row["quote_start"] : row["quote_end"]] == row["quote"]
     assert {r["agency_zh"] for r in rows} == {"吉林市科学技术局"}
@@ -186,9 +201,157 @@ def test_the_csv_as_rdf_is_part_of_the_report(
 ) -> None:
     _rows, from_csv = csvw
     report = Graph().parse(data=download(live_server, f"{STEM}.nt").body, format="nt")
-    assert len(from_csv) == 8 * len(EXPECTED)  # type, data set, agency, year, item, period, count, unit
+    assert len(from_csv) == 9 * len(EXPECTED)  # type, data set, agency, year, item, period, count, unit, status
     missing = [t for t in from_csv if t not in report]
     assert not missing, missing[:5]
+
+
+# ---------------------------------------------------------------------------
+# The national examples' CSV: every cell a row, money with its unit, blank cells blank
+# ---------------------------------------------------------------------------
+
+QB_NS = "http://purl.org/linked-data/cube#"
+# The one cell the review of a page added: the county's 2020 page prints "—" for 行政事业性收费 ·
+# 本年增/减, which its reviewed record (tests/fixtures/national/.../2020.yaml) keeps as blank.
+REVIEWED_BLANKS = {(COUNTY, 2020): {("proactive/administrative-fees", "proactive-column/change-this-year")}}
+
+
+def cells_from_the_pages(key: tuple[str, int]) -> dict[tuple[str, str], object]:
+    """(item, column) → value as the page prints it: None blank, (Decimal, unit) money, else a count."""
+    cells = dict(expected_cells(key))
+    for column, value, unit, _quote in FEES.get(key, []):  # the fees the 2021 pages state in prose
+        cells[("fee/information-processing-fee", f"fee-column/{column}")] = (Decimal(value), unit) if unit else value
+    for pair in REVIEWED_BLANKS.get(key, set()):
+        cells[pair] = None
+    return cells
+
+
+@pytest.fixture(scope="module")
+def national_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The constructed national examples (tests/fixtures/national/), built and served on loopback."""
+    server = start_live_server(tmp_path_factory.mktemp("national"), examples.EXAMPLES)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def national_csvw(national_server: LiveServer) -> dict[tuple[str, int], tuple[list[dict[str, Any]], Graph]]:
+    return {key: read_report_csv(national_server, f"{key[0]}-{key[1]}") for key in examples.ALL}
+
+
+@pytest.mark.parametrize("key", examples.ALL, ids=lambda key: f"{key[0]}-{key[1]}")
+def test_every_cell_of_a_national_report_is_a_row_of_its_csv(
+    national_csvw: dict[tuple[str, int], tuple[list[dict[str, Any]], Graph]], key: tuple[str, int]
+) -> None:
+    rows, _graph = national_csvw[key]
+    expected = cells_from_the_pages(key)
+    found = {(r["item"], r["column"]): r for r in rows}
+    assert len(found) == len(rows), "one row per cell"
+    assert set(found) == set(expected)
+    blanks = 0
+    for pair, value in expected.items():
+        row = found[pair]
+        if value is None:  # blank in the source: a row with no value and no unit, status blank
+            blanks += 1
+            assert (row["value"], row["unit"], row["status"], row["blank"]) == (None, None, "blank", True), pair
+            assert row["status_zh"] == "原文留空" and row["status_en"] == "blank in the source"
+        elif isinstance(value, tuple):  # money: the decimal and the unit the page gives
+            assert (row["value"], row["unit"], row["status"], row["blank"]) == (*value, "stated", False), pair
+        else:
+            assert (row["value"], row["status"], row["blank"]) == (value, "stated", False), pair
+            assert row["unit"], pair
+    assert blanks == sum(1 for f in examples.report(*key).figures if f.value is None)
+
+
+def test_a_money_cell_comes_out_with_its_value_unit_and_quote(
+    national_server: LiveServer, national_csvw: dict[tuple[str, int], tuple[list[dict[str, Any]], Graph]]
+) -> None:
+    # the county's 2021 page: 行政事业性收费 · 本年收费金额（单位：万元） reads 1.2万元;
+    # section 六 says 收取信息处理费共计200元
+    rows, _graph = national_csvw[(COUNTY, 2021)]
+    text = fetch(f"{national_server.url}/id/report/{COUNTY}/2021/source.txt").text
+    [fees] = [r for r in rows if r["item"] == "proactive/administrative-fees"]
+    assert (fees["column"], fees["value"], fees["unit"], fees["unit_zh"], fees["unit_en"]) == (
+        "proactive-column/fees-collected",
+        Decimal("1.2"),
+        "ten-thousand-yuan",
+        "万元",
+        "10,000 yuan",
+    )
+    assert fees["quote"] == "1.2万元" == text[fees["quote_start"] : fees["quote_end"]]
+    [prose] = [r for r in rows if r["column"] == "fee-column/amount"]
+    assert (prose["value"], prose["unit"], prose["unit_zh"]) == (Decimal(200), "yuan", "元")
+    assert prose["quote"] == "收取信息处理费共计200元" == text[prose["quote_start"] : prose["quote_end"]]
+    # the province's 2019 page: 政府集中采购 · 采购总金额 reads 251000元
+    rows, _graph = national_csvw[(PROVINCE, 2019)]
+    [procurement] = [r for r in rows if r["column"] == "proactive-column/procurement-amount"]
+    assert (procurement["value"], procurement["unit"], procurement["quote"]) == (Decimal(251000), "yuan", "251000元")
+
+
+def test_a_blank_cell_is_a_row_but_not_an_observation(
+    national_server: LiveServer, national_csvw: dict[tuple[str, int], tuple[list[dict[str, Any]], Graph]]
+) -> None:
+    # the town's 2021 page leaves 二、上年结转政府信息公开申请数量 · 自然人 empty
+    rows, from_csv = national_csvw[(TOWN, 2021)]
+    report = f"{national_server.url}/id/report/{TOWN}/2021"
+    dis = f"{national_server.url}/def/disclosure#"
+    [row] = [r for r in rows if (r["item"], r["column"]) == ("request/carried-over", "applicant/natural-person")]
+    assert (row["value"], row["unit"], row["status"], row["blank"], row["quote"]) == (None, None, "blank", True, None)
+    assert (row["type"], row["dataset"], row["cell_of"]) == (dis + "BlankCell", None, report)
+    cell = URIRef(row["figure"])
+    assert {(str(p), str(o)) for p, o in from_csv.predicate_objects(cell)} == {
+        (str(RDF.type), dis + "BlankCell"),
+        (dis + "cellOf", report),
+        (dis + "cellStatus", f"{national_server.url}/def/common/cell-status/blank"),
+        (dis + "agency", f"{national_server.url}/id/agency/{TOWN}"),
+        (dis + "reportYear", "2021"),
+        (dis + "item", f"{national_server.url}/def/national-2021/request/carried-over"),
+        (dis + "column", f"{national_server.url}/def/national-2021/applicant/natural-person"),
+    }
+    # and the metadata says so: no column types every row qb:Observation
+    metadata = json.loads(download(national_server, f"{TOWN}-2021.csv-metadata.json").body)
+    for column in metadata["tableSchema"]["columns"]:
+        assert not (column.get("virtual") and column.get("valueUrl") == QB_NS + "Observation"), column
+
+
+@pytest.mark.parametrize("key", examples.ALL, ids=lambda key: f"{key[0]}-{key[1]}")
+def test_the_national_csv_as_rdf_is_part_of_the_report(
+    national_server: LiveServer,
+    national_csvw: dict[tuple[str, int], tuple[list[dict[str, Any]], Graph]],
+    key: tuple[str, int],
+) -> None:
+    rows, from_csv = national_csvw[key]
+    report = Graph().parse(data=download(national_server, f"{key[0]}-{key[1]}.nt").body, format="nt")
+    missing = [t for t in from_csv if t not in report]
+    assert not missing, missing[:5]
+    dis = f"{national_server.url}/def/disclosure#"
+    observations = set(report.subjects(RDF.type, URIRef(QB_NS + "Observation")))
+    blank_cells = set(report.subjects(RDF.type, URIRef(dis + "BlankCell")))
+    assert set(from_csv.subjects(RDF.type, URIRef(QB_NS + "Observation"))) == observations
+    assert set(from_csv.subjects(RDF.type, URIRef(dis + "BlankCell"))) == blank_cells
+    assert len(rows) == len(observations) + len(blank_cells) == len(examples.report(*key).figures)
+    quantity = URIRef(dis + "quantity")
+    assert {s for s, _o in from_csv.subject_objects(quantity)} == observations  # a value for each, none for a blank
+
+
+def test_the_national_csv_dump_has_every_cell(national_server: LiveServer) -> None:
+    text = gzip.decompress(download(national_server, "corpus.csv.gz").body).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    found = {(r["agency"], int(r["year"]), r["item"], r["column"]): (r["value"], r["unit"], r["status"]) for r in rows}
+    assert len(found) == len(rows)
+    expected: dict[tuple[str, int, str, str], tuple[str, str, str] | tuple[str, str]] = {}
+    for key in examples.ALL:
+        for (item, column), value in cells_from_the_pages(key).items():
+            if value is None:
+                expected[(*key, item, column)] = ("", "", "blank")
+            elif isinstance(value, tuple):
+                expected[(*key, item, column)] = (str(value[0]), value[1], "stated")
+            else:
+                expected[(*key, item, column)] = (str(value), "stated")
+    assert set(found) == set(expected)
+    for cell, want in expected.items():
+        value, unit, status = found[cell]
+        assert ((value, unit, status) if len(want) == 3 else (value, status)) == want, cell
 
 
 # ---------------------------------------------------------------------------

@@ -509,3 +509,113 @@ def test_a_page_with_the_shared_labels_only_is_ambiguous(tmp_path: Path) -> None
     table = "<table><tr><td>行政复议</td><td>结果维持</td></tr><tr><td>行政复议</td><td>1</td></tr></table>"
     with pytest.raises(SourceError, match="cannot tell the report's format"):
         import_page(tmp_path, table, None)
+
+
+# ---------------------------------------------------------------------------
+# Fees stated in prose in other words than the format's patterns
+# ---------------------------------------------------------------------------
+
+FEE = ("fee/information-processing-fee", "fee-column/amount")
+FEE_CASES = ("fee/information-processing-fee", "fee-column/cases")
+
+
+def prose_fees(result: ImportResult) -> dict[tuple[str, str], tuple[object, str | None, str | None]]:
+    return {
+        (f.codes["item"], f.codes["column"]): (f.value, f.unit, f.quote)
+        for f in result.figures
+        if f.codes["item"].startswith("fee/")
+    }
+
+
+@pytest.mark.parametrize(
+    "body, figure, value, unit, quote",
+    [
+        pytest.param(
+            "<p>六、其他需要报告的事项</p><p>本年度依申请公开政府信息收取费用0元。</p>",
+            FEE, 0, "yuan", "本年度依申请公开政府信息收取费用0元",
+            id="zero-yuan-for-requests",
+        ),
+        pytest.param(
+            "<p>本年度依申请公开工作中未收取任何费用。</p>",
+            FEE_CASES, 0, None, "本年度依申请公开工作中未收取任何费用",
+            id="no-fee-at-all-for-requests",
+        ),
+        pytest.param(
+            "<p>（一）收取信息处理费情况</p><p>2021年，本机关收费金额为1.2万元。</p>",
+            FEE, Decimal("1.2"), "ten-thousand-yuan", "本机关收费金额为1.2万元",
+            id="ten-thousand-yuan-under-its-heading",
+        ),
+        pytest.param(
+            "<p>2021年共有2件申请按规定收取信息处理费，收取信息处理费合计：380元。</p>",
+            FEE, 380, "yuan", "收取信息处理费合计：380元",
+            id="colon-after-the-total",
+        ),
+    ],
+)  # fmt: skip
+def test_a_fee_in_prose_maps_to_the_fee_figure_with_its_quote(
+    tmp_path: Path, body: str, figure: tuple[str, str], value: object, unit: str | None, quote: str
+) -> None:
+    result = import_page(tmp_path, body)
+    assert prose_fees(result) == {figure: (value, unit, quote)}
+    [imported] = [f for f in result.figures if f.codes["item"].startswith("fee/")]
+    text = Document((tmp_path / "page.html").read_text(encoding="utf-8")).text
+    assert imported.offset is not None and text[imported.offset : imported.offset + len(quote)] == quote
+    assert not [u for u in result.unmapped if u.location.startswith("offset") and quote in u.text]
+    # and the record written for review says so, and loads
+    source = tmp_path / "2021.source.html"
+    source.write_bytes((tmp_path / "page.html").read_bytes())
+    record = tmp_path / "2021.yaml"
+    record.write_text(write_record(result, source.name), encoding="utf-8")
+    project = examples.project()
+    report = load_report(record, project.registry, {s: f.record_keys for s, f in project.formats.items()})
+    [loaded] = [f for f in report.figures if f.codes["item"] == figure[0]]
+    assert (loaded.codes["column"], loaded.value, loaded.unit, loaded.quote.text) == (figure[1], value, unit, quote)
+
+
+@pytest.mark.parametrize(
+    "body, fmt, listed, reason",
+    [
+        pytest.param(
+            "<p>2021年，收费金额为1.2万元。</p>", "national-2021", "收费金额为1.2万元", "nothing guessed",
+            id="which-fee-is-not-said",
+        ),
+        pytest.param(
+            "<p>本年度行政事业性收费金额为1.2万元。</p>", "national-2021", "本年度行政事业性收费金额为1.2万元",
+            "names 行政事业性收费", id="administrative-fees-of-table-2",
+        ),
+        pytest.param(
+            "<p>群众在查阅场所复制政府信息，未收取任何费用。</p>", "national-2021", "未收取任何费用",
+            "names 复制", id="copying-costs",
+        ),
+        pytest.param(
+            "<p>本机关依申请提供政府信息，不收取任何费用。</p>", "national-2021", "不收取任何费用",
+            "as a rule", id="a-rule-not-a-fact",
+        ),
+        pytest.param(
+            "<p>收取信息处理费共计200元，依申请收取费用300元。</p>", "national-2021", "依申请收取费用300元",
+            "already stated", id="a-second-amount-for-the-same-figure",
+        ),
+        pytest.param(
+            "<p>本年度依申请公开政府信息收取费用0元。</p>", "national-2019", "本年度依申请公开政府信息收取费用0元",
+            "national-2019 has no figure", id="the-2019-format-has-no-fee-figure",
+        ),
+    ],
+)  # fmt: skip
+def test_a_fee_that_may_be_another_is_listed_not_guessed(
+    tmp_path: Path, body: str, fmt: str, listed: str, reason: str
+) -> None:
+    result = import_page(tmp_path, body, fmt)
+    mapped = prose_fees(result)
+    assert listed not in {quote for _value, _unit, quote in mapped.values()}
+    [item] = [u for u in result.unmapped if u.text == listed]
+    assert reason in item.reason and item.location.startswith("offset")
+    if fmt == "national-2021" and "already stated" not in reason:
+        assert not mapped
+
+
+def test_a_fee_not_yet_collected_is_not_a_fee_charged(tmp_path: Path) -> None:
+    result = import_page(tmp_path, "<p>本年度依申请向1名申请人发出收费通知，尚未收取费用。</p>")
+    assert not prose_fees(result)
+    assert [u.text for u in result.unmapped if u.location.startswith("offset")] == [
+        "本年度依申请向1名申请人发出收费通知"
+    ]

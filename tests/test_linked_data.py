@@ -8,8 +8,10 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic
 
-from tests.conftest import SEED_SOURCE, LiveServer
+from tests.conftest import BOTH_BACKENDS, SEED_SOURCE, LiveServer
 from tests.http import fetch
+
+pytestmark = BOTH_BACKENDS
 
 RDF_FORMATS = {
     "text/turtle": ("ttl", "turtle"),
@@ -159,7 +161,7 @@ def minted_iris(live_server: LiveServer) -> set[str]:
     store = live_server.app.extensions["publication"].store
     base = live_server.url
     iris: set[str] = set()
-    for quad in store:
+    for quad in store.quads_for_pattern(None, None, None):
         for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
             value = getattr(term, "value", "")
             if isinstance(value, str) and value.startswith(base + "/"):

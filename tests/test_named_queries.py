@@ -14,9 +14,11 @@ from click.testing import CliRunner
 
 from publisher import namedqueries
 from publisher.cli import main
-from tests.conftest import LiveServer
+from tests.conftest import BOTH_BACKENDS, LiveServer
 from tests.http import fetch
 from tests.test_seed_figures import EXPECTED
+
+pytestmark = BOTH_BACKENDS
 
 QUERIES = namedqueries.catalogue()
 SAMPLE = {

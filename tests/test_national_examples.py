@@ -6,7 +6,8 @@ for (its own slips, and a total that does not roll forward from the year before)
 whole store meets the RDF Data Cube integrity constraints (blank cells are not
 observations, money and counts share one measure); the report page shows the official
 tables — table 三 as its rows × 7 columns with the group rows, blank cells blank — with
-the numbers typed from the pages (tests/test_import_html.py); the named queries give
+the numbers typed from the pages (tests/test_import_html.py), and every total of a sum
+rule beside the sum of its parts as the pages' own figures give it; the named queries give
 back every figure; the downloads are there; the IRIs minted for the new things
 dereference.
 """
@@ -32,7 +33,16 @@ from tests.conftest import BASE
 from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, PROVINCE, TOWN
 from tests.test_datacube import FIXED, ask, constraint_number, copy_of, hierarchy_checks, normalise
-from tests.test_import_html import APPLICANTS, REQUESTS, ROWS_2019, ROWS_2021, expected_cells, parse_values
+from tests.test_import_html import (
+    APPLICANTS,
+    BLOCKS,
+    REQUESTS,
+    REVIEW,
+    ROWS_2019,
+    ROWS_2021,
+    expected_cells,
+    parse_values,
+)
 
 EXPECTED_WARNINGS = {
     (COUNTY, 2021): {
@@ -230,6 +240,116 @@ def test_the_page_shows_money_with_its_unit(client: FlaskClient) -> None:
     marker = "proactive-government-procurement-procurement-amount"
     cell = text[text.index(marker) : text.index("</td>", text.index(marker))]
     assert ">251000</a>" in cell and '<span class="unit">元</span>' in cell and "251000元" in cell
+
+
+# ---------------------------------------------------------------------------
+# Stated and derived totals: the section of the page, figures from the pages
+# ---------------------------------------------------------------------------
+
+
+def totals_from_the_page(key: tuple[str, int]) -> dict[str, tuple[int | None, int, bool]]:
+    """figure key → (stated total or None for blank, its parts' sum, whether they differ), from the page's tables.
+
+    The national rules (DOMAIN.md §2.7): in table 三 each row's 总计 is the sum of the six
+    kinds of applicant, and in each column (七)总计 is the sum of the result rows; in table
+    四 each block's 总计 is the sum of its four outcomes. A blank counts as 0 (the rules
+    say so), so a blank total is compared as 0.
+    """
+    fmt_rows = ROWS_2019 if key in ((PROVINCE, 2019), (PROVINCE, 2020), (COUNTY, 2020)) else ROWS_2021
+    values = parse_values(REQUESTS[key])
+    table = {(row, column): values[i * 7 + j] for i, row in enumerate(fmt_rows) for j, column in enumerate(APPLICANTS)}
+    totals: dict[str, tuple[int | None, list[int | None]]] = {}
+    for row in fmt_rows:  # applicants sum to the total
+        parts = [table[(row, column)] for column in APPLICANTS[:-1]]
+        totals[f"request-{row.replace('/', '-')}-total"] = (table[(row, "total")], parts)
+    results = fmt_rows[fmt_rows.index("disclosed") : fmt_rows.index("total-results")]
+    for column in APPLICANTS:  # outcomes sum to the total
+        totals[f"request-total-results-{column}"] = (
+            table[("total-results", column)],
+            [table[(row, column)] for row in results],
+        )
+    review = parse_values(REVIEW[key])
+    for index, block in enumerate(BLOCKS):  # each block of table 四
+        cells = review[index * 5 : index * 5 + 5]
+        totals[f"review-{block}-total"] = (cells[4], cells[:4])
+    found = {}
+    for figure, (stated, parts) in totals.items():
+        derived = sum(p or 0 for p in parts)
+        found[figure] = (stated, derived, (stated or 0) != derived)
+    return found
+
+
+class SumRows(HTMLParser):
+    """The rows of the page's stated-and-derived section: figure, row class, and the text of each cell."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query = ""
+        self.rows: list[tuple[str, str, list[tuple[str, str]]]] = []
+        self.in_section = False
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "section":
+            self.in_section = a.get("id") == "sums"
+            self.query = a.get("data-query", "") if self.in_section else self.query
+        elif self.in_section and tag == "tr" and "data-figure" in a:
+            self.rows.append((a["data-figure"], a.get("class", ""), []))
+        elif self.in_section and tag == "td" and self.rows:
+            self.rows[-1][2].append((a.get("class", ""), ""))
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section":
+            self.in_section = False
+        elif tag == "td" and self.cell is not None:
+            klass, _ = self.rows[-1][2][-1]
+            self.rows[-1][2][-1] = (klass, "".join(self.cell).strip())
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+@pytest.mark.parametrize("key", examples.ALL, ids=lambda key: f"{key[0]}-{key[1]}")
+def test_the_stated_and_derived_section_shows_every_total_of_the_page(
+    client: FlaskClient, key: tuple[str, int]
+) -> None:
+    parser = SumRows()
+    parser.feed(page(client, *key, "en"))
+    assert parser.query == "national-sum-checks"
+    shown = {}
+    for figure, klass, cells in parser.rows:
+        [(_, rule), (_, row), (_, column), (stated_class, stated), (_, derived), (_, verdict)] = cells
+        assert rule and row and column, cells
+        if "blank" in stated_class:  # a blank total is shown blank, never as 0
+            assert stated == "(blank)", cells
+        shown[figure.rsplit("/", 1)[1]] = (
+            None if "blank" in stated_class else int(stated),
+            int(derived),
+            "disagrees" in klass,
+        )
+        assert verdict == ("disagrees" if "disagrees" in klass else "agrees"), cells
+    assert shown == totals_from_the_page(key)
+
+
+def test_the_inconsistent_example_shows_its_stated_and_derived_totals_disagreeing(client: FlaskClient) -> None:
+    expected = totals_from_the_page((COUNTY, 2021))
+    differing = {figure: totals for figure, totals in expected.items() if totals[2]}
+    # the county's 2021 page: (一) 予以公开 prints 6 in 总计 where its applicants give 5, and (七) 总计
+    # prints 10 where its result rows give 11
+    assert differing == {"request-disclosed-total": (6, 5, True), "request-total-results-total": (10, 11, True)}
+    for lang, words in (("en", ("disagrees", "differ")), ("zh", ("不一致", "不一致的 2 个"))):
+        text = page(client, COUNTY, 2021, lang)
+        section = text[text.index('<section id="sums"') : text.index("</section>", text.index('<section id="sums"'))]
+        assert words[1] in section
+        parser = SumRows()
+        parser.feed(text)
+        for figure, (stated, derived, _differ) in differing.items():
+            [cells] = [c for f, k, c in parser.rows if f.endswith(f"/{figure}") and "disagrees" in k]
+            assert [t for _k, t in cells[3:]] == [str(stated), str(derived), words[0]]
 
 
 # ---------------------------------------------------------------------------

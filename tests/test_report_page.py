@@ -2,7 +2,8 @@
 
 Checked twice: in the served HTML, parsed with the standard library, and in a real
 browser (Debian's chromium driven by Playwright). The expected figures are read
-from the source document (tests/test_seed_figures.py), never from the code.
+from the source document (tests/test_seed_figures.py), never from the code; for the
+national examples, from their pages as typed in tests/test_import_html.py.
 """
 
 from __future__ import annotations
@@ -13,9 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LiveServer, start_live_server
+from tests.conftest import BOTH_BACKENDS, Backend, LiveServer, start_live_server
+from tests.fixtures import examples
+from tests.fixtures.examples import COUNTY, TOWN
 from tests.http import fetch
+from tests.test_import_html import REQUESTS, ROWS_2021, parse_values
 from tests.test_seed_figures import EXPECTED
+
+pytestmark = BOTH_BACKENDS
 
 REPORT = "/id/report/jilin-city-science-technology-bureau/2011"
 CHROMIUM = "/usr/bin/chromium"
@@ -158,11 +164,11 @@ def test_every_source_figure_is_in_its_cell_in_chromium(live_server: LiveServer,
 
 
 def test_quality_warnings_and_derived_sums_show_an_inconsistent_report(
-    tmp_path: Path, data_copy: Callable[..., Path]
+    tmp_path: Path, data_copy: Callable[..., Path], backend: Backend
 ) -> None:
     # The issue's own example: a copy of the seed whose 2011 total says 659 instead of 658.
     data = data_copy(lambda text: text.replace("value: 658", "value: 659", 1))
-    server = start_live_server(tmp_path / "build", data)
+    server = start_live_server(tmp_path / "build", data, backend=backend)
     try:
         page = fetch(server.url + REPORT + "?lang=en", headers={"Accept": "text/html"}).text
     finally:
@@ -191,3 +197,81 @@ def test_the_report_page_links_its_downloads_and_each_answers(live_server: LiveS
     assert len(links) == 6
     for link in links:
         assert fetch(live_server.url + link, method="HEAD").status == 200, link
+
+
+# ---------------------------------------------------------------------------
+# A national example in chromium: stated and derived totals, blank never 0
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def national_server(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Iterator[LiveServer]:
+    """The constructed national examples (tests/fixtures/national/), built and served on loopback."""
+    server = start_live_server(tmp_path_factory.mktemp("national"), examples.EXAMPLES, backend=backend)
+    yield server
+    server.close()
+
+
+def county_2021_disclosed() -> tuple[int, int]:
+    """(一) 予以公开 on the county's 2021 page (typed in tests/test_import_html.py): 总计 as printed, and its parts."""
+    values = parse_values(REQUESTS[(COUNTY, 2021)])
+    row = ROWS_2021.index("disclosed")
+    cells = [v for v in values[row * 7 : row * 7 + 7] if v is not None]
+    assert len(cells) == 7, "no cell of the row is blank"
+    return cells[6], sum(cells[:6])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_inconsistent_national_example_shows_stated_and_derived_disagreeing_in_chromium(
+    national_server: LiveServer, browser: object, lang: str
+) -> None:
+    stated, derived = county_2021_disclosed()
+    assert (stated, derived) == (6, 5)  # the page's slip: 4 + 1 printed as 6
+    page = browser.new_page(locale="zh-CN" if lang == "zh" else "en-US")  # type: ignore[attr-defined]
+    try:
+        page.goto(f"{national_server.url}/id/report/{COUNTY}/2021?lang={lang}")
+        section = page.locator("section#sums")
+        assert section.get_attribute("data-query") == "national-sum-checks"
+        assert section.locator("h2").inner_text() == (
+            "所述合计与计算合计" if lang == "zh" else "Stated and derived totals"
+        )
+        row = section.locator(
+            f'tr[data-figure="{national_server.url}/id/report/{COUNTY}/2021/request-disclosed-total"]'
+        )
+        assert "disagrees" in (row.get_attribute("class") or "")
+        assert row.locator("td.stated").inner_text() == str(stated)
+        assert row.locator("td.derived").inner_text() == str(derived)
+        assert row.locator("td.verdict").inner_text() == ("不一致" if lang == "zh" else "disagrees")
+        assert ("予以公开" if lang == "zh" else "Disclosed") in row.inner_text()
+        # the same total in table 三, with the derived value beside it
+        cell = page.locator(
+            'td[data-item="national-2021/request/disclosed"][data-column="national-2021/applicant/total"]'
+        )
+        assert cell.locator("a.value").inner_text() == str(stated)
+        assert str(derived) in cell.locator("span.derived").inner_text()
+        # the query behind the section gives the same two numbers
+        page.locator("section#sums small a").click()
+        page.wait_for_load_state()
+        assert "/queries/national-sum-checks" in page.url
+        assert page.locator("pre code").inner_text().startswith(f"BASE <{national_server.url}/>")
+    finally:
+        page.close()
+
+
+def test_a_blank_total_shows_blank_not_zero_in_chromium(national_server: LiveServer, browser: object) -> None:
+    # the town's 2021 page leaves every cell of 二、上年结转政府信息公开申请数量 empty, 总计 included
+    values = parse_values(REQUESTS[(TOWN, 2021)])
+    row = ROWS_2021.index("carried-over")
+    assert values[row * 7 : row * 7 + 7] == [None] * 7
+    page = browser.new_page(locale="en-US")  # type: ignore[attr-defined]
+    try:
+        page.goto(f"{national_server.url}/id/report/{TOWN}/2021?lang=en")
+        figure = f"{national_server.url}/id/report/{TOWN}/2021/request-carried-over-total"
+        stated = page.locator(f'section#sums tr[data-figure="{figure}"] td.stated')
+        assert "blank" in (stated.get_attribute("class") or "")
+        assert stated.inner_text() == "(blank)"
+        cell = page.locator(f'td[data-figure="{figure}"]')
+        assert "blank" in (cell.get_attribute("class") or "") and cell.inner_text().strip() == ""
+        assert page.locator("section#sums tr.disagrees").count() == 0  # the town's figures add up
+    finally:
+        page.close()

@@ -8,21 +8,29 @@ a changed record rebuilds only its report; a new release empties the answer cach
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import io
+import json
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from pyoxigraph import Store
 
-from publisher import synthetic
+from publisher import records, synthetic
 from publisher.build import load_project
 from publisher.checking import ReportChecker
+from publisher.downloads import canonical_nquads, sorted_ntriples
+from publisher.errors import PublisherError
 from publisher.graph import report_graph
-from publisher.pipeline import build
+from publisher.pipeline import MANIFEST, STATE, build
 from publisher.progress import Progress
 from publisher.records import load_report
+from publisher.releasefiles import Splice
 from publisher.settings import Settings, load_settings
 from publisher.store import current_release
 from publisher.web import create_app
@@ -112,6 +120,8 @@ def test_the_report_checker_finds_what_the_validator_finds(corpus: Path) -> None
         expected = project.validator.validate(graph, report, str(record))
         found = checker.check(graph, report.format, report, str(record))
         assert found.findings == expected.findings, record
+        given = checker.check(graph, report.format, report, str(record), ntriples=sorted_ntriples(graph))
+        assert given.findings == expected.findings, record  # as the build calls it
         warned += bool(found.warnings)
     assert warned >= 1
     seed = load_project(make_settings())
@@ -137,15 +147,9 @@ def test_the_synthetic_corpus_builds_validates_and_publishes_its_warnings(corpus
     assert '"warnings": 1' in manifest or '"warnings": 2' in manifest
 
 
-def test_a_changed_record_rebuilds_only_its_report(corpus: Path, tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(corpus, data)
-    settings = settings_for(data, tmp_path / "build")
-    first = build(settings)
-    again = build(settings)
-    assert again.checked == 0 and again.incremental and again.republished == 0
-    record = sorted(data.glob("reports/*/2011.yaml"))[1]
-    source = record.with_name("2011.source.txt")
+def change_a_figure(record: Path) -> str:
+    """One figure of a synthetic record changed, with its sentence in the source (same digits: offsets hold)."""
+    source = record.with_name(record.name.replace(".yaml", ".source.txt"))
     old = re.search(r"组织业务培训(\d+)人次", source.read_text(encoding="utf-8"))
     assert old is not None
     value = old.group(1)
@@ -153,6 +157,19 @@ def test_a_changed_record_rebuilds_only_its_report(corpus: Path, tmp_path: Path)
     source.write_text(source.read_text(encoding="utf-8").replace(old.group(0), f"组织业务培训{new}人次"), "utf-8")
     text = record.read_text(encoding="utf-8").replace(f"组织业务培训{value}人次", f"组织业务培训{new}人次")
     record.write_text(text.replace(f"value: {value}\n    unit: person", f"value: {new}\n    unit: person"), "utf-8")
+    return f"组织业务培训{new}人次"
+
+
+def test_a_changed_record_rebuilds_only_its_report(corpus: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(corpus, data)
+    settings = settings_for(data, tmp_path / "build")
+    first = build(settings)
+    again = build(settings)
+    assert again.checked == 0 and again.incremental and again.republished == 0
+    assert again.release == first.release  # nothing changed: nothing published again
+    record = sorted(data.glob("reports/*/2011.yaml"))[1]
+    new = change_a_figure(record).removeprefix("组织业务培训").removesuffix("人次")
     changed = build(settings)
     assert changed.checked == 1 and changed.incremental and changed.republished == 1
     release = current_release(tmp_path / "build")
@@ -162,6 +179,157 @@ def test_a_changed_record_rebuilds_only_its_report(corpus: Path, tmp_path: Path)
     before, after = (r / "downloads" / f"{other}-2012.ttl" for r in (first.release, release))
     if before.exists():  # the first release is pruned after two more builds
         assert os.stat(before).st_ino == os.stat(after).st_ino  # carried over, not rewritten
+
+
+TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
+
+
+def published(release: Path) -> dict[str, object]:
+    """What a release publishes, comparable between builds: every file's bytes with the build's dates masked,
+    the dumps uncompressed, the store's quads canonical, the indexes as data without dates."""
+    found: dict[str, object] = {}
+    for path in sorted(release.rglob("*")):
+        name = str(path.relative_to(release))
+        if not path.is_file() or name.startswith("store/") or name == STATE:
+            continue
+        data = path.read_bytes()
+        if name.endswith(".gz"):
+            data = gzip.decompress(data)
+        if name in ("downloads/index.json", "catalog/index.json"):
+            entries = json.loads(data)
+            found[name] = [{k: v for k, v in e.items() if k not in ("issued", "modified")} for e in entries]
+            continue
+        if name == MANIFEST:
+            found[name] = json.loads(data)["reports"]
+            continue
+        found[name] = TIMESTAMP.sub(b"<date>", data)
+    found["quads"] = canonical_nquads(Store.read_only(str(release / "store")))
+    return found
+
+
+def rebuilt_from_nothing(settings: Settings) -> Path:
+    """The same data built into a fresh release (sharing only the checked records' cache)."""
+    build_dir = Path(settings.build_dir)
+    for name in ("current", "releases", "spare", "responses"):
+        path = build_dir / name
+        if path.is_symlink():
+            path.unlink()
+        elif path.exists():
+            shutil.rmtree(path)
+    summary = build(settings)
+    assert not summary.incremental
+    return summary.release
+
+
+def files_of(release: Path) -> dict[str, tuple[int, int, bytes]]:
+    return {str(p.relative_to(release)): (p.stat().st_ino, p.stat().st_size, p.read_bytes()) for p in release.rglob("*")
+            if p.is_file()}  # fmt: skip
+
+
+def test_incremental_releases_publish_what_a_build_from_nothing_publishes(corpus: Path, tmp_path: Path) -> None:
+    """Changed, removed and added back: each incremental release (store checkpoint, recycled folder, spliced
+    dumps and indexes, VoID counts updated) equals a build from nothing, and never touches the release before it."""
+    data = tmp_path / "data"
+    shutil.copytree(corpus, data)
+    settings = settings_for(data, tmp_path / "build")
+    fresh = settings_for(data, tmp_path / "fresh")
+    build(settings)
+    records = sorted(data.glob("reports/*/*.yaml"))
+    gone = records[4]
+    kept = {p: p.read_bytes() for p in (gone, gone.with_name(gone.name.replace(".yaml", ".source.txt")))}
+
+    def remove() -> None:
+        for path in kept:
+            path.unlink()
+
+    def restore() -> None:
+        for path, content in kept.items():
+            path.write_bytes(content)
+
+    steps = [lambda: change_a_figure(records[1]), lambda: change_a_figure(records[7]), remove, restore]
+    for step in steps:
+        before = current_release(tmp_path / "build")
+        published_before = files_of(before)
+        step()
+        summary = build(settings)
+        assert summary.incremental and summary.release != before
+        assert files_of(before) == published_before  # the previous release is as it was
+        assert published(summary.release) == published(rebuilt_from_nothing(fresh))
+    assert (tmp_path / "build" / "releases").is_dir() and len(list((tmp_path / "build" / "releases").iterdir())) == 2
+
+
+def test_a_failed_incremental_build_leaves_the_published_release_as_it_was(corpus: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(corpus, data)
+    settings = settings_for(data, tmp_path / "build")
+    build(settings)
+    change_a_figure(sorted(data.glob("reports/*/2011.yaml"))[0])
+    build(settings)  # now a spare and an older release exist to recycle
+    release = current_release(tmp_path / "build")
+    before = files_of(release)
+    record = sorted(data.glob("reports/*/2012.yaml"))[0]
+    good = record.read_text(encoding="utf-8")
+    record.write_text(good.replace("year: 2012", "year: twenty-twelve"), encoding="utf-8")
+    with pytest.raises(PublisherError):
+        build(settings)
+    assert current_release(tmp_path / "build") == release and files_of(release) == before
+    record.write_text(good, encoding="utf-8")
+    change_a_figure(record)
+    summary = build(settings)
+    assert published(summary.release) == published(rebuilt_from_nothing(settings_for(data, tmp_path / "fresh")))
+
+
+def test_a_spliced_file_is_its_blocks_whichever_were_copied() -> None:
+    blocks = {f"k{i}": f"block {i} ".encode() * (i % 5 + 1) for i in range(40)}
+    folder = Path(tempfile.mkdtemp())
+    try:
+        first = Splice(folder / "a", None, None, b",\n", hashed=True)
+        first.head(b"[")
+        for key, data in blocks.items():
+            first.add(key, data)
+        layout = first.close(b"]")
+        assert (folder / "a").read_bytes() == b"[" + b",\n".join(blocks.values()) + b"]"
+        assert layout.sha256 == hashlib.sha256((folder / "a").read_bytes()).hexdigest()
+        order = [k for k in blocks if k not in ("k3", "k20")] + ["k3"]  # two gone, one moved to the end
+        changed = {"k0": b"new first", "k11": b"new eleventh", "k39": b"new last", "k40": b"added"}
+        second = Splice(folder / "b", folder / "a", layout, b",\n", hashed=True)
+        second.head(b"[")
+        for key in [*order, "k40"]:
+            second.add(key, changed.get(key))
+        again = second.close(b"]")
+        expected = b"[" + b",\n".join(changed.get(k, blocks.get(k, b"")) for k in [*order, "k40"]) + b"]"
+        assert (folder / "b").read_bytes() == expected
+        assert again.sha256 == hashlib.sha256(expected).hexdigest() and again.size == len(expected)
+        for key, (offset, length) in again.blocks.items():
+            assert expected[offset : offset + length] == changed.get(key, blocks.get(key))
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_the_c_yaml_loader_reads_records_as_pyyaml_does(corpus: Path) -> None:
+    assert records.FAST_LOADER is not None, "PyYAML without libyaml: records are read by the slower parser"
+
+    def lines(value: object) -> object:
+        if isinstance(value, dict):
+            return (
+                getattr(value, "line", None),
+                getattr(value, "lines", None),
+                {k: lines(v) for k, v in value.items()},
+            )
+        if isinstance(value, list):
+            return [lines(v) for v in value]
+        return value
+
+    paths = [*sorted(corpus.glob("reports/*/*.yaml")), SEED_RECORD, corpus / "agencies.yaml"]
+    paths += sorted(Path(__file__).parent.glob("fixtures/national/**/*.yaml"))
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        fast, slow = records.FAST_LOADER(text), records._Loader(text)
+        try:
+            assert lines(fast.get_single_data()) == lines(slow.get_single_data()), path
+        finally:
+            fast.dispose()
+            slow.dispose()
 
 
 # ---------------------------------------------------------------------------
@@ -196,3 +364,30 @@ def test_answers_are_cached_until_a_new_release(corpus: Path, tmp_path: Path) ->
         assert third.status_code == 200 and b"zh-Hans" in third.data and cache.misses == 3
     finally:
         app.extensions["query_service"].close()
+
+
+def test_answers_are_shared_on_disk_by_the_server_processes(corpus: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(corpus, data)
+    settings = settings_for(data, tmp_path / "build")
+    build(settings)
+    apps = [create_app(settings), create_app(settings)]  # two server processes' apps on one release
+    try:
+        one, two = (app.test_client() for app in apps)
+        caches = [app.extensions["response_cache"] for app in apps]
+        agency = sorted((data / "reports").iterdir())[0].name
+        page = one.get(f"/id/report/{agency}/2011", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and caches[0].misses == 1
+        again = two.get(f"/id/report/{agency}/2011", headers={"Accept": "text/html"})
+        assert again.data == page.data and (caches[1].hits, caches[1].misses) == (1, 0)
+        assert again.headers["ETag"] == page.headers["ETag"]
+        assert again.headers["Access-Control-Allow-Origin"] == "*"
+        head = two.head(f"/id/report/{agency}/2011", headers={"Accept": "text/html"})
+        assert head.status_code == 200 and head.data == b"" and caches[1].hits == 2
+        query = "/sparql?query=" + "ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
+        assert one.get(query, headers={"Accept": "application/sparql-results+json"}).status_code == 200
+        two.get(query, headers={"Accept": "application/sparql-results+json"})
+        assert caches[1].misses == 1  # SPARQL answers stay in memory: their URLs are anyone's to invent
+    finally:
+        for app in apps:
+            app.extensions["query_service"].close()

@@ -12,9 +12,11 @@ import re
 from collections import Counter
 
 import pytest
-from pyoxigraph import Store
 
-from tests.conftest import BASE, SEED_SOURCE
+from publisher.store import ReadStore
+from tests.conftest import BASE, BOTH_BACKENDS, SEED_SOURCE
+
+pytestmark = BOTH_BACKENDS
 
 SOURCE = SEED_SOURCE.read_text(encoding="utf-8")
 REPORT = f"{BASE}/id/report/jilin-city-science-technology-bureau/2011"
@@ -92,7 +94,7 @@ SELECT ?obs ?label ?period ?count ?exact ?start ?end WHERE {{
 
 
 @pytest.fixture(scope="module")
-def observations(store: Store) -> list[dict[str, str]]:
+def observations(store: ReadStore) -> list[dict[str, str]]:
     solutions = store.query(OBSERVATIONS, use_default_graph_as_union=True)
     names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
     return [{name: solution[name].value for name in names} for solution in solutions]  # type: ignore[union-attr]

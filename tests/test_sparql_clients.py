@@ -18,8 +18,10 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from rdflib.query import ResultRow
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
-from tests.conftest import SEED_SOURCE, LiveServer
+from tests.conftest import BOTH_BACKENDS, SEED_SOURCE, LiveServer
 from tests.http import fetch
+
+pytestmark = BOTH_BACKENDS
 
 PERIOD = {"2011年": "annual", "截止2011年末": "cumulative", "截至2011年末": "cumulative"}
 

@@ -126,6 +126,21 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class FeeLayout:
+    """Where a format under the 2019 Regulation puts the information-processing fees (Art. 42) its reports state.
+
+    The row is the format's item whose legal basis is Art. 42 and which has a column
+    of money (the 2021 format's 收取信息处理费), `amount` that column and `cases` its
+    column of cases charged. A format under the Regulation with no such row (the 2019 format) has
+    a FeeLayout of Nones: its reports may state a fee, but it has no figure for it.
+    """
+
+    row: Concept | None = None
+    amount: Concept | None = None
+    cases: Concept | None = None
+
+
+@dataclass(frozen=True)
 class Layout:
     """Everything an importer needs to know about one format."""
 
@@ -137,6 +152,7 @@ class Layout:
     patterns: tuple[Pattern, ...]
     units: Mapping[str, Unit]  # by Chinese label (元, 万元, 件 …)
     defaults: Mapping[str, Concept]  # record key → the code a prose figure takes when its sentence says nothing
+    fees: FeeLayout | None = None  # None: a format from before the 2019 Regulation (no information-processing fee)
 
     @property
     def slug(self) -> str:
@@ -282,6 +298,7 @@ def load_layout(ontology: Graph, fmt: Format, iris: Iris) -> Layout:
     defaults = {d.record_key: concept(d.default) for d in fmt.dimensions if d.default is not None}
     for iri in code_of:
         concept(iri)
+    fees = _fee_layout(ontology, iris, [concept(c) for c in code_of], tables, item.record_key if item else None)
     return Layout(
         format=fmt,
         dimensions=fmt.dimensions,
@@ -291,7 +308,35 @@ def load_layout(ontology: Graph, fmt: Format, iris: Iris) -> Layout:
         patterns=tuple(patterns),
         units=units,
         defaults=defaults,
+        fees=fees,
     )
+
+
+def _fee_layout(
+    ontology: Graph, iris: Iris, codes: list[Concept], tables: list[TableLayout], item_key: str | None
+) -> FeeLayout | None:
+    """The format's place for information-processing fees, if it is a format under the 2019 Regulation.
+
+    A format is under the Regulation when its codes name provisions of it as their legal
+    basis (dis:legalBasis, ontology/regulation-2019.ttl); its fee row is the one whose
+    basis is Art. 42, which allows the information-processing fee.
+    """
+    dis = vocabulary(iris.base)
+    provisions = URIRef(f"{iris.base}/def/regulation-2019/provisions")
+    article_42 = URIRef(f"{iris.base}/def/regulation-2019/article-42")
+    bases = {(c, b) for c in codes for b in ontology.objects(c.iri, dis.legalBasis)}
+    if not any((b, SKOS.inScheme, provisions) in ontology for _c, b in bases):
+        return None
+    case = URIRef(f"{iris.base}/def/common/unit/case")
+    found = []
+    for row in sorted({c for c, b in bases if b == article_42 and c.dimension == item_key}, key=lambda c: str(c.iri)):
+        # a row of money: Art. 42 is also the basis of rows that only mention fees (an applicant who did not pay)
+        columns = [c for t in tables for c in t.columns if (row.iri, c.iri) in t.cells]
+        amount = [c for c in columns if c.measure == dis.amount]
+        cases = [c for c in columns if c.measure is None and c.unit == case]
+        if len(amount) == 1:
+            found.append(FeeLayout(row, amount[0], cases[0] if len(cases) == 1 else None))
+    return found[0] if len(found) == 1 else FeeLayout()
 
 
 def _literal(graph: Graph, subject: Node, predicate: URIRef, lang: str) -> str:

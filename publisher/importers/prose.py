@@ -49,16 +49,22 @@ NOT_FIGURES = {
 
 
 @dataclass(frozen=True)
-class ProseFigure:
-    """A figure found in the text: its codes, value, unit (if written) and quote."""
+class QuotedFigure:
+    """A figure found in the text: its codes, value, unit (if written), quote and where the quote starts."""
 
     codes: dict[str, str]
     value: int | Decimal
     unit: str | None
     quote: str
     offset: int
-    pattern: URIRef
     concepts: tuple[Concept, ...]
+
+
+@dataclass(frozen=True)
+class ProseFigure(QuotedFigure):
+    """A figure of the template's prose, and the sentence pattern that found it."""
+
+    pattern: URIRef
 
 
 @dataclass
@@ -146,15 +152,22 @@ def find_figures(
                     result.unmapped.append(Unmapped(where(start), quote, reason))
                     continue
                 seen[identity] = start
-                result.figures.append(ProseFigure(codes, value, unit, quote, start, pattern.iri, combination))
+                result.figures.append(ProseFigure(codes, value, unit, quote, start, combination, pattern.iri))
     return result
 
 
 def _value(match: re.Match[str], stated: Decimal | None) -> int | Decimal:
     raw = match.groupdict().get("value")
-    number = Decimal(raw) if raw is not None else stated
-    assert number is not None
-    return int(number) if number == number.to_integral_value() and (raw is None or "." not in raw) else number
+    if raw is not None:
+        return number_value(raw)
+    assert stated is not None
+    return int(stated) if stated == stated.to_integral_value() else stated
+
+
+def number_value(raw: str) -> int | Decimal:
+    """A number as written: whole (int) unless it is written with a decimal point."""
+    number = Decimal(raw)
+    return int(number) if number == number.to_integral_value() and "." not in raw else number
 
 
 def find_period(text: str) -> Period | None:

@@ -4,7 +4,8 @@
 the document itself when it is not given (the format whose table labels, or text
 patterns, the document matches best; a tie is an error asking for --format), maps
 its tables cell by cell (importers/tables.py), its prose figures and statistics
-period (importers/prose.py) and its prose sections, and collects everything it
+period (importers/prose.py), the fees it states in prose in its own words
+(importers/fees.py) and its prose sections, and collects everything it
 could not map. `write_record` writes the record file: every figure with the table
 cell (`at`, `text`) or the quote (`quote`, `offset`) it came from, and at its head
 what is left for a person to review. Numbers of the narrative that are not figures
@@ -24,6 +25,7 @@ from typing import Any
 import yaml
 
 from publisher.errors import SourceError
+from publisher.importers.fees import find_fees
 from publisher.importers.htmldoc import BLOCKS, Document
 from publisher.importers.layout import Layout, normalise
 from publisher.importers.prose import Period, find_figures, find_period, leftover_numbers
@@ -155,9 +157,27 @@ def import_report(
         )
         covered.append((figure.offset, figure.offset + len(figure.quote)))
     result.unmapped += prose.unmapped
+    given = {tuple(sorted(f.codes.items())): f.offset for f in prose.figures}
+    fees = find_fees(text, layout, skip=table_spans, given=given, locate=locate)
+    for fee in fees.figures:
+        result.figures.append(
+            ImportedFigure(
+                key=figure_key(fee.codes),
+                codes=fee.codes,
+                value=fee.value,
+                unit=fee.unit,
+                label=" · ".join(c.label_zh for c in fee.concepts),
+                group="正文 (prose)",
+                quote=fee.quote,
+                offset=fee.offset,
+            )
+        )
+    covered += fees.spans
+    result.unmapped += fees.unmapped
     prose_tables = layout.prose_tables()
     for table in layout.tables:
-        if table.scheme in prose_tables and not any(c in table.rows for f in prose.figures for c in f.concepts):
+        stated = [c for f in prose.figures for c in f.concepts] + [c for f in fees.figures for c in f.concepts]
+        if table.scheme in prose_tables and not any(c in table.rows for c in stated):
             result.notes.append(f"the text states no figure of {table.label_zh} ({table.label_en})")
 
     result.sections = _sections(text, layout)

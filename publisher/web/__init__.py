@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         timeout=float(settings.query_timeout),
         row_cap=int(settings.row_cap),
         workers=int(settings.query_workers),
+        remote=publication.remote,
     )
 
     from publisher.web.catalog import bp as catalog_bp

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+from publisher.store import ReadStore
 
 LABEL_PROPERTIES = (
     NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
@@ -22,7 +24,7 @@ class Value:
     datatype: str | None = None
 
 
-def label(store: Store, node: NamedNode, lang: str) -> str | None:
+def label(store: ReadStore, node: NamedNode, lang: str) -> str | None:
     """The node's label in `lang`, else in the other language, else None."""
     found: dict[str | None, str] = {}
     for prop in LABEL_PROPERTIES:
@@ -35,7 +37,7 @@ def label(store: Store, node: NamedNode, lang: str) -> str | None:
     return found.get(lang) or found.get("zh" if lang == "en" else "en") or found.get(None)
 
 
-def value_of(store: Store, term: Any, lang: str, base: str) -> Value:
+def value_of(store: ReadStore, term: Any, lang: str, base: str) -> Value:
     if isinstance(term, NamedNode):
         text = label(store, term, lang) or term.value
         href = term.value
@@ -49,7 +51,7 @@ def value_of(store: Store, term: Any, lang: str, base: str) -> Value:
     return Value(str(term))
 
 
-def describe_for_html(store: Store, iri: str, triples: list[Triple], lang: str) -> dict[str, Any]:
+def describe_for_html(store: ReadStore, iri: str, triples: list[Triple], lang: str) -> dict[str, Any]:
     """The context of resource.html: title, and rows of (subject, property, values)."""
     base = iri.split("/id/", 1)[0].split("/def/", 1)[0].split("/graph/", 1)[0]
     subjects: dict[str, dict[str, list[Value]]] = {}

@@ -7,6 +7,14 @@ stays blank; stated totals and derived sums are shown apart; quality warnings ar
 listed. A table query answers in one of three shapes, told by its variables: items ×
 period types (the Jilin template), a grid of rows × columns with group rows and
 headings (the national formats: `row`, `column`), or prose sections (`section`).
+
+The stated and derived totals come from the sum-check query the report's format
+calls for, told by the format's data structure in the store (`sum_check_query`):
+report-sum-checks for a format whose figures have a period type (the Jilin
+template), national-sum-checks for a format of rows × columns, whose cells may be
+blank (the national formats). A blank total is shown blank, never as 0, and is
+compared with its derived value only where the rule counts a blank as 0.
+
 The page embeds the report's schema.org/Dataset description (JSON-LD, made
 from its catalog entry) for dataset search engines.
 """
@@ -15,17 +23,99 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import render_template, url_for
-from pyoxigraph import NamedNode
+from pyoxigraph import BlankNode, NamedNode
 
 from publisher import namedqueries
 from publisher.errors import NotFound
+from publisher.namespaces import QB, vocabulary
+from publisher.store import ReadStore
 from publisher.web import catalog, publication
 from publisher.web.i18n import words
 from publisher.web.labels import label
+
+PERIOD_SUMS = "report-sum-checks"  # totals of items, one period type at a time (the Jilin template)
+CELL_SUMS = "national-sum-checks"  # totals of cells of rows × columns, blank cells included
+
+
+@dataclass(frozen=True)
+class SumCheck:
+    """One total of a sum rule: what the agency stated (None when the cell is blank) and what the parts give."""
+
+    figure: str  # the IRI of the total's cell
+    rule: str  # the labels, in the page's language: the rule's,
+    row: str  # the total's row (after the group row above it, if any)
+    column: str  # and the total's column (or period type)
+    stated: str | None
+    derived: str
+    blank_as_zero: bool
+
+    @property
+    def compared(self) -> str | None:
+        """The stated total as the rule reads it: a blank counts as 0 only where the rule says so."""
+        if self.stated is not None:
+            return self.stated
+        return "0" if self.blank_as_zero else None
+
+    @property
+    def disagrees(self) -> bool:
+        """Whether the stated total (as the rule reads it) differs from the derived one."""
+        compared = self.compared
+        return compared is not None and _number(compared) != _number(self.derived)
+
+
+def _number(text: str) -> Decimal | str:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return text
+
+
+def sum_checks(rows: list[dict[str, str]], lang: str) -> list[SumCheck]:
+    """The rows of national-sum-checks as the page shows them."""
+    checks = []
+    for row in rows:
+        group = row.get(f"row_group_{lang}")
+        checks.append(
+            SumCheck(
+                figure=row["total"],
+                rule=row[f"rule_{lang}"],
+                row=f"{group} › {row[f'row_{lang}']}" if group else row[f"row_{lang}"],
+                column=row[f"column_{lang}"],
+                stated=None if row.get("status") == "blank" else row.get("stated"),
+                derived=row["derived"],
+                blank_as_zero=row.get("blank_as_zero") == "true",
+            )
+        )
+    return checks
+
+
+def sum_check_query(store: ReadStore, format_iri: str, base: str) -> namedqueries.NamedQuery:
+    """The sum-check query a format calls for, told by its data structure (not by its name).
+
+    report-sum-checks adds up figures of one period type, so it is the query of a
+    format whose structure has the period-type dimension (dis:periodType: the Jilin
+    template); every other format's totals are cells of rows × columns, some of them
+    blank (the national formats): national-sum-checks.
+    """
+    dis = vocabulary(base)
+    period_type = NamedNode(str(dis.periodType))
+    for structure in _objects(store, NamedNode(format_iri), dis.dataStructure):
+        for spec in _objects(store, structure, QB.component):
+            if period_type in _objects(store, spec, QB.dimension):
+                return namedqueries.get(PERIOD_SUMS)
+    return namedqueries.get(CELL_SUMS)
+
+
+def _objects(store: ReadStore, subject: Any, predicate: str) -> list[Any]:
+    """The objects of (subject, predicate) in any graph of the store."""
+    if not isinstance(subject, NamedNode | BlankNode):
+        return []
+    return [quad.object for quad in store.quads_for_pattern(subject, NamedNode(str(predicate)), None, None)]
 
 
 @dataclass
@@ -45,18 +135,17 @@ class GridCell:
     figure: str = ""
     quote: str = ""
     location: str = ""
-    derived: list[tuple[str, str]] = field(default_factory=list)  # (rule, derived total)
+    derived: list[SumCheck] = field(default_factory=list)  # the sum rules whose total this cell is
 
     @property
     def disagreeing(self) -> list[tuple[str, str]]:
-        """The derived totals that differ from the stated one (a blank counting as 0 where a rule derives it)."""
-        stated = self.value or "0"
-        return [(rule, total) for rule, total in self.derived if total != stated]
+        """(rule, derived total) of each rule whose derived total differs (a blank read as the rule says)."""
+        return [(check.rule, check.derived) for check in self.derived if check.disagrees]
 
     @property
     def derivation(self) -> str:
         """Every derived total of the cell, for its tooltip."""
-        return "; ".join(f"{rule}: {total}" for rule, total in self.derived)
+        return "; ".join(f"{check.rule}: {check.derived}" for check in self.derived)
 
 
 @dataclass
@@ -111,7 +200,7 @@ def grid_table(
     rows: list[dict[str, str]],
     lang: str,
     base: str,
-    derived: dict[str, list[tuple[str, str]]],
+    derived: dict[str, list[SumCheck]],
 ) -> Table:
     """A national table: rows in order, group rows kept, one segment per heading of columns."""
     table = Table(query, url, [], kind="grid")
@@ -180,9 +269,12 @@ def render_report(agency: str, year: int, lang: str, alternates: Sequence[Any]) 
         raise NotFound(f"No report of {agency} for {year} is published.")
     format_slug = meta["format"].rsplit("/def/", 1)[1]
     tables = []
-    derived: dict[str, list[tuple[str, str]]] = {}
-    for check in namedqueries.get("national-sum-checks").rows(store, base, params):
-        derived.setdefault(check["total"], []).append((check[f"rule_{lang}"], check["derived"]))
+    sums_query = sum_check_query(store, meta["format"], base)
+    sums = sums_query.rows(store, base, params)
+    checks = sum_checks(sums, lang) if sums_query.name == CELL_SUMS else []
+    derived: dict[str, list[SumCheck]] = {}
+    for check in checks:
+        derived.setdefault(check.figure, []).append(check)
     for query in namedqueries.tables_of(format_slug):
         names, rows = query.results(store, base, params)
         if "section" in names:
@@ -216,8 +308,12 @@ def render_report(agency: str, year: int, lang: str, alternates: Sequence[Any]) 
         format_href=meta["format"][len(base) :],
         source_href=f"/id/report/{agency}/{year}/source",
         tables=tables,
-        sums=namedqueries.get("report-sum-checks").rows(store, base, params),
-        sums_url=query_url("report-sum-checks", params, lang),
+        sums_kind="cells" if sums_query.name == CELL_SUMS else "periods",
+        sums=sums if sums_query.name == PERIOD_SUMS else [],
+        checks=checks,
+        disagreeing=sum(1 for check in checks if check.disagrees),
+        sums_query=sums_query.name,
+        sums_url=query_url(sums_query.name, params, lang),
         warnings=namedqueries.get("report-quality").rows(store, base, params),
         warnings_url=query_url("report-quality", params, lang),
         facts=namedqueries.get("report-facts").rows(store, base, params),

@@ -18,13 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, render_template, request
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple
+from pyoxigraph import NamedNode, Quad, RdfFormat, Triple
 from pyoxigraph import serialize as ox_serialize
 
 from publisher.downloads import jsonld_nodes
 from publisher.errors import NotFound
 from publisher.mediatypes import RDF_TYPES, RdfType
 from publisher.namespaces import DCTERMS, prefixes
+from publisher.store import ReadStore
 from publisher.web import publication
 from publisher.web.errors import error_response
 from publisher.web.i18n import language, words
@@ -116,7 +117,7 @@ def conditional(response: Response, cacheable: bool = False) -> Response:
     return response
 
 
-def describe(store: Store, iri: str) -> list[Triple]:
+def describe(store: ReadStore, iri: str) -> list[Triple]:
     """The triples of the document about `iri` (see the module docstring)."""
     if iri.endswith("/") and not iri.endswith("//"):
         return describe(store, iri.rstrip("/"))  # a code base such as {base}/def/{format}/ is its format
@@ -138,7 +139,7 @@ def describe(store: Store, iri: str) -> list[Triple]:
     return list(triples)
 
 
-def _with_fragments(store: Store, node: NamedNode, depth: int) -> Iterator[Quad]:
+def _with_fragments(store: ReadStore, node: NamedNode, depth: int) -> Iterator[Quad]:
     base = node.value.split("#", 1)[0]
     for quad in store.quads_for_pattern(node, None, None, None):
         yield quad

@@ -1,18 +1,20 @@
 """Serving with several processes: one listening socket, one published store, `web_processes` servers.
 
 A Python process serves on one core at a time; to use more, `publisher serve` opens
-the listening socket once and forks `web_processes` children before anything else
-is loaded (no threads yet, so the fork is safe). Each child builds its own app
-(`create_app`) and runs waitress on the shared socket, and the kernel hands each
-new connection to one of them. All of them open the same release read-only
+the listening socket once, imports the app's modules, and forks `web_processes`
+children before any store is opened or thread started (so the fork is safe). Each
+child builds its own app (`create_app`) and runs waitress on the shared socket, and
+the kernel hands each new connection to one of them. All of them open the same release read-only
 (Oxigraph's RocksDB allows many readers), so they share the operating system's page
-cache rather than each holding a copy; each has its own response cache. A child that
+cache rather than each holding a copy; they share their answers too, on disk
+(publisher.web.cache), each keeping the ones it uses in memory. A child that
 dies is replaced; Ctrl-C or SIGTERM stops them all.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import socket
@@ -46,6 +48,20 @@ def _run_child(settings: Settings, sock: socket.socket) -> None:
         app.extensions["query_service"].close()
 
 
+#: What every server process imports: imported once by the parent before it forks them.
+APP_MODULES = (
+    "waitress",
+    "publisher.web",
+    "publisher.web.cache",
+    "publisher.web.catalog",
+    "publisher.web.pages",
+    "publisher.web.queries",
+    "publisher.web.reports",
+    "publisher.web.resources",
+    "publisher.web.sparql",
+)
+
+
 def serve(settings: Settings) -> None:
     """Serve the published store; with web_processes > 1, in that many forked processes."""
     processes = int(settings.web_processes)
@@ -53,6 +69,8 @@ def serve(settings: Settings) -> None:
     if processes <= 1 or not hasattr(os, "fork"):
         _run_child_in_place(settings, sock)
         return
+    for module in APP_MODULES:  # imported once here rather than in each child (importing starts no thread)
+        importlib.import_module(module)
     children: dict[int, int] = {}
     stopping = False
 

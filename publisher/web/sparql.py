@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes, urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from pyoxigraph import NamedNode
 from werkzeug.exceptions import BadRequest, NotAcceptable, RequestEntityTooLarge, UnsupportedMediaType
 
 from publisher.errors import QueryError, QueryRefused, QueryTimeout
 from publisher.mediatypes import RDF_BY_NAME, RDF_TYPES, RESULTS_BY_NAME, RESULTS_TYPES
-from publisher.querying import NAMED_GRAPHS_QUERY, READ_ONLY_ADVICE, Answer, QueryService, Term, declared_prefixes
+from publisher.querying import READ_ONLY_ADVICE, Answer, QueryService, Term, declared_prefixes
 from publisher.results import graph, serialize, term_ntriples
 from publisher.settings import Settings
 from publisher.web.errors import error_response
@@ -434,11 +435,13 @@ def description_triples() -> list[tuple[Term, Term, Term]]:
         ),
     ]
     triples += [(node, sd("resultFormat"), Term.iri(FORMATS + FORMAT_IRIS[name])) for name in FORMAT_IRIS]
-    for number, record in enumerate(service().run(NAMED_GRAPHS_QUERY).records()):
+    store = current_app.extensions["publication"].store
+    graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, NamedNode))
+    for number, name in enumerate(graphs):
         named = Term("bnode", f"graph{number}")
         triples += [
             (dataset, sd("namedGraph"), named),
             (named, a, sd("NamedGraph")),
-            (named, sd("name"), record["g"]),
+            (named, sd("name"), Term.iri(name)),
         ]
     return triples

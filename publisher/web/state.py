@@ -6,15 +6,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Store
-
 from publisher.iris import Iris
 from publisher.settings import Settings
-from publisher.store import current_release, open_store, read_manifest
+from publisher.store import ReadStore, current_release, open_store, read_manifest, remote_config
 
 
 class Publication:
-    """The published store and its manifest, as of the latest `current` release.
+    """The published graphs and the manifest, as of the latest `current` release.
+
+    The graphs are read from the release's embedded store, or from the remote store
+    the settings name (`remote`), which a build brings to the release before it
+    switches `current`.
 
     Each access checks where `build_dir/current` points (one readlink) and reopens
     the store when a build has switched it, so a rebuild is served without a restart
@@ -25,9 +27,10 @@ class Publication:
         self.settings = settings
         self.iris = Iris(settings.base)
         self.build_dir = Path(settings.build_dir)
+        self.remote = remote_config(settings)
         self._lock = threading.Lock()
         self._release: Path | None = None
-        self._store: Store | None = None
+        self._store: ReadStore | None = None
         self._manifest: dict[str, Any] = {}
 
     def _refresh(self) -> None:
@@ -35,12 +38,12 @@ class Publication:
         if release != self._release or self._store is None:
             with self._lock:
                 if release != self._release or self._store is None:
-                    self._store = open_store(self.build_dir)
+                    self._store = open_store(self.build_dir, self.remote)
                     self._manifest = read_manifest(self.build_dir)
                     self._release = release
 
     @property
-    def store(self) -> Store:
+    def store(self) -> ReadStore:
         self._refresh()
         assert self._store is not None
         return self._store
@@ -55,3 +58,8 @@ class Publication:
         self._refresh()
         assert self._release is not None
         return self._release
+
+    @property
+    def backend(self) -> str:
+        """Which store answers: the embedded Oxigraph store, or the remote store (kind and endpoint)."""
+        return "oxigraph (embedded)" if self.remote is None else f"{self.remote.kind} ({self.remote.query_url})"
