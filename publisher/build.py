@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from publisher import pipeline
+from publisher import pipeline, recordkeys
 from publisher.errors import SourceError, StoreError
 from publisher.formats import Format, load_formats, load_ontology_documents, union
 from publisher.graph import agencies_graph, report_graph
@@ -109,16 +109,16 @@ def check_across_years(project: Project, checked: Sequence[Checked]) -> None:
 def inputs_digest(settings: Settings) -> str:
     """A hash of everything a build depends on: records, sources, registry, catalog, ontology, shapes, base IRI.
 
-    Made from the reports' content keys (publisher.pipeline.record_key, remembered with
+    Made from the reports' content keys (publisher.recordkeys.record_key, remembered with
     the files' sizes and times so that unchanged files are not read again) and the
     data folder's other files.
     """
     data_dir = Path(settings.data_dir)
-    shared = pipeline.shared_digest(settings)
+    shared = recordkeys.shared_digest(settings)
     digest = hashlib.sha256(shared.encode())
     paths = find_records(data_dir)
-    cache = pipeline.StatCache(Path(settings.build_dir) / pipeline.CACHE / shared[:16])
-    keys = cache.keys(shared, paths, pipeline.RegistryEntries(data_dir / "agencies.yaml"), save=False)
+    cache = recordkeys.StatCache(Path(settings.build_dir) / pipeline.CACHE / shared[:16])
+    keys = cache.keys(shared, paths, recordkeys.RegistryEntries(data_dir / "agencies.yaml"), save=False)
     for path in paths:
         digest.update(f"{path}\0{keys[path]}\n".encode())
     for path in sorted(p for p in data_dir.glob("*") if p.is_file()):

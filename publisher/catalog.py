@@ -61,7 +61,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "jsonld": ("jsonld", "JSON-LD", "JSON-LD"),
     "ntriples": ("ntriples", "N-Triples", "N-Triples"),
     "nquads": ("nquads", "N-Quads（全部命名图）", "N-Quads (every named graph)"),
-    "csv": ("csv", "CSV（每个数字一行）", "CSV (one row per figure)"),
+    "csv": ("csv", "CSV（每个表格单元一行）", "CSV (one row per table cell)"),
     "source": ("text", "原文", "source document"),
 }
 

@@ -353,13 +353,10 @@ def corpus_dataset_graph(inputs: CatalogInputs, files: Sequence[DownloadFile]) -
     return graph
 
 
-def write_catalog_files(directory: Path, inputs: CatalogInputs, void: Graph, index: Sequence[dict[str, Any]]) -> None:
-    """The release-wide catalog files: the catalog and VoID graphs, the index of datasets, and about.json."""
-    issued = min(f.issued for f in inputs.files)
-    modified = max(f.modified for f in inputs.files)
+def write_catalog_files(directory: Path, inputs: CatalogInputs, void: Graph, issued: str, modified: str) -> None:
+    """The release-wide catalog files but the index of datasets: the catalog and VoID graphs, and about.json."""
     (directory / "catalog.nt").write_bytes(sorted_ntriples(catalog_graph(inputs, issued, modified)))
     (directory / "void.nt").write_bytes(sorted_ntriples(void))
-    (directory / "index.json").write_text(json.dumps(index, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     about = {
         **asdict(inputs.info),
         "licence_iri": str(inputs.info.licence_iri),

@@ -105,7 +105,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "response_cache_mb",
         256,
-        "Memory (MB, per server process) for answers kept until the next release is published; 0 turns it off.",
+        "Memory (MB, per server process) for answers kept until the next release is published; the answers are "
+        "also shared between the server processes on disk (build_dir/responses, at most 8 times this per process "
+        "and release). 0 turns both off.",
         int,
     ),
 )

@@ -5,6 +5,9 @@
     {build_dir}/releases/{id}/validation.txt   the validation report of that build
     {build_dir}/releases/{id}/sources/{agency}/{year}.txt   the source documents
     {build_dir}/current -> releases/{id}       the published release (a symlink)
+    {build_dir}/cache/, spare/, responses/, .trash/   what builds reuse (publisher.pipeline), the
+                                               server's answers shared on disk (publisher.web.cache),
+                                               and folders being removed in the background
 
 A build writes a new release beside the old one and then replaces the `current`
 link in one rename, so readers see either the old store or the new one, never a
@@ -184,6 +187,7 @@ class Release:
         None: every graph).
         """
         self.close()
+        (self.path / REMOTE_FILE).unlink(missing_ok=True)  # a recycled release folder may say where it was sent
         remote = remote_config(settings) if settings is not None else None
         if remote is not None:
             assert settings is not None

@@ -406,7 +406,7 @@ def publish_one(state: _WorkerState, job: PublishJob) -> Published:
 
     title = (_lang(graph, URIRef(iri), "zh"), _lang(graph, URIRef(iri), "en"))
     entry = catalog_entry(stem, URIRef(iri), title, described, report.agency, report.year)
-    # the corpus CSV has the columns of every format's dimensions (pipeline._write_corpus writes its header)
+    # the corpus CSV has the columns of every format's dimensions (splicedfiles writes its header)
     columns = downloads.csv_columns(sorted({d.record_key for f in project.formats.values() for d in f.dimensions}))
     csv_rows = downloads.to_csv(rows, columns).split(b"\r\n", 1)[1]
     pieces = corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes)

@@ -27,11 +27,13 @@ from publisher.checking import ReportChecker
 from publisher.downloads import canonical_nquads, sorted_ntriples
 from publisher.errors import PublisherError
 from publisher.graph import report_graph
-from publisher.pipeline import MANIFEST, STATE, build
+from publisher.pipeline import build
 from publisher.progress import Progress
 from publisher.records import load_report
 from publisher.releasefiles import Splice
+from publisher.releasestate import STATE
 from publisher.settings import Settings, load_settings
+from publisher.splicedfiles import MANIFEST
 from publisher.store import current_release
 from publisher.web import create_app
 from tests.conftest import BASE, SEED_RECORD, make_settings
@@ -246,7 +248,7 @@ def test_incremental_releases_publish_what_a_build_from_nothing_publishes(corpus
         for path, content in kept.items():
             path.write_bytes(content)
 
-    steps = [lambda: change_a_figure(records[1]), lambda: change_a_figure(records[7]), remove, restore]
+    steps = [lambda: change_a_figure(records[1]), remove, restore]  # recycling the spare, then each older release
     for step in steps:
         before = current_release(tmp_path / "build")
         published_before = files_of(before)
