@@ -28,7 +28,7 @@ from publisher.errors import SourceError
 from publisher.importers.fees import find_fees
 from publisher.importers.htmldoc import BLOCKS, Document
 from publisher.importers.layout import Layout, normalise
-from publisher.importers.prose import Period, find_figures, find_period, leftover_numbers
+from publisher.importers.prose import Period, QuotedFigure, find_figures, find_period, leftover_numbers
 from publisher.importers.tables import Unmapped, read_tables
 from publisher.records import HTML_SUFFIXES
 
@@ -140,38 +140,14 @@ def import_report(
 
     prose = find_figures(text, layout, skip=table_spans, locate=locate)
     for figure in prose.figures:
-        labels = " · ".join(
-            c.label_zh for c in sorted(figure.concepts, key=lambda c: (c.dimension != "item", c.dimension))
-        )
-        result.figures.append(
-            ImportedFigure(
-                key=figure_key(figure.codes),
-                codes=figure.codes,
-                value=figure.value,
-                unit=figure.unit,
-                label=labels,
-                group="正文 (prose)",
-                quote=figure.quote,
-                offset=figure.offset,
-            )
-        )
+        concepts = sorted(figure.concepts, key=lambda c: (c.dimension != "item", c.dimension))
+        result.figures.append(_from_text(figure, " · ".join(c.label_zh for c in concepts)))
         covered.append((figure.offset, figure.offset + len(figure.quote)))
     result.unmapped += prose.unmapped
     given = {tuple(sorted(f.codes.items())): f.offset for f in prose.figures}
     fees = find_fees(text, layout, skip=table_spans, given=given, locate=locate)
     for fee in fees.figures:
-        result.figures.append(
-            ImportedFigure(
-                key=figure_key(fee.codes),
-                codes=fee.codes,
-                value=fee.value,
-                unit=fee.unit,
-                label=" · ".join(c.label_zh for c in fee.concepts),
-                group="正文 (prose)",
-                quote=fee.quote,
-                offset=fee.offset,
-            )
-        )
+        result.figures.append(_from_text(fee, " · ".join(c.label_zh for c in fee.concepts)))
     covered += fees.spans
     result.unmapped += fees.unmapped
     prose_tables = layout.prose_tables()
@@ -302,3 +278,17 @@ def write_record(result: ImportResult, source_name: str, url: str | None = None,
             out.append(f"    quote: {_scalar(figure.quote)}")
             out.append(f"    offset: {figure.offset}")
     return "\n".join(out) + "\n"
+
+
+def _from_text(figure: QuotedFigure, label: str) -> ImportedFigure:
+    """A figure read from the text, as the record keeps it: with its quote and where the quote starts."""
+    return ImportedFigure(
+        key=figure_key(figure.codes),
+        codes=figure.codes,
+        value=figure.value,
+        unit=figure.unit,
+        label=label,
+        group="正文 (prose)",
+        quote=figure.quote,
+        offset=figure.offset,
+    )
