@@ -49,9 +49,10 @@ from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, QueryBadFormed, SPARQLWrapperException
 
 from publisher.errors import QueryError, QueryTimeout, StoreError
+from publisher.settings import STORE_KINDS
 
 #: The kinds of remote store the publisher can speak to (`store` setting).
-REMOTE_KINDS = ("virtuoso", "sparql")
+REMOTE_KINDS = tuple(kind for kind in STORE_KINDS if kind != "embedded")
 #: Virtuoso's own graphs, which its anonymous readers must not see.
 VIRTUOSO_SYSTEM_GRAPHS = (
     "http://www.openlinksw.com/schemas/virtrdf#",

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from publisher.importers.layout import Layout
-from publisher.importers.prose import QuotedFigure, clause_start, number_value, sentences
+from publisher.importers.prose import QuotedFigure, clause_start, codes_once, number_value, sentences
 from publisher.importers.tables import Unmapped
 
 # An amount charged: a charging verb, the fee, then the amount with its unit.
@@ -106,13 +106,10 @@ def find_fees(
                 result.unmapped.append(Unmapped(where(start), quote, reason))
                 continue
             concepts = (fees.row, column)
-            codes = {c.dimension: c.code for c in concepts if c.dimension and c.code}
-            identity = tuple(sorted(codes.items()))
-            if identity in seen:
-                reason = f"the same figure is already stated at offset {seen[identity]}: not imported twice"
-                result.unmapped.append(Unmapped(where(start), quote, reason))
+            codes, again = codes_once(concepts, seen, start)
+            if again:
+                result.unmapped.append(Unmapped(where(start), quote, again))
                 continue
-            seen[identity] = start
             if kind == "amount":
                 unit = layout.units.get(match["unit"])
                 value = number_value(match["value"])

@@ -48,6 +48,18 @@ NOT_FIGURES = {
 }
 
 
+def codes_once(
+    concepts: Sequence[Concept], seen: dict[tuple[tuple[str, str], ...], int], start: int
+) -> tuple[dict[str, str], str | None]:
+    """A figure's codes, and why it is not imported when the text already stated it (`seen`: codes → offset)."""
+    codes = {c.dimension: c.code for c in concepts if c.dimension and c.code}
+    identity = tuple(sorted(codes.items()))
+    if identity in seen:
+        return codes, f"the same figure is already stated at offset {seen[identity]}: not imported twice"
+    seen[identity] = start
+    return codes, None
+
+
 @dataclass(frozen=True)
 class QuotedFigure:
     """A figure found in the text: its codes, value, unit (if written), quote and where the quote starts."""
@@ -145,13 +157,10 @@ def find_figures(
             unit_label = match.groupdict().get("unit")
             unit = layout.units[unit_label].code if unit_label and unit_label in layout.units else None
             for combination in itertools.product(*(options[k] for k in sorted(options))):
-                codes = {c.dimension: c.code for c in combination if c.dimension and c.code}
-                identity = tuple(sorted(codes.items()))
-                if identity in seen:
-                    reason = f"the same figure is already stated at offset {seen[identity]}: not imported twice"
-                    result.unmapped.append(Unmapped(where(start), quote, reason))
+                codes, again = codes_once(combination, seen, start)
+                if again:
+                    result.unmapped.append(Unmapped(where(start), quote, again))
                     continue
-                seen[identity] = start
                 result.figures.append(ProseFigure(codes, value, unit, quote, start, combination, pattern.iri))
     return result
 
