@@ -9,8 +9,7 @@ cached, incremental).
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,19 +110,14 @@ def inputs_digest(settings: Settings) -> str:
 
     Made from the reports' content keys (publisher.recordkeys.record_key, remembered with
     the files' sizes and times so that unchanged files are not read again) and the
-    data folder's other files.
+    data folder's other files; a build stores the same digest, made from the same keys.
     """
     data_dir = Path(settings.data_dir)
     shared = recordkeys.shared_digest(settings)
-    digest = hashlib.sha256(shared.encode())
     paths = find_records(data_dir)
     cache = recordkeys.StatCache(Path(settings.build_dir) / pipeline.CACHE / shared[:16])
     keys = cache.keys(shared, paths, recordkeys.RegistryEntries(data_dir / "agencies.yaml"), save=False)
-    for path in paths:
-        digest.update(f"{path}\0{keys[path]}\n".encode())
-    for path in sorted(p for p in data_dir.glob("*") if p.is_file()):
-        digest.update(str(path.relative_to(data_dir)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return recordkeys.inputs_digest(shared, paths, keys, data_dir)
 
 
 def is_stale(settings: Settings) -> bool:
@@ -181,12 +175,18 @@ class BuildResult:
         return "\n".join(lines)
 
 
-def build(settings: Settings, progress: Progress | None = None) -> BuildResult:
+def build(
+    settings: Settings,
+    progress: Progress | None = None,
+    records: Sequence[Path] | None = None,
+    changed: Collection[str] | None = None,
+) -> BuildResult:
     """Build every record into a new release and publish it, or raise and change nothing.
 
     The work is done by publisher.pipeline: records checked in worker processes and
     cached by content, graphs bulk-loaded, the rules across years checked over the
     store, only changed reports rebuilt when the previous release allows it.
+    `records`, `changed`: see pipeline.build (a resident builder's).
     """
-    summary = pipeline.build(settings, progress, inputs_digest=inputs_digest(settings))
+    summary = pipeline.build(settings, progress, records=records, changed=changed)
     return BuildResult(summary.release, summary.outcomes, summary.triples, summary)

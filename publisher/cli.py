@@ -115,6 +115,43 @@ def build(ctx: click.Context, /, progress: bool, **overrides: Any) -> None:
 
 
 @main.command()
+@click.option(
+    "--settle",
+    type=float,
+    default=None,
+    help="Seconds the files must stay unchanged before a build starts [default 0.05].",
+)
+@setting_options(
+    "base_iri", "data_dir", "build_dir", "build_workers", flags={"data_dir": "--data", "build_dir": "--out"}
+)
+@click.pass_context
+def watch(ctx: click.Context, /, settle: float | None, **overrides: Any) -> None:
+    """Build, then build again whenever a record, the registry, the ontology or the shapes change.
+
+    The builder stays loaded (project, release state, record keys), so one changed
+    record is republished in a fraction of a `publisher build`. Each build is the same
+    as `publisher build`; one that fails changes nothing and the builder waits for the
+    next change. Run it beside `publisher serve`; Ctrl-C stops it.
+    """
+    import signal
+    import threading
+
+    from publisher.watcher import SETTLE, ResidentBuilder
+
+    try:
+        builder = ResidentBuilder(_settings(ctx, **overrides), SETTLE if settle is None else settle)
+    except PublisherError as exc:
+        _fail(exc)
+    click.echo(f"Watching {builder.data_dir} (Ctrl-C stops). / 正在监视 {builder.data_dir}（按 Ctrl-C 停止）。")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())  # a build under way ends first
+    try:
+        builder.run(stop, lambda done: click.echo(done.text, err=done.error is not None))
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@main.command()
 @click.argument("query", required=False)
 @click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
 @click.option(
@@ -174,13 +211,17 @@ def sparql(
     "response_cache_mb",
     flags={"data_dir": "--data", "build_dir": "--out"},
 )
+@click.option(
+    "--watch", is_flag=True, help="Republish whenever the data change (a `publisher watch` beside the server)."
+)
 @click.pass_context
-def serve(ctx: click.Context, /, **overrides: Any) -> None:
+def serve(ctx: click.Context, /, watch: bool, **overrides: Any) -> None:
     """Build if the store is missing or stale, then serve it over HTTP.
 
     Linked data for every IRI, the SPARQL endpoint at /sparql, named queries at
     /queries, report and agency pages. If the build fails but an earlier build
-    exists, that earlier build is served and the error is printed.
+    exists, that earlier build is served and the error is printed. With --watch, a
+    resident builder republishes each change of the data while the server runs.
     """
     from publisher.build import is_stale
     from publisher.web.server import serve as serve_processes
@@ -203,10 +244,30 @@ def serve(ctx: click.Context, /, **overrides: Any) -> None:
         f"{f' with {processes} processes' if processes > 1 else ''} (Ctrl-C stops)"
     )
     sys.stdout.flush()
+    import subprocess
+
+    builder = _watcher_process(settings) if watch else None
     try:
         serve_processes(settings)
     except OSError as exc:
         _fail(exc)
+    finally:
+        if builder is not None:
+            builder.terminate()  # it ends once a build under way is done
+            try:
+                builder.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                builder.kill()
+
+
+def _watcher_process(settings: Settings) -> Any:
+    """`publisher watch` in a process of its own with these settings (a build does not hold up the server)."""
+    import os
+    import subprocess
+
+    chosen = {env_name(name): str(value) for name, value in settings.values.items() if value is not None}
+    environ = {**os.environ, **chosen}
+    return subprocess.Popen([sys.executable, "-c", "from publisher.cli import main; main(['watch'])"], env=environ)
 
 
 @main.command()

@@ -54,14 +54,14 @@ When nothing changed at all, nothing is published. A build that fails leaves
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
-import pickle
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,7 +73,7 @@ from publisher.buildstore import Entry, entry_of, graph_bytes, new_store, rule_f
 from publisher.errors import BuildError, PublisherError, SourceError, ValidationFailed
 from publisher.iris import Iris
 from publisher.progress import Progress
-from publisher.recordkeys import RegistryEntries, StatCache, shared_digest
+from publisher.recordkeys import RegistryEntries, StatCache, inputs_digest, shared_digest
 from publisher.records import find_records
 from publisher.recycling import SPARE, link_reports, recycle, refit
 from publisher.releasecatalog import void_stats, void_totals, write_catalog_files
@@ -86,6 +86,7 @@ from publisher.releasestate import (
     ReportState,
     files_digest,
     read_previous,
+    write_state,
 )
 from publisher.settings import Settings
 from publisher.splicedfiles import (
@@ -163,24 +164,28 @@ def build(
     settings: Settings,
     progress: Progress | None = None,
     processes: int | None = None,
-    inputs_digest: str | None = None,
+    records: Sequence[Path] | None = None,
+    changed: Collection[str] | None = None,
 ) -> BuildSummary:
     """Build every record into a new release and publish it atomically, or raise and change nothing.
 
     `processes`: worker processes that check and write reports (default: setting build_workers, 0 = one per core).
-    `inputs_digest`: stored in the manifest (see build.is_stale).
+    `records` and `changed`, from a builder that hears every change of the data folder (publisher.watcher):
+    the records there are, and the only files that can have changed since this process's last build; the
+    folder is then not listed nor every record stat-ed.
     """
     progress = progress or Progress(enabled=False)
     clock = _Clock()
     build_dir, data_dir = Path(settings.build_dir), Path(settings.data_dir)
-    paths = find_records(data_dir)
+    paths = list(records) if records is not None else find_records(data_dir)
     if not paths:
         raise BuildError(f"No report records under {data_dir / 'reports'}; nothing to publish.")
     shared = shared_digest(settings)
     cache = build_dir / CACHE / shared[:16]
     registry = RegistryEntries(data_dir / "agencies.yaml")
     stat_cache = StatCache(cache)
-    keys = stat_cache.keys(shared, paths, registry, save=False)
+    keys = stat_cache.keys(shared, paths, registry, save=False, changed=changed)
+    inputs = inputs_digest(shared, paths, keys, data_dir)  # kept in the manifest (build.is_stale)
     previous = read_previous(build_dir, cache)
     clock.lap("keys")
 
@@ -235,8 +240,10 @@ def build(
         if any(f.severity == "violation" for entry in ordered for f in entry.findings):
             raise ValidationFailed([entry.outcome() for entry in ordered])
         _move_into(staging, cache)
-        stat_cache.save()
-        summary = _publish(settings, pool, ordered, cache, shared, previous, progress, clock, inputs_digest)
+        try:
+            summary = _publish(settings, pool, ordered, cache, shared, previous, progress, clock, inputs)
+        finally:
+            stat_cache.save()  # after the switch: what the next build reads, not what anybody waits for
         summary.checked = len(todo)
         summary.refs = [(e.agency, e.year, e.format, path) for e, path in zip(ordered, paths, strict=True)]
         return summary
@@ -273,13 +280,12 @@ def _publish(
     previous: Previous,
     progress: Progress,
     clock: _Clock,
-    inputs: str | None,
+    digest: str,
 ) -> BuildSummary:
     build_dir = Path(settings.build_dir)
     iris = Iris(settings.base)
     by_iri = {entry.iri: entry for entry in ordered}
     names = sorted(by_iri)
-    digest = inputs or hashlib.sha256(("".join(e.key for e in ordered) + cache.name).encode()).hexdigest()
     files = files_digest(settings, shared)
     old = previous.state if previous.state is not None and previous.state.files == files else None
     before = old.reports if old is not None else {}
@@ -441,7 +447,6 @@ def _publish(
         new_state = ReleaseState(
             STATE_VERSION, cache.name, files, digest, stamp, reports, rules, layouts, corpus_files, totals
         )
-        (release.path / STATE).write_bytes(pickle.dumps(new_state, protocol=pickle.HIGHEST_PROTOCOL))
         clock.lap("manifest")
         progress.stage("publishing", 0)
         store.flush()
@@ -454,6 +459,10 @@ def _publish(
     except BaseException:
         release.discard()
         raise
+    # What the next build starts from is written once the release is published: nobody waits for it, and
+    # a release without it (the disk full, the process stopped) only makes the next build start anew.
+    with contextlib.suppress(OSError):
+        write_state(path, new_state)
     _after_publish(build_dir, path, new_state, spare=not incremental)
     clock.lap("tidy")
     return BuildSummary(path, outcomes, totals.triples, len(ordered), 0, len(dirty), incremental, clock.timings)

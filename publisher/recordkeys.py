@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,17 @@ def shared_digest(settings: Settings) -> str:
     for root in (ONTOLOGY_DIR, SHAPES_DIR):
         for path in sorted(p for p in root.rglob("*.ttl") if p.is_file()):
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def inputs_digest(shared: str, paths: Sequence[Path], keys: Mapping[Path, str], data_dir: Path) -> str:
+    """A hash of everything a build depends on: the shared digest, each record's path and key, and the data
+    folder's own files (registry, catalog description). A release keeps it in its manifest (build.is_stale)."""
+    digest = hashlib.sha256(shared.encode())
+    for path in paths:
+        digest.update(f"{path}\0{keys[path]}\n".encode())
+    for path in sorted(p for p in data_dir.glob("*") if p.is_file()):
+        digest.update(str(path.relative_to(data_dir)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -101,12 +112,20 @@ class StatCache:
             return [-1, -1]
         return [found.st_mtime_ns, found.st_size]
 
-    def keys(self, shared: str, paths: Sequence[Path], registry: RegistryEntries, save: bool = True) -> dict[Path, str]:
-        """Each record's key; remembered on disk now, or with `save()` when `save` is false."""
-        try:
-            old: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            old = {}
+    def keys(
+        self,
+        shared: str,
+        paths: Sequence[Path],
+        registry: RegistryEntries,
+        save: bool = True,
+        changed: Collection[str] | None = None,
+    ) -> dict[Path, str]:
+        """Each record's key; remembered on disk now, or with `save()` when `save` is false.
+
+        `changed`: the only files that can have changed since the keys were last remembered
+        (a resident builder hears every change, publisher.watcher); the others are not stat-ed.
+        """
+        old = self._read()
         new: dict[str, Any] = {}
         keys: dict[Path, str] = {}
         entries: dict[str, str] = {}
@@ -117,7 +136,19 @@ class StatCache:
             return entries[agency]
 
         for path in paths:
-            known = old.get(str(path))
+            name = str(path)
+            known = old.get(name)
+            if (
+                changed is not None
+                and known is not None
+                and name not in changed
+                and known["source_path"] not in changed
+                and known["source_path"].startswith(os.path.dirname(name))  # a source elsewhere may not be watched
+                and known["entry"] == entry(known["agency"])
+            ):
+                new[name] = known
+                keys[path] = known["key"]
+                continue
             record = self._stat(str(path))
             if (
                 known is not None
@@ -151,3 +182,30 @@ class StatCache:
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(self.pending), encoding="utf-8")
         os.replace(tmp, self.path)
+        _KNOWN[str(self.path)] = (file_identity(self.path), self.pending)
+
+    def _read(self) -> dict[str, Any]:
+        known = _KNOWN.get(str(self.path))
+        identity = file_identity(self.path)
+        if known is not None and identity is not None and known[0] == identity:
+            return known[1]
+        try:
+            found: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        _KNOWN[str(self.path)] = (identity, found)
+        return found
+
+
+#: The keys file this process read or wrote last, with the file's identity (inode, time, size): a builder
+#: that stays (publisher.watcher) does not read back what it has just written.
+_KNOWN: dict[str, tuple[tuple[int, int, int] | None, dict[str, Any]]] = {}
+
+
+def file_identity(path: Path) -> tuple[int, int, int] | None:
+    """(inode, modification time, size) of a file, or None if it is not there: what a file read is remembered by."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_ino, found.st_mtime_ns, found.st_size)

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import mmap
 import os
 import shutil
 import subprocess
+import threading
 import uuid
 from array import array
 from collections.abc import Iterable, Sequence
@@ -60,12 +62,62 @@ class Layout:
         self.size, self.sha256 = state["size"], state["sha256"]
 
 
+#: A hashed file's SHA-256 states every this many bytes, kept in memory by the process that wrote it.
+MIDSTATE_EVERY = 1 << 20
+
+
+class _Midstates:
+    """SHA-256 states of the hashed files this process wrote, at offsets, by file identity (inode, time, size).
+
+    The next version of a file that starts with the same bytes (the blocks before the
+    first changed one, copied at the same offsets) then takes up the digest where the
+    state nearest before the change left it, instead of hashing the whole file again:
+    a builder that stays (publisher.watcher) hashes the corpus dumps from the changed
+    report on. A process that did not write the old file hashes it all, as before.
+    """
+
+    #: Files remembered at most (a build hashes the five corpus dumps; two builds' worth are kept).
+    AT_MOST = 10
+
+    def __init__(self) -> None:
+        self.by_file: dict[tuple[int, int, int], tuple[str, list[tuple[int, Any]]]] = {}
+        self.lock = threading.Lock()  # the dumps are written by one thread each
+
+    def keep(self, path: Path, sha256: str, states: list[tuple[int, Any]]) -> None:
+        from publisher.recordkeys import file_identity
+
+        identity = file_identity(path)
+        if identity is None:
+            return
+        with self.lock:
+            for other in [k for k in self.by_file if k[0] == identity[0]]:  # an inode used again
+                del self.by_file[other]
+            self.by_file[identity] = (sha256, states)
+            while len(self.by_file) > self.AT_MOST:
+                del self.by_file[next(iter(self.by_file))]
+
+    def states(self, path: Path, sha256: str) -> list[tuple[int, Any]]:
+        """The states kept of the file at `path` (whose digest is `sha256`), in order of offset; [] if none."""
+        from publisher.recordkeys import file_identity
+
+        identity = file_identity(path)
+        with self.lock:
+            found = self.by_file.get(identity) if identity is not None else None
+        return found[1] if found is not None and found[0] == sha256 else []
+
+
+MIDSTATES = _Midstates()
+
+
 class Splice:
     """Writes `path` as head, blocks joined by `sep`, tail; a block given as None is copied from `old`.
 
     Copied blocks that were neighbours in `old` (in the same order) are copied in one
     run, separators included, so a file of 10,000 blocks with one changed is three
-    writes. `hashed`: compute the SHA-256 of what is written.
+    writes. `hashed`: compute the SHA-256 of what is written. While the new file is the
+    same as the old one (blocks copied at the offsets they had), it is copied by the
+    kernel (copy_file_range) and hashed only once it differs, from the nearest
+    SHA-256 state kept of the old file (`_Midstates`) when there is one.
     """
 
     def __init__(
@@ -75,19 +127,62 @@ class Splice:
         self.sep = sep
         self.old_layout = layout or Layout()
         self.out: BufferedWriter = path.open("wb")
-        self.src: BufferedReader | None = old.open("rb") if old is not None and layout is not None else None
-        self.digest = hashlib.sha256() if hashed else None
+        self.old = old if old is not None and layout is not None else None
+        self.src: BufferedReader | None = self.old.open("rb") if self.old is not None else None
+        self.src_map: mmap.mmap | None = None  # the old file's pages, for hashing what is copied from it
+        self.digest: Any = hashlib.sha256() if hashed else None
+        self.states: list[tuple[int, Any]] = []  # SHA-256 states of what is written, every MIDSTATE_EVERY bytes
         self.layout = Layout()
         self.pos = 0
+        self.hashed_to = 0  # the digest covers the bytes before this offset
+        self.same = self.src is not None  # so far, the new file is the old one's first `pos` bytes
         self.count = 0
         self.run: list[tuple[str, int, int]] = []  # (key, old offset, length) of the pending copied run
 
     def put(self, data: bytes | memoryview) -> None:
         if data:
+            if self.same:
+                self._differs()
             self.out.write(data)
-            if self.digest is not None:
-                self.digest.update(data)
+            self._hash(data)
             self.pos += len(data)
+
+    def _hash(self, data: bytes | memoryview) -> None:
+        if self.digest is None:
+            return
+        start = self.hashed_to
+        self.digest.update(data)
+        self.hashed_to += len(data)
+        mark = (start // MIDSTATE_EVERY + 1) * MIDSTATE_EVERY
+        if self.hashed_to >= mark:
+            self.states.append((self.hashed_to, self.digest.copy()))
+
+    def _differs(self) -> None:
+        """What is written from now on is not the old file's: the digest caught up with the copied bytes."""
+        self.same = False
+        if self.digest is None or self.pos == 0:
+            return
+        assert self.old is not None and self.src is not None
+        self.states = [s for s in MIDSTATES.states(self.old, self.old_layout.sha256) if s[0] <= self.pos]
+        if self.states:  # the same bytes hashed the same up to there: taken up from the nearest state
+            self.hashed_to, self.digest = self.states[-1][0], self.states[-1][1].copy()
+        self._hash_old(self.hashed_to, self.pos - self.hashed_to)
+
+    def _hash_old(self, first: int, length: int) -> None:
+        """The old file's bytes [first, first + length) added to the digest, read from its pages (no copy)."""
+        if self.digest is None or length == 0:
+            return
+        assert self.src is not None
+        if self.src_map is None:
+            self.src_map = mmap.mmap(self.src.fileno(), 0, access=mmap.ACCESS_READ)
+        if first + length > len(self.src_map):
+            raise OSError(f"{self.path}: the previous version is shorter than its layout says")
+        view = memoryview(self.src_map)
+        try:
+            for at in range(first, first + length, CHUNK):
+                self._hash(view[at : min(at + CHUNK, first + length)])
+        finally:
+            view.release()
 
     def head(self, data: bytes) -> None:
         self.put(data)
@@ -123,8 +218,17 @@ class Splice:
         for key, start, length in self.run:
             self.layout.blocks[key] = (self.pos + start - first, length)
         self.run = []
-        self.src.seek(first)
         left = last + size - first
+        if self.same and first == self.pos and _copy_range(self.src, self.out, first, left):
+            self.pos += left  # the same bytes at the same offset: the kernel copies them, hashed later if need be
+            return
+        if self.same:
+            self._differs()
+        if _copy_range(self.src, self.out, first, left):
+            self._hash_old(first, left)
+            self.pos += left
+            return
+        self.src.seek(first)
         buffer = bytearray(min(CHUNK, left))
         view = memoryview(buffer)
         while left:
@@ -136,21 +240,55 @@ class Splice:
 
     def close(self, tail: bytes = b"") -> Layout:
         """Write the tail and close; the layout of what was written."""
+        whole = self.old_layout.sha256 if self.old is not None else ""  # the old file's digest
         try:
             self._flush()
             self.put(tail)
+            if self.same and not (self.pos == self.old_layout.size and whole):
+                self._differs()
         finally:
-            self.out.close()
-            if self.src is not None:
-                self.src.close()
+            self._close_files()
         self.layout.size = self.pos
-        self.layout.sha256 = self.digest.hexdigest() if self.digest is not None else ""
+        if self.digest is None:
+            self.layout.sha256 = ""
+        elif self.same:  # the old file again, byte for byte
+            assert self.old is not None
+            self.layout.sha256 = whole
+            MIDSTATES.keep(self.path, whole, MIDSTATES.states(self.old, whole))
+        else:
+            self.layout.sha256 = self.digest.hexdigest()
+            MIDSTATES.keep(self.path, self.layout.sha256, self.states)
         return self.layout
 
     def abort(self) -> None:
+        self._close_files()
+
+    def _close_files(self) -> None:
         self.out.close()
+        if self.src_map is not None:
+            self.src_map.close()
         if self.src is not None:
             self.src.close()
+
+
+def _copy_range(src: BufferedReader, out: BufferedWriter, offset: int, length: int) -> bool:
+    """`length` bytes of `src` from `offset` appended to `out` by the kernel; False where it cannot."""
+    copy = getattr(os, "copy_file_range", None)
+    if copy is None:
+        return False
+    out.flush()
+    done = 0
+    try:
+        while done < length:
+            got = copy(src.fileno(), out.fileno(), length - done, offset + done)
+            if got == 0:
+                raise OSError(f"{out.name}: the previous version is shorter than its layout says")
+            done += got
+    except OSError:
+        if done:
+            raise
+        return False  # not on this file system: copied through this process instead
+    return True
 
 
 def link_files(old: Path, new: Path, names: Iterable[str]) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.errors import PublisherError
+from publisher.recordkeys import file_identity
 from publisher.releasefiles import Layout
 from publisher.settings import Settings
 from publisher.store import current_release
@@ -94,10 +95,30 @@ def files_digest(settings: Settings, shared: str) -> str:
     return digest.hexdigest()
 
 
+#: The states this process read or wrote last, by file, with the file's identity (inode, time, size): a
+#: builder that stays (publisher.watcher) does not read back the state it has just written.
+_KNOWN: dict[str, tuple[tuple[int, int, int], ReleaseState]] = {}
+_KNOWN_AT_MOST = 3
+
+
+def _remember(path: Path, state: ReleaseState) -> None:
+    identity = file_identity(path)
+    if identity is None:
+        return
+    _KNOWN.pop(str(path), None)
+    _KNOWN[str(path)] = (identity, state)
+    while len(_KNOWN) > _KNOWN_AT_MOST:
+        del _KNOWN[next(iter(_KNOWN))]
+
+
 def read_state(release: Path) -> ReleaseState | None:
     """The state a release was published with, or None (none, unreadable, or of another version)."""
+    path = release / STATE
+    known = _KNOWN.get(str(path))
+    if known is not None and known[0] == file_identity(path):
+        return known[1]
     try:
-        data = (release / STATE).read_bytes()
+        data = path.read_bytes()
         gc.disable()  # tens of thousands of objects made at once: a collection run midway would only slow it
         try:
             state = pickle.loads(data)
@@ -107,7 +128,15 @@ def read_state(release: Path) -> ReleaseState | None:
         return None
     if not isinstance(state, ReleaseState) or state.version != STATE_VERSION:
         return None
+    _remember(path, state)
     return state
+
+
+def write_state(release: Path, state: ReleaseState) -> None:
+    """Keep `state` in the release (it is not changed afterwards: the next build makes a new one)."""
+    path = release / STATE
+    path.write_bytes(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    _remember(path, state)
 
 
 @dataclass

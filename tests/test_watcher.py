@@ -1,0 +1,136 @@
+"""The resident builder (`publisher watch`): real files, real file events (watchdog), real builds and store.
+
+A change to a record is republished by the builder that stays loaded, and what it
+publishes is what a build from nothing publishes; a broken record is reported with
+its file and the published release stays; the registry changing makes it load the
+project again.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from publisher import synthetic
+from publisher.cli import main
+from publisher.errors import SourceError
+from publisher.store import current_release, open_store
+from publisher.watcher import ResidentBuilder, Round
+from tests.conftest import BASE
+from tests.test_scale import change_a_figure, published, rebuilt_from_nothing, settings_for
+
+YEARS = (2014, 2015, 2016)
+#: Long enough for a build of the small corpus on a loaded machine; a round normally ends in about a second.
+WAIT = 120.0
+
+
+@dataclass
+class Watching:
+    data: Path
+    build_dir: Path
+    builder: ResidentBuilder
+    rounds: queue.Queue[Round]
+
+    def round_of(self, path: Path) -> Round:
+        """The round that the change of `path` set off (rounds set off by other events are passed over)."""
+        while True:
+            done = self.rounds.get(timeout=WAIT)
+            if str(path) in done.changes:
+                return done
+
+
+@pytest.fixture(scope="module")
+def watching(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Watching]:
+    """Three agencies × three years, built by a resident builder running in a thread until the module ends
+    (each test leaves the data valid for the next)."""
+    root = tmp_path_factory.mktemp("watch")
+    data = root / "data"
+    synthetic.generate(data, 3, years=YEARS, seed=11, blank_rate=0.0, inconsistency_rate=0.0)
+    builder = ResidentBuilder(settings_for(data, root / "build"), settle=0.05)
+    rounds: queue.Queue[Round] = queue.Queue()
+    stop = threading.Event()
+    thread = threading.Thread(target=builder.run, args=(stop, rounds.put), daemon=True)
+    thread.start()
+    watching = Watching(data, root / "build", builder, rounds)
+    first = rounds.get(timeout=WAIT)
+    assert first.error is None and first.result is not None and not first.changes
+    yield watching
+    stop.set()
+    thread.join(timeout=WAIT)
+    assert not thread.is_alive()
+
+
+def training_figure(record: Path) -> str:
+    """The training figure the record's source document states (组织业务培训N人次)."""
+    source = record.with_name(record.name.replace(".yaml", ".source.txt")).read_text(encoding="utf-8")
+    found = re.search(r"组织业务培训(\d+)人次", source)
+    assert found is not None
+    return found.group(1)
+
+
+def stated_values(build_dir: Path, record: Path) -> set[str]:
+    """The values of the report's observations and facts as the published store holds them."""
+    graph = f"{BASE}/id/report/{record.parent.name}/{record.stem}"
+    rows = open_store(build_dir).query(f"SELECT ?v WHERE {{ GRAPH <{graph}> {{ ?s ?p ?v }} FILTER(isLiteral(?v)) }}")
+    return {row[0].value for row in rows}  # type: ignore[union-attr]
+
+
+def test_a_changed_record_is_republished_and_equals_a_build_from_nothing(watching: Watching, tmp_path: Path) -> None:
+    before = current_release(watching.build_dir)
+    record = sorted(watching.data.glob("reports/*/2015.yaml"))[1]
+    old = training_figure(record)
+    change_a_figure(record)
+    new = training_figure(record)
+    assert new != old
+    done = watching.round_of(record)
+    assert done.error is None and done.result is not None and done.result.summary is not None
+    assert str(record) in done.changes
+    assert done.result.summary.checked == 1 and done.result.summary.incremental
+    assert current_release(watching.build_dir) != before
+    values = stated_values(watching.build_dir, record)
+    assert f"组织业务培训{new}人次" in values and f"组织业务培训{old}人次" not in values
+    fresh = settings_for(watching.data, tmp_path / "fresh")
+    assert published(current_release(watching.build_dir)) == published(rebuilt_from_nothing(fresh))
+    assert "1 checked" in done.text and "published" in done.text and "发布" in done.text
+
+
+def test_a_broken_record_is_reported_and_the_published_release_stays(watching: Watching) -> None:
+    before = current_release(watching.build_dir)
+    record = sorted(watching.data.glob("reports/*/2014.yaml"))[0]
+    good = record.read_text(encoding="utf-8")
+    record.write_text(good.replace("year: 2014", "year: twenty-fourteen"), encoding="utf-8")
+    done = watching.round_of(record)
+    assert isinstance(done.error, SourceError) and str(record) in str(done.error)
+    assert "year" in str(done.error)
+    assert current_release(watching.build_dir) == before
+    assert "unchanged" in done.text and "保持不变" in done.text
+    record.write_text(good, encoding="utf-8")
+    again = watching.round_of(record)
+    assert again.error is None
+    assert current_release(watching.build_dir) == before  # back as it was: nothing to publish
+
+
+def test_a_registry_change_reloads_the_project(watching: Watching) -> None:
+    registry = watching.data / "agencies.yaml"
+    text = registry.read_text(encoding="utf-8")
+    head, agencies = text.split("\nagencies:\n", 1)
+    name = re.search(r'name: \{zh: "([^"]+)"', agencies)
+    assert name is not None
+    renamed = name.group(1) + "（更名）"
+    agencies = agencies.replace(name.group(0), f'name: {{zh: "{renamed}"', 1)
+    registry.write_text(f"{head}\nagencies:\n{agencies}", encoding="utf-8")
+    done = watching.round_of(registry)
+    assert done.error is None and done.result is not None
+    assert bool(open_store(watching.build_dir).query(f"ASK {{ GRAPH ?g {{ ?s ?p '{renamed}'@zh }} }}"))
+
+
+def test_the_watch_command_names_what_it_watches() -> None:
+    result = CliRunner().invoke(main, ["watch", "--help"])
+    assert result.exit_code == 0 and "--settle" in result.output and "record" in result.output
