@@ -124,8 +124,9 @@ def build(ctx: click.Context, /, progress: bool, **overrides: Any) -> None:
 @setting_options(
     "base_iri", "data_dir", "build_dir", "build_workers", flags={"data_dir": "--data", "build_dir": "--out"}
 )
+@click.option("--with-parent", type=int, default=None, hidden=True, help="Stop when this process (a server) ends.")
 @click.pass_context
-def watch(ctx: click.Context, /, settle: float | None, **overrides: Any) -> None:
+def watch(ctx: click.Context, /, settle: float | None, with_parent: int | None, **overrides: Any) -> None:
     """Build, then build again whenever a record, the registry, the ontology or the shapes change.
 
     The builder stays loaded (project, release state, record keys), so one changed
@@ -145,6 +146,8 @@ def watch(ctx: click.Context, /, settle: float | None, **overrides: Any) -> None
     click.echo(f"Watching {builder.data_dir} (Ctrl-C stops). / 正在监视 {builder.data_dir}（按 Ctrl-C 停止）。")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())  # a build under way ends first
+    if with_parent is not None:
+        threading.Thread(target=_stop_with, args=(with_parent, stop), daemon=True).start()
     try:
         builder.run(stop, lambda done: click.echo(done.text, err=done.error is not None))
     except KeyboardInterrupt:
@@ -244,9 +247,12 @@ def serve(ctx: click.Context, /, watch: bool, **overrides: Any) -> None:
         f"{f' with {processes} processes' if processes > 1 else ''} (Ctrl-C stops)"
     )
     sys.stdout.flush()
+    import signal
     import subprocess
 
     builder = _watcher_process(settings) if watch else None
+    if builder is not None:  # stopped, the server stops its builder too
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         serve_processes(settings)
     except OSError as exc:
@@ -260,6 +266,15 @@ def serve(ctx: click.Context, /, watch: bool, **overrides: Any) -> None:
                 builder.kill()
 
 
+def _stop_with(parent: int, stop: Any) -> None:
+    """Sets `stop` once `parent` is no longer this process's parent (it ended, however it ended)."""
+    import os
+
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            stop.set()
+
+
 def _watcher_process(settings: Settings) -> Any:
     """`publisher watch` in a process of its own with these settings (a build does not hold up the server)."""
     import os
@@ -267,7 +282,8 @@ def _watcher_process(settings: Settings) -> Any:
 
     chosen = {env_name(name): str(value) for name, value in settings.values.items() if value is not None}
     environ = {**os.environ, **chosen}
-    return subprocess.Popen([sys.executable, "-c", "from publisher.cli import main; main(['watch'])"], env=environ)
+    command = f"from publisher.cli import main; main(['watch', '--with-parent', '{os.getpid()}'])"
+    return subprocess.Popen([sys.executable, "-c", command], env=environ)
 
 
 @main.command()

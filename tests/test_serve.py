@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,11 +24,25 @@ class Output:
 
 
 @contextmanager
-def serving(build_dir: Path, data_dir: Path = DATA, port: int | None = None) -> Iterator[tuple[str, Output]]:
+def serving(
+    build_dir: Path, data_dir: Path = DATA, port: int | None = None, options: Sequence[str] = ()
+) -> Iterator[tuple[str, Output]]:
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [PUBLISHER, "serve", "--port", str(port), "--base-iri", url, "--out", str(build_dir), "--data", str(data_dir)],
+        [
+            PUBLISHER,
+            "serve",
+            "--port",
+            str(port),
+            "--base-iri",
+            url,
+            "--out",
+            str(build_dir),
+            "--data",
+            str(data_dir),
+            *options,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -100,3 +114,35 @@ def test_serve_without_any_store_and_bad_data_exits_2(tmp_path: Path, data_copy:
     assert result.returncode == 2
     assert "year" in result.stderr and "required" in result.stderr
     assert not (tmp_path / "build" / "current").exists()
+
+
+def test_serve_with_watch_republishes_a_changed_record_and_stops_its_builder(
+    tmp_path: Path, data_copy: Callable[..., Path]
+) -> None:
+    data = data_copy()
+    record = next(data.glob("reports/*/2011.yaml"))
+    report = "/id/report/jilin-city-science-technology-bureau/2011"
+    with serving(tmp_path / "build", data_dir=data, options=["--watch"]) as (url, output):
+        assert b"658" in fetch(url + report, headers={"Accept": "text/turtle"}).body
+        first = (tmp_path / "build" / "current").resolve()
+        text = record.read_text(encoding="utf-8")
+        record.write_text(text.replace("value: 658\n", "value: 659\n", 1), encoding="utf-8")  # a stated total
+        deadline = time.monotonic() + 60
+        while b'"659"' not in fetch(url + report, headers={"Accept": "application/n-triples"}).body:
+            assert time.monotonic() < deadline, "the changed record was not republished within 60 s"
+            time.sleep(0.2)
+        assert (tmp_path / "build" / "current").resolve() != first
+    assert "Watching" in output.stdout and "1 checked" in output.stdout
+    assert not processes_with(f"PUBLISHER_DATA_DIR={data}")  # the builder ended with the server
+
+
+def processes_with(variable: str) -> list[str]:
+    """Processes whose environment holds `variable` (NAME=value)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and variable.encode() in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(entry.name)
+        except OSError:
+            continue
+    return found
