@@ -20,6 +20,7 @@ code needs the builder restarted.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import queue
@@ -163,7 +164,10 @@ class ResidentBuilder:
             observer.schedule(handler, str(folder), recursive=True)
         observer.start()
         try:
-            report(self.build([]))
+            started = self.build([])
+            with contextlib.suppress(PublisherError):  # a project that does not load: the next build says why
+                self._warm()
+            report(started)
             if ready is not None:
                 ready.set()
             while not stop.is_set():
@@ -177,6 +181,18 @@ class ResidentBuilder:
         finally:
             observer.stop()
             observer.join()
+
+    def _warm(self) -> None:
+        """What the first change would otherwise wait for, loaded now: the project, the checker, the labels."""
+        from publisher import pipeline, workers
+        from publisher.recordkeys import shared_digest
+
+        if workers._STATE is None:  # a large build ran in worker processes: this process loads nothing itself
+            cache = Path(self.settings.build_dir) / pipeline.CACHE / shared_digest(self.settings)[:16]
+            workers._init_worker(dict(self.settings.values), str(cache), str(cache))
+        assert workers._STATE is not None
+        for part in ("checker", "labels", "inputs", "context_graphs"):
+            getattr(workers._STATE, part)
 
     def _settled(self) -> set[str]:
         """The further changes heard until none came for `settle` seconds."""
