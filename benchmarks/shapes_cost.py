@@ -1,0 +1,225 @@
+"""What each SPARQL constraint of shapes/*.ttl costs per report, before and after a change of the shapes: in one run.
+
+Run from the project root:
+
+    nice -n 10 .venv/bin/python benchmarks/shapes_cost.py                  # 12 reports of each format, seed 2011
+    nice -n 10 .venv/bin/python benchmarks/shapes_cost.py --reports 30 --repeat 5
+    nice -n 10 .venv/bin/python benchmarks/shapes_cost.py --baseline REV   # the shapes of a given git revision
+
+"Before" is the shapes of `--baseline`, read with `git show`; by default the latest
+version of shapes/*.ttl in git that differs from the files as they are (HEAD's while the
+change is not committed, the one before it once it is). "After" is shapes/*.ttl as they
+are.
+
+A synthetic corpus (`publisher.synthetic`, 2017–2022: two years of each format — Jilin
+City 2011, national 2019, national 2021 — 5 % of figures blank, half the reports with a
+total broken on purpose) is written to a temporary folder and read as the build reads
+it. For every report the store the build checks it on is made (`checking.ReportChecker`:
+the report, its agency, its format's context) and every SPARQL constraint is evaluated
+on it through `Validator.evaluate_on`, as the build does, with the text before and the
+text after, one after the other. The rules across years (dis:CrossYearRule) are evaluated
+the same way over an agency's report and its report of the year before (as
+`Validator.validate_across` does: every format in the context), for the later report.
+
+Each figure is CPU time (`time.process_time`) in ms per report: for each report the least
+of `--repeat` evaluations (the machine is shared: the least is the cost with the least
+interference), then the median over the reports of a format. The totals are the medians
+of each report's sum. Both texts must find the same findings on every report: the script
+stops if they do not. Nothing is written outside the temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BASE = "http://127.0.0.1:8000"
+YEARS = range(2017, 2023)
+SHAPES = ROOT / "shapes"
+
+
+def git(*args: str) -> bytes:
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True).stdout
+
+
+def shapes_at(revision: str) -> dict[str, bytes]:
+    """shapes/*.ttl at a git revision, by file name."""
+    names = git("ls-tree", "--name-only", f"{revision}:shapes").decode().split()
+    return {name: git("show", f"{revision}:shapes/{name}") for name in names if name.endswith(".ttl")}
+
+
+def latest_other_shapes() -> str:
+    """The latest revision whose shapes/*.ttl differ from the files as they are (HEAD if none does)."""
+    current = {path.name: path.read_bytes() for path in SHAPES.glob("*.ttl")}
+    for revision in ["HEAD", *git("rev-list", "HEAD", "--", "shapes").decode().split()]:
+        if shapes_at(revision) != current:
+            return revision
+    return "HEAD"
+
+
+def constraint_name(constraint: Any, short: Callable[[str], str]) -> str:
+    """The constraint's IRI and its shape's; for an anonymous one, its shape's and the gist of its English message."""
+    from rdflib import URIRef
+
+    shape = short(str(constraint.shape))
+    if isinstance(constraint.node, URIRef):
+        return f"{short(str(constraint.node))} ({shape})"
+    english = next((str(m) for m in constraint.messages if m.language == "en"), "")
+    return f"{shape} ({english.rsplit(': ', 1)[-1][:36]})"
+
+
+def key_of(constraint: Any) -> tuple[str, str]:
+    """What pairs a constraint of one text with the same constraint of the other (blank node labels differ)."""
+    from rdflib import URIRef
+
+    if isinstance(constraint.node, URIRef):
+        return str(constraint.shape), str(constraint.node)
+    return str(constraint.shape), "|".join(sorted(str(m) for m in constraint.messages))
+
+
+def least_cpu(function: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """The least CPU ms of `repeat` calls, and what the last call returned."""
+    best = float("inf")
+    result = None
+    for _ in range(repeat):
+        start = time.process_time()
+        result = function()
+        best = min(best, time.process_time() - start)
+    return best * 1000, result
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=12, help="reports of each format (two per agency)")
+    parser.add_argument("--seed", type=int, default=2011)
+    parser.add_argument("--repeat", type=int, default=3, help="evaluations per report and text; the least is kept")
+    parser.add_argument("--baseline", help="git revision of the shapes before (default: see above)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+
+    import pyoxigraph as ox
+    from rdflib import URIRef
+
+    from publisher import synthetic
+    from publisher.build import load_project
+    from publisher.checking import ReportChecker
+    from publisher.downloads import ntriples_of
+    from publisher.graph import report_graph
+    from publisher.records import find_records, load_report
+    from publisher.settings import load_settings
+    from publisher.validation import Validator, load_shapes
+
+    baseline = args.baseline or latest_other_shapes()
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    folder = Path(tempfile.mkdtemp(prefix="shapes-cost-"))
+    try:
+        data = folder / "data"
+        agencies = max(1, -(-args.reports // 2))  # each agency: two reports of each format
+        synthetic.generate(data, agencies, years=YEARS, seed=args.seed, blank_rate=0.05, inconsistency_rate=0.5)
+        settings = load_settings({"base_iri": BASE, "data_dir": data, "build_dir": folder / "build"}, environ={})
+        project = load_project(settings)
+        after = project.validator
+        (folder / "shapes").mkdir()
+        for file_name, text in shapes_at(baseline).items():
+            (folder / "shapes" / file_name).write_bytes(text)
+        before = Validator(load_shapes(folder / "shapes", project.iris), after.context, project.iris)
+        earlier = {key_of(c): c for c in before.constraints}
+        assert len(earlier) == len(before.constraints) == len(after.constraints), "not the same constraints"
+        pairs = [(constraint_name(c, after._short), earlier[key_of(c)], c) for c in after.constraints]
+        across = {name for name, _, c in pairs if c.targets & after.cross_year_classes}
+
+        checker = ReportChecker(after, project.ontology, project.formats, project.agencies, project.iris)
+        keys = {slug: f.record_keys for slug, f in project.formats.items()}
+        agency_of = URIRef(f"{project.iris.base}/def/disclosure#agency")
+        reports = [load_report(path, project.registry, keys) for path in find_records(data)]
+        graphs = {(r.agency, r.year): report_graph(r, project.registry, project.formats[r.format], project.iris)
+                  for r in reports}  # fmt: skip
+
+        # ms[(format, constraint)] = ([before, per report], [after, per report]); the same for the totals
+        ms: dict[tuple[str, str], tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+        counted: Counter[str] = Counter()
+        findings = 0
+        for report in reports:
+            if counted[report.format] >= args.reports:
+                continue
+            counted[report.format] += 1
+            graph = graphs[(report.agency, report.year)]
+            agency = next(graph.objects(None, agency_of), None)
+            extra = checker.agency_ntriples(agency) if isinstance(agency, URIRef) else b""
+            one = checker.context(report.format).store(ntriples_of(graph) + extra)
+            two = None
+            previous = graphs.get((report.agency, report.year - 1))
+            if previous is not None:
+                two = ox.Store()
+                two.load(after._context_nt, format=ox.RdfFormat.N_TRIPLES)
+                for g in (previous, graph):
+                    two.load(ntriples_of(g), format=ox.RdfFormat.N_TRIPLES)
+            spent = {"one report": [0.0, 0.0], "across years": [0.0, 0.0]}
+            for name, old, new in pairs:
+                store = two if name in across else one
+                if store is None:
+                    continue
+                found = []
+                for side, (validator, constraint) in enumerate(((before, old), (after, new))):
+                    cost, result = least_cpu(
+                        lambda v=validator, c=constraint, s=store, r=report: v.evaluate_on([c], s, r), args.repeat
+                    )
+                    ms[(report.format, name)][side].append(cost)
+                    spent["across years" if name in across else "one report"][side] += cost
+                    found.append(Counter(result))
+                if found[0] != found[1]:
+                    raise SystemExit(
+                        f"{name} finds something else in {report.agency} {report.year}:\n"
+                        f"  before only: {found[0] - found[1]}\n  after only: {found[1] - found[0]}"
+                    )
+                findings += sum(found[1].values())
+            for total, (then, now) in spent.items():
+                if then or now:
+                    ms[(report.format, f"all, {total}")][0].append(then)
+                    ms[(report.format, f"all, {total}")][1].append(now)
+            print(f"  {report.format} {report.agency} {report.year}: {spent['one report'][0]:.0f} → "
+                  f"{spent['one report'][1]:.0f} ms (one report)", flush=True)  # fmt: skip
+
+        formats = sorted(counted)
+        print(
+            f"\nreports: {', '.join(f'{f} {counted[f]}' for f in formats)} (seed {args.seed}); "
+            f"before: shapes/ at {baseline}; after: shapes/ as they are; {findings} findings, the same both ways"
+        )
+        print(f"ms CPU per report, median over the reports (each the least of {args.repeat}): before → after (ratio)\n")
+        width = max(len(name) for name, _, _ in pairs) + 2
+
+        def cell(values: tuple[list[float], list[float]]) -> str:
+            if not values[0]:
+                return f"{'–':>28}"
+            then, now = statistics.median(values[0]), statistics.median(values[1])
+            ratio = then / now if now else float("inf")
+            return f"{f'{then:.1f} → {now:.1f} ({ratio:.1f}×)':>28}"
+
+        print(f"{'constraint':{width}}" + "".join(f"{f:>28}" for f in formats))
+        for name in sorted({name for name, _, _ in pairs}):
+            print(f"{name:{width}}" + "".join(cell(ms[(f, name)]) for f in formats))
+        for total in ("all, one report", "all, across years"):
+            print(f"{total:{width}}" + "".join(cell(ms[(f, total)]) for f in formats))
+        print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    finally:
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
