@@ -27,17 +27,19 @@ import gzip
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pyoxigraph import BlankNode, Quad, RdfFormat, Store, Triple, parse
 from pyoxigraph import Literal as OxLiteral
+from pyoxigraph import NamedNode as OxNamedNode
 from pyoxigraph import serialize as ox_serialize
 from rdflib import BNode as RdfBNode
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
+from rdflib.term import Node
 
 from publisher.errors import FormatError
 from publisher.formats import Format
@@ -51,6 +53,8 @@ INDEX = "index.json"
 CORPUS = "corpus"
 CSVW_CONTEXT = "http://www.w3.org/ns/csvw"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD + "string"
+RDF_TYPE = str(RDF.type)
 
 
 @dataclass(frozen=True)
@@ -98,12 +102,56 @@ def jsonld_context(base: str) -> dict[str, str]:
 
 
 def sorted_ntriples(graph: Graph) -> bytes:
-    lines = {line for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines() if line}
-    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+    """The graph as N-Triples, one line per triple as rdflib's serialiser writes it, lines sorted and each once."""
+    return ("\n".join(sorted(set(ntriples_lines(graph)))) + "\n").encode("utf-8")
 
 
-def to_turtle(ntriples: bytes, base: str) -> bytes:
-    triples = list(parse(ntriples, format=RdfFormat.N_TRIPLES))
+def ntriples_of(triples: Iterable[tuple[Node, Node, Node]]) -> bytes:
+    """Triples as N-Triples in the order given (as rdflib writes each), for a parser to read."""
+    return "".join(line + "\n" for line in ntriples_lines(triples)).encode("utf-8")
+
+
+def ntriples_lines(triples: Iterable[tuple[Node, Node, Node]]) -> Iterator[str]:
+    """Each triple as the line rdflib's N-Triples serialiser writes for it (without the line end).
+
+    The same text as `Graph.serialize(format="nt")` (rdflib.plugins.serializers.nt), made
+    faster by writing each IRI and blank node once per call: rdflib checks every IRI
+    it writes, a few times per triple.
+    """
+    written: dict[Node, str] = {}
+    for subject, predicate, obj in triples:
+        s = written.get(subject)
+        if s is None:
+            s = written[subject] = subject.n3()
+        p = written.get(predicate)
+        if p is None:
+            p = written[predicate] = predicate.n3()
+        o = _nt_literal(obj) if isinstance(obj, Literal) else written.get(obj)
+        if o is None:
+            o = written[obj] = obj.n3()
+        yield f"{s} {p} {o} ."
+
+
+def _nt_literal(literal: Literal) -> str:
+    """A literal as rdflib's N-Triples serialiser writes it (its `_quoteLiteral`)."""
+    text = literal.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r")
+    if literal.language:
+        if literal.datatype:
+            raise ValueError(f"Literal has datatype AND language: {literal!r}")
+        return f'"{text}"@{literal.language}'
+    if literal.datatype:
+        return f'"{text}"^^<{literal.datatype}>'
+    return f'"{text}"'
+
+
+def parse_ntriples(ntriples: bytes) -> list[Triple]:
+    """N-Triples parsed by Oxigraph, in document order."""
+    return [quad.triple for quad in parse(ntriples, format=RdfFormat.N_TRIPLES)]
+
+
+def to_turtle(ntriples: bytes, base: str, triples: Sequence[Triple] | None = None) -> bytes:
+    """The N-Triples as Turtle with our prefixes (`triples`: the same, parsed already)."""
+    triples = parse_ntriples(ntriples) if triples is None else triples
     data = ox_serialize(triples, format=RdfFormat.TURTLE, prefixes=turtle_prefixes(base))
     assert data is not None
     return data
@@ -121,43 +169,50 @@ def jsonld_document(ntriples: bytes, base: str, nodes: list[dict[str, Any]] | No
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def jsonld_nodes(ntriples: bytes, base: str) -> list[dict[str, Any]]:
+def jsonld_nodes(ntriples: bytes, base: str, triples: Sequence[Triple] | None = None) -> list[dict[str, Any]]:
     """The node objects of compacted JSON-LD (with the context of `jsonld_context`), sorted by @id.
 
     Written here rather than by a JSON-LD library: rdflib's compaction takes a quarter
     of a second for one report, which a corpus of 10,000 cannot afford. Compaction is
     only prefix compaction — every namespace of the context ends in / or #, so each
     compact IRI expands back to the IRI — and literals keep their datatype or language.
+    `triples`: the N-Triples parsed already (`parse_ntriples`).
     """
     compact = _Compactor(jsonld_context(base))
     nodes: dict[str, dict[str, Any]] = {}
-    for triple in parse(ntriples, format=RdfFormat.N_TRIPLES):
-        subject = triple.subject
+    for subject, predicate, obj in parse_ntriples(ntriples) if triples is None else triples:
         sid = f"_:{subject.value}" if isinstance(subject, BlankNode) else compact(subject.value)
-        node = nodes.setdefault(sid, {"@id": sid})
-        obj = triple.object
-        if triple.predicate.value == str(RDF.type) and not isinstance(obj, OxLiteral | BlankNode):
-            node.setdefault("@type", []).append(compact(obj.value))
-            continue
+        node = nodes.get(sid)
+        if node is None:
+            node = nodes[sid] = {"@id": sid}
+        key = predicate.value
         value: Any
-        if isinstance(obj, BlankNode):
-            value = {"@id": f"_:{obj.value}"}
-        elif isinstance(obj, OxLiteral):
-            if obj.language:
-                value = {"@language": obj.language, "@value": obj.value}
-            elif obj.datatype.value == XSD + "string":
-                value = obj.value
+        if isinstance(obj, OxLiteral):
+            language = obj.language
+            if language:
+                value = {"@language": language, "@value": obj.value}
             else:
-                value = {"@type": compact(obj.datatype.value), "@value": obj.value}
+                datatype = obj.datatype.value
+                value = obj.value if datatype == XSD_STRING else {"@type": compact(datatype), "@value": obj.value}
+        elif isinstance(obj, BlankNode):
+            value = {"@id": f"_:{obj.value}"}
+        elif key == RDF_TYPE:
+            key, value = "@type", compact(obj.value)
         else:
             value = {"@id": compact(obj.value)}
-        node.setdefault(compact(triple.predicate.value), []).append(value)
+        if key != "@type":
+            key = compact(key)
+        values = node.get(key)
+        if values is None:
+            node[key] = [value]
+        else:
+            values.append(value)
     for node in nodes.values():
         for key, values in node.items():
             if isinstance(values, list):
                 if len(values) > 1:
                     values.sort(key=_value_order)
-                if len(values) == 1 and key != "@type":
+                elif key != "@type":
                     node[key] = values[0]
     return [nodes[key] for key in sorted(nodes)]
 
@@ -200,6 +255,97 @@ def _stable(value: Any, key: str = "") -> Any:
             return items
         return sorted(items, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
     return value
+
+
+# ---------------------------------------------------------------------------
+# A report's graph parsed once, for the files made from it
+# ---------------------------------------------------------------------------
+
+_XSD_STRING_IRI = URIRef(XSD_STRING)
+
+
+class ReportTriples:
+    """A report's graph as sorted N-Triples, parsed once for every file made from it.
+
+    `triples` are Oxigraph's (what the Turtle and JSON-LD are written from); `spo` holds
+    the same as rdflib terms — made exactly as rdflib terms of a graph parsed from these
+    N-Triples would be — by subject and predicate, for the lookups of the CSV rows, the
+    statistics and the catalog entry. Filling an rdflib graph's memory store with a
+    report costs more than all of those lookups together; `graph_of` gives an rdflib
+    graph of some subjects only, for code that wants one.
+    """
+
+    def __init__(self, ntriples: bytes) -> None:
+        self.ntriples = ntriples
+        self.triples = parse_ntriples(ntriples)
+        terms: dict[Any, Node] = {}
+
+        def term(node: Any) -> Node:
+            found = terms.get(node)
+            if found is None:
+                if isinstance(node, OxNamedNode):
+                    found = URIRef(node.value)
+                elif isinstance(node, OxLiteral):
+                    if node.language:
+                        found = Literal(node.value, lang=node.language)
+                    elif node.datatype.value == XSD_STRING:
+                        found = Literal(node.value)
+                    else:
+                        found = Literal(node.value, datatype=URIRef(node.datatype.value))
+                else:
+                    found = RdfBNode(node.value)
+                terms[node] = found
+            return found
+
+        spo: dict[Node, dict[Node, list[Node]]] = {}
+        seen: set[tuple[Node, Node, Node]] = set()
+        for subject, predicate, obj in self.triples:
+            triple = (term(subject), term(predicate), term(obj))
+            if triple in seen:
+                continue  # the same rdflib triple (rdflib's terms are equal where Oxigraph's were not)
+            seen.add(triple)
+            spo.setdefault(triple[0], {}).setdefault(triple[1], []).append(triple[2])
+        self.spo = spo
+        self.count = len(seen)
+        self._seen = seen
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __contains__(self, triple: tuple[Node, Node, Node]) -> bool:
+        return triple in self._seen
+
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        """The first object of subject and predicate (what rdflib's `Graph.value` gives), or None."""
+        found = self.spo.get(subject, {}).get(predicate)
+        return found[0] if found else None
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]:
+        return list(self.spo.get(subject, {}).get(predicate, ()))
+
+    def subjects(self, predicate: Node, obj: Node) -> list[Node]:
+        return [s for s, po in self.spo.items() if obj in po.get(predicate, ())]
+
+    def graph_of(self, subjects: Iterable[Node]) -> Graph:
+        """An rdflib graph of the statements of these subjects (all of them: `graph_of(triples.spo)`)."""
+        graph = Graph()
+        for subject in subjects:
+            for predicate, objects in self.spo.get(subject, {}).items():
+                for obj in objects:
+                    graph.add((subject, predicate, obj))
+        return graph
+
+
+class CellLookup(Protocol):
+    """What the CSV rows read of a report's graph: an rdflib `Graph` or a `ReportTriples`."""
+
+    def value(self, subject: Node, predicate: Node) -> Node | None: ...
+
+    def objects(self, subject: Node, predicate: Node) -> Iterable[Node]: ...
+
+    def subjects(self, predicate: Node, obj: Node) -> Iterable[Node]: ...
+
+    def __contains__(self, triple: tuple[Node, Node, Node]) -> bool: ...
 
 
 # ---------------------------------------------------------------------------
@@ -310,10 +456,16 @@ def _code(iri: object, prefix: str) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
-def observation_rows(data: ReportData, registry: Registry, labels: Graph, iris: Iris) -> list[dict[str, str]]:
-    """One row per cell of the report (each qb:Observation and each dis:BlankCell), in the order of the record."""
+def observation_rows(
+    data: ReportData, registry: Registry, labels: Graph, iris: Iris, graph: CellLookup | None = None
+) -> list[dict[str, str]]:
+    """One row per cell of the report (each qb:Observation and each dis:BlankCell), in the order of the record.
+
+    `graph`: where to look the cells up, when not in `data.graph` (the same report's `ReportTriples`).
+    """
     dis = vocabulary(iris.base)
-    report, graph, fmt = data.report, data.graph, data.fmt
+    report, fmt = data.report, data.fmt
+    graph = data.graph if graph is None else graph
     agency = registry.agencies[report.agency]
     report_iri = iris.report(report.agency, report.year)
     order = {iris.figure(report.agency, report.year, f.key): i for i, f in enumerate(report.figures)}
@@ -478,17 +630,24 @@ def write_report_files(
     licence: str,
     ntriples: bytes | None = None,
     nodes: list[dict[str, Any]] | None = None,
+    parsed: ReportTriples | None = None,
 ) -> tuple[dict[str, tuple[str, bytes]], list[dict[str, str]]]:
     """Write one report's files; returns name → (kind, bytes), and the CSV's rows.
 
-    `ntriples` (the graph as sorted N-Triples) and `nodes` (its JSON-LD node objects)
-    may be given when the caller has them already.
+    `ntriples` (the graph as sorted N-Triples), `nodes` (its JSON-LD node objects) and
+    `parsed` (the same N-Triples parsed: its files are then made from it, not from
+    `data.graph`) may be given when the caller has them already.
     """
     stem = report_stem(data.report.agency, data.report.year)
-    ntriples = sorted_ntriples(data.graph) if ntriples is None else ntriples
-    rows = observation_rows(data, registry, labels, iris)
+    if parsed is not None:
+        ntriples = parsed.ntriples
+    elif ntriples is None:
+        ntriples = sorted_ntriples(data.graph)
+    triples = parsed.triples if parsed is not None else None
+    nodes = jsonld_nodes(ntriples, iris.base, triples) if nodes is None else nodes
+    rows = observation_rows(data, registry, labels, iris, parsed)
     files = {
-        f"{stem}.ttl": ("turtle", to_turtle(ntriples, iris.base)),
+        f"{stem}.ttl": ("turtle", to_turtle(ntriples, iris.base, triples)),
         f"{stem}.jsonld": ("jsonld", jsonld_document(ntriples, iris.base, nodes)),
         f"{stem}.nt": ("ntriples", ntriples),
         f"{stem}.csv": ("csv", to_csv(rows, csv_columns(d.record_key for d in data.fmt.dimensions))),

@@ -237,12 +237,15 @@ class Validator:
     ) -> list[Finding]:
         """The SPARQL constraints over a store that holds the data and its context (see the module docstring)."""
         findings: list[Finding] = []
+        targeted: dict[frozenset[URIRef], list[Any]] = {}  # focus nodes by target classes (constraints share them)
         for constraint in constraints:
-            classes = " ".join(f"<{c}>" for c in sorted(constraint.targets))
-            focus_query = f"""SELECT DISTINCT ?focus WHERE {{
-                VALUES ?class {{ {classes} }}
-                ?focus a/<{RDFS.subClassOf}>* ?class }}"""
-            focus_nodes = [s["focus"] for s in _solutions(store.query(focus_query))]
+            focus_nodes = targeted.get(constraint.targets)
+            if focus_nodes is None:
+                classes = " ".join(f"<{c}>" for c in sorted(constraint.targets))
+                focus_query = f"""SELECT DISTINCT ?focus WHERE {{
+                    VALUES ?class {{ {classes} }}
+                    ?focus a/<{RDFS.subClassOf}>* ?class }}"""
+                focus_nodes = targeted[constraint.targets] = [s["focus"] for s in _solutions(store.query(focus_query))]
             seen: set[tuple[str, ...]] = set()
             for focus, solution, names in _run(store, constraint.query, focus_nodes):
                 bound = {name: solution[name] for name in names if solution[name] is not None}

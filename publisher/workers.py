@@ -10,12 +10,16 @@ and then takes batches of records or reports:
                   (with DQV annotations) → its downloads, its catalog entry and
                   schema.org description, and its pieces of the corpus dumps
 
-With few records (or one core) the same functions run in the calling process.
+What a worker has loaded lives as long as it does: after a batch that loaded something,
+it is frozen out of Python's garbage collections (`_WorkerState.settle`). With few
+records (or one core) the same functions run in the calling process, which freezes
+nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import gzip
 import hashlib
 import json
@@ -37,6 +41,7 @@ from publisher.catalog import CATALOG, CatalogInfo, load_catalog_info
 from publisher.dcat import CatalogInputs, report_dataset_graph, schema_org
 from publisher.errors import SourceError
 from publisher.formats import union
+from publisher.namespaces import DCTERMS, RDF
 from publisher.progress import Progress
 from publisher.records import Report, load_report
 from publisher.settings import Settings, load_settings
@@ -128,6 +133,31 @@ class _WorkerState:
         self.settings = settings
         self.cache = cache
         self.staging = cache  # where checked records are written (moved into the cache once the build may go on)
+        self.settles = False  # a pool's worker process: see settle()
+        self._settled: tuple[object, ...] = ()
+
+    def settle(self) -> None:
+        """In a pool's worker process, leave what it has loaded out of Python's cyclic garbage collections.
+
+        The project, the checker with its contexts and the catalog inputs are some hundreds of
+        thousands of objects that live as long as the process; every full collection walked
+        them all again (0.1–0.2 s each: a fifth of a worker's CPU time over a corpus). After a
+        batch that loaded or renewed something (a context graph is made anew every
+        `checking._Context.RENEW_AFTER` reports), what was frozen is let go, collected, and what
+        is alive then frozen again (`gc.freeze()`): kept out of later collections (the batch's
+        own results too: a few kilobytes, a few times a build). Never in any other process (the
+        build's own, a resident builder), whose objects do not all live as long as it does.
+        """
+        if not self.settles:
+            return
+        checker = self.__dict__.get("checker")
+        contexts = tuple((fmt, c.renewals) for fmt, c in checker.contexts.items()) if checker is not None else ()
+        loaded = (*(name for name in _LOADED if name in self.__dict__), *contexts)
+        if loaded != self._settled:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+            self._settled = loaded
 
     @cached_property
     def project(self) -> Project:
@@ -232,13 +262,18 @@ def _keep(path: Path, data: bytes) -> bool:
     return True
 
 
+#: What a _WorkerState loads when first needed (its cached properties), for settle().
+_LOADED = ("project", "context_graphs", "checker", "keys", "info", "labels", "inputs")
+
 _STATE: _WorkerState | None = None
 
 
-def _init_worker(values: Mapping[str, Any], cache: str, staging: str) -> None:
+def _init_worker(values: Mapping[str, Any], cache: str, staging: str, settles: bool = False) -> None:
+    """Make this process's worker state (`settles`: it is a pool's worker process, see _WorkerState.settle)."""
     global _STATE
     _STATE = _WorkerState(load_settings(values, environ={}), Path(cache))
     _STATE.staging = Path(staging)
+    _STATE.settles = settles
 
 
 def _state() -> _WorkerState:
@@ -254,7 +289,7 @@ def check_one(state: _WorkerState, path: Path, key: str) -> CheckedReport:
     report = load_report(path, project.registry, state.keys)
     graph = report_graph(report, project.registry, project.formats[report.format], project.iris)
     ntriples = downloads.sorted_ntriples(graph)
-    outcome = state.checker.check(graph, report.format, report, record=str(path), ntriples=ntriples)
+    outcome = state.checker.check(graph, report.format, report, record=str(path), ntriples=ntriples, spare=True)
     checked = CheckedReport(key, str(path), report, ntriples, outcome.findings)
     _write_cache(state.staging, checked)
     return checked
@@ -282,6 +317,7 @@ def _check_batch(batch: Sequence[tuple[str, str]]) -> list[CheckedSummary | Fail
         except SourceError as exc:
             where = f"{exc.file}:{exc.line}" if exc.line is not None else exc.file
             results.append(Failure(exc.file, str(exc)[len(where) + 2 :], exc.line))
+    state.settle()
     return results
 
 
@@ -339,38 +375,21 @@ def published_graph(state: _WorkerState, checked: CheckedReport, warnings: Seque
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def rdflib_graph(ntriples: bytes) -> Graph:
-    """An rdflib graph of N-Triples, parsed by Oxigraph (twice as fast as rdflib's own parser)."""
-    from rdflib import BNode, Literal
-
-    graph = Graph()
-    iris: dict[str, URIRef] = {}
-    string = "http://www.w3.org/2001/XMLSchema#string"
-
-    def term(node: Any) -> Any:
-        if isinstance(node, ox.NamedNode):
-            found = iris.get(node.value)
-            if found is None:
-                found = iris[node.value] = URIRef(node.value)
-            return found
-        if isinstance(node, ox.Literal):
-            if node.language:
-                return Literal(node.value, lang=node.language)
-            datatype = node.datatype.value
-            return Literal(node.value) if datatype == string else Literal(node.value, datatype=URIRef(datatype))
-        return BNode(node.value)
-
-    for triple in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
-        graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
-    return graph
-
-
 def _publish_batch(jobs: Sequence[PublishJob]) -> list[Published]:
-    return [publish_one(_state(), job) for job in jobs]
+    state = _state()
+    results = [publish_one(state, job) for job in jobs]
+    state.settle()
+    return results
 
 
 def publish_one(state: _WorkerState, job: PublishJob) -> Published:
-    """Write one report's downloads and catalog entry into the release; keep its corpus pieces in the cache."""
+    """Write one report's downloads and catalog entry into the release; keep its corpus pieces in the cache.
+
+    The report's graph is parsed once (`downloads.ReportTriples`): its Turtle, JSON-LD,
+    CSV rows, statistics and corpus pieces are made from the parsed triples, and the
+    catalog entry from an rdflib graph of the report's own statements and its period's
+    (all that `dcat.report_dataset_graph` reads of it).
+    """
     project = state.project
     checked = read_cache(state.cache, job.key)
     if checked is None:
@@ -378,15 +397,17 @@ def publish_one(state: _WorkerState, job: PublishJob) -> Published:
     iris, report = project.iris, checked.report
     ntriples = published_graph(state, checked, job.warnings)
     graph_sha = hashlib.sha256(ntriples).hexdigest()
-    graph = rdflib_graph(ntriples)
-    fmt = project.formats[report.format]
-    data = downloads.ReportData(report, graph, fmt)
-    folder = Path(job.folder) / downloads.DOWNLOADS
-    nodes = downloads.jsonld_nodes(ntriples, iris.base)
-    files, rows = downloads.write_report_files(
-        folder, data, project.registry, state.labels, iris, str(state.info.licence_iri), ntriples, nodes
-    )
+    parsed = downloads.ReportTriples(ntriples)
     iri = str(iris.report(report.agency, report.year))
+    subject = URIRef(iri)
+    head = parsed.graph_of([subject, *parsed.objects(subject, DCTERMS.temporal)])
+    fmt = project.formats[report.format]
+    data = downloads.ReportData(report, head, fmt)
+    folder = Path(job.folder) / downloads.DOWNLOADS
+    nodes = downloads.jsonld_nodes(ntriples, iris.base, parsed.triples)
+    files, rows = downloads.write_report_files(
+        folder, data, project.registry, state.labels, iris, str(state.info.licence_iri), ntriples, nodes, parsed
+    )
     written = {name: (kind, body, iri) for name, (kind, body) in files.items()}
     entries = downloads.index_files(written, job.previous, dt.datetime.fromisoformat(job.now.replace("Z", "+00:00")))
     stem = downloads.report_stem(report.agency, report.year)
@@ -399,18 +420,19 @@ def publish_one(state: _WorkerState, job: PublishJob) -> Published:
     dataset = report_dataset_graph(state.inputs, data, described)
     dataset_bytes = downloads.sorted_ntriples(dataset)
     (catalog / "datasets" / f"{stem}.nt").write_bytes(dataset_bytes)
-    schema = schema_org(dataset, iris.report(report.agency, report.year), state.inputs, data)
+    schema = schema_org(dataset, subject, state.inputs, data)
     schema_bytes = (json.dumps(schema, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     (catalog / "schemaorg" / f"{stem}.json").write_bytes(schema_bytes)
     from publisher.dcat import _lang, catalog_entry
 
-    title = (_lang(graph, URIRef(iri), "zh"), _lang(graph, URIRef(iri), "en"))
-    entry = catalog_entry(stem, URIRef(iri), title, described, report.agency, report.year)
+    title = (_lang(head, subject, "zh"), _lang(head, subject, "en"))
+    entry = catalog_entry(stem, subject, title, described, report.agency, report.year)
     # the corpus CSV has the columns of every format's dimensions (splicedfiles writes its header)
     columns = downloads.csv_columns(sorted({d.record_key for f in project.formats.values() for d in f.dimensions}))
     csv_rows = downloads.to_csv(rows, columns).split(b"\r\n", 1)[1]
-    pieces = corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes)
-    stats = graph_stats(graph)
+    turtle = files[f"{stem}.ttl"][1]
+    pieces = corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes, turtle)
+    stats = graph_stats(parsed)
     pieces_path = state.cache / "pieces" / graph_sha[:2] / f"{graph_sha}-{checked.key[:16]}.pickle"
     pieces_path.parent.mkdir(parents=True, exist_ok=True)
     pieces_path.write_bytes(pickle.dumps({"pieces": pieces, "stats": stats}, protocol=pickle.HIGHEST_PROTOCOL))
@@ -436,31 +458,42 @@ def read_pieces(path: str) -> tuple[dict[str, bytes], dict[str, Any]]:
     return data["pieces"], data["stats"]
 
 
-def graph_stats(graph: Graph) -> dict[str, Any]:
+def graph_stats(graph: downloads.ReportTriples) -> dict[str, Any]:
     """A report graph's VoID statistics (its subjects are its own: report graphs share none)."""
-    from rdflib import RDF
-
     classes: dict[str, int] = {}
-    for cls in set(graph.objects(None, RDF.type)):
-        classes[str(cls)] = len(set(graph.subjects(RDF.type, cls)))
-    subjects = set(graph.subjects())
+    predicates: set[str] = set()
+    for statements in graph.spo.values():
+        for predicate, objects in statements.items():
+            predicates.add(str(predicate))
+            if predicate == RDF.type:
+                for cls in set(objects):
+                    classes[str(cls)] = classes.get(str(cls), 0) + 1
     return {
         "triples": len(graph),
-        "subjects": len(subjects),
-        "entities": sum(1 for s in subjects if isinstance(s, URIRef)),
+        "subjects": len(graph.spo),
+        "entities": sum(1 for s in graph.spo if isinstance(s, URIRef)),
         "classes": classes,
-        "predicates": sorted({str(p) for p in graph.predicates()}),
+        "predicates": sorted(predicates),
     }
 
 
 def corpus_pieces(
-    ntriples: bytes, graph: str, base: str, csv_rows: bytes, first: bool, nodes: list[dict[str, Any]] | None = None
+    ntriples: bytes,
+    graph: str,
+    base: str,
+    csv_rows: bytes,
+    first: bool,
+    nodes: list[dict[str, Any]] | None = None,
+    turtle_bytes: bytes | None = None,
 ) -> dict[str, bytes]:
-    """A graph's part of each corpus dump, each a gzip member (gzip files concatenate)."""
+    """A graph's part of each corpus dump, each a gzip member (gzip files concatenate).
+
+    `nodes` (its JSON-LD node objects) and `turtle_bytes` (its Turtle) when the caller has them already.
+    """
     text = ntriples.decode("utf-8")
     lines = [line for line in text.split("\n") if line]
     nquads = "".join(f"{line[:-1].rstrip()} <{graph}> .\n" for line in lines)
-    turtle = downloads.to_turtle(ntriples, base).decode("utf-8")
+    turtle = (downloads.to_turtle(ntriples, base) if turtle_bytes is None else turtle_bytes).decode("utf-8")
     body = "".join(line + "\n" for line in turtle.split("\n") if line and not line.startswith("@prefix"))
     nodes = downloads.jsonld_nodes(ntriples, base) if nodes is None else nodes
     jsonld = ",\n".join(json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes)
@@ -499,7 +532,7 @@ class Workers:
             max_workers=self.count,
             mp_context=get_context("spawn"),
             initializer=_init_worker,
-            initargs=(dict(self.settings.values), str(self.cache), str(self.staging)),
+            initargs=(dict(self.settings.values), str(self.cache), str(self.staging), True),
         )
 
     def _here(self) -> None:

@@ -12,6 +12,7 @@ makes no triple, unless its column is virtual).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import hashlib
 import io
@@ -27,15 +28,20 @@ from xml.etree import ElementTree
 
 import pytest
 from pyoxigraph import RdfFormat, parse
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.namespace import RDF, RDFS, VOID, XSD
 from rdflib.term import Node
 
+from publisher import downloads, workers
 from publisher.build import build
-from publisher.downloads import read_index
+from publisher.dcat import report_dataset_graph
+from publisher.downloads import ReportTriples, read_index, sorted_ntriples
+from publisher.graph import report_graph
+from publisher.namespaces import DCTERMS
+from publisher.records import load_report
 from publisher.store import current_release
-from tests.conftest import SEED_SOURCE, LiveServer, make_settings, start_live_server
+from tests.conftest import SEED_RECORD, SEED_SOURCE, LiveServer, make_settings, start_live_server
 from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, PROVINCE, TOWN
 from tests.http import Answer, fetch
@@ -493,3 +499,101 @@ def test_sitemap_lists_pages_that_answer_and_robots_points_to_it(live_server: Li
     robots = fetch(live_server.url + "/robots.txt")
     assert robots.media_type == "text/plain"
     assert f"Sitemap: {live_server.url}/sitemap.xml" in robots.text.splitlines()
+
+
+# ---------------------------------------------------------------------------
+# A report's files are made from its parsed N-Triples: the same as from an rdflib graph of it
+# ---------------------------------------------------------------------------
+
+REPORT_RECORDS = [
+    pytest.param(SEED_RECORD.parent.parent.parent, SEED_RECORD, id="seed"),
+    *(pytest.param(examples.EXAMPLES, examples.record_path(a, y), id=f"{a}-{y}") for a, y in examples.ALL),
+]
+
+
+def former_graph_stats(graph: Graph) -> dict[str, Any]:
+    """The VoID statistics of a report as they were counted over an rdflib graph of it."""
+    classes: dict[str, int] = {}
+    for cls in set(graph.objects(None, RDF.type)):
+        classes[str(cls)] = len(set(graph.subjects(RDF.type, cls)))
+    subjects = set(graph.subjects())
+    return {
+        "triples": len(graph),
+        "subjects": len(subjects),
+        "entities": sum(1 for s in subjects if isinstance(s, URIRef)),
+        "classes": classes,
+        "predicates": sorted({str(p) for p in graph.predicates()}),
+    }
+
+
+@pytest.mark.parametrize(("data_dir", "record"), REPORT_RECORDS)
+def test_a_reports_files_from_its_parsed_triples_are_those_of_its_rdflib_graph(
+    data_dir: Path, record: Path, tmp_path: Path
+) -> None:
+    """publish_one reads the published N-Triples once (ReportTriples) instead of filling an rdflib graph with them:
+    the CSV rows, statistics, catalog entry, JSON-LD and Turtle are those the whole rdflib graph gives."""
+    state = workers._WorkerState(make_settings(data_dir=data_dir), tmp_path)
+    project = state.project
+    report = load_report(record, project.registry, {s: f.record_keys for s, f in project.formats.items()})
+    fmt = project.formats[report.format]
+    graph = report_graph(report, project.registry, fmt, project.iris)
+    checked = workers.CheckedReport("key", str(record), report, sorted_ntriples(graph), [])
+    ntriples = workers.published_graph(state, checked, [])
+    parsed = ReportTriples(ntriples)
+    full = Graph().parse(data=ntriples.decode("utf-8"), format="nt")  # rdflib's own reading of them
+    assert len(parsed) == len(full) > 500
+    assert {(s, p, o) for s, po in parsed.spo.items() for p, objects in po.items() for o in objects} == set(full)
+    assert all(triple in parsed for triple in full)
+
+    subject = project.iris.report(report.agency, report.year)
+    head = parsed.graph_of([subject, *parsed.objects(subject, DCTERMS.temporal)])
+    rows = downloads.observation_rows(
+        downloads.ReportData(report, full, fmt), project.registry, state.labels, project.iris
+    )
+    assert rows and rows == downloads.observation_rows(
+        downloads.ReportData(report, head, fmt), project.registry, state.labels, project.iris, parsed
+    )
+    assert workers.graph_stats(parsed) == former_graph_stats(full)
+
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    licence = str(state.info.licence_iri)
+    files, written_rows = downloads.write_report_files(
+        folder, downloads.ReportData(report, head, fmt), project.registry, state.labels, project.iris, licence,
+        parsed=parsed,
+    )  # fmt: skip
+    assert written_rows == rows
+    base = project.iris.base
+    assert files[f"{report.agency}-{report.year}.ttl"][1] == downloads.to_turtle(ntriples, base)
+    assert downloads.jsonld_nodes(ntriples, base, parsed.triples) == downloads.jsonld_nodes(ntriples, base)
+    entries = downloads.index_files(
+        {name: (kind, body, str(subject)) for name, (kind, body) in files.items()},
+        {},
+        dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    described = [f for f in entries if f.kind != "csvw"]
+    from_head = report_dataset_graph(state.inputs, downloads.ReportData(report, head, fmt), described)
+    from_full = report_dataset_graph(state.inputs, downloads.ReportData(report, full, fmt), described)
+    assert sorted_ntriples(from_head) == sorted_ntriples(from_full)  # the head is all the catalog entry reads
+
+
+def test_sorted_ntriples_are_rdflibs_own_lines_sorted() -> None:
+    """sorted_ntriples writes each triple as rdflib's N-Triples serialiser does (faster): the same lines, sorted."""
+    ex = "http://example.org/"
+    graph = Graph()
+    texts = ['say "hi"', "back\\slash", "line\nbreak", "cr\rlf", "tab\tend", "页\u2028分隔\x0c符", "", " "]
+    for i, text in enumerate(texts):
+        graph.add((URIRef(f"{ex}s{i}"), URIRef(f"{ex}plain"), Literal(text)))
+        graph.add((URIRef(f"{ex}s{i}"), URIRef(f"{ex}zh"), Literal(text, lang="zh")))
+        graph.add((URIRef(f"{ex}s{i}"), URIRef(f"{ex}typed"), Literal(text, datatype=XSD.string)))
+    graph.add((URIRef(f"{ex}s"), URIRef(f"{ex}count"), Literal(7)))
+    graph.add((URIRef(f"{ex}s"), URIRef(f"{ex}amount"), Literal(Decimal("3.785"))))
+    graph.add((URIRef(f"{ex}s"), URIRef(f"{ex}year"), Literal("2011", datatype=XSD.gYear)))
+    graph.add((URIRef(f"{ex}s"), URIRef(f"{ex}link"), URIRef(f"{ex}o")))
+    graph.add((BNode("b1"), URIRef(f"{ex}link"), BNode("b2")))
+    graph.add((URIRef(f"{ex}s"), RDFS.label, Literal("标签", lang="zh-Hans")))
+    lines = {line for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").split("\n") if line}
+    assert sorted_ntriples(graph) == ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+    assert len(lines) == len(graph)
+    again = Graph().parse(data=sorted_ntriples(graph).decode("utf-8"), format="nt")
+    assert isomorphic(again, graph)

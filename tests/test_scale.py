@@ -8,6 +8,7 @@ a changed record rebuilds only its report; a new release empties the answer cach
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import io
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Store
 
-from publisher import records, synthetic
+from publisher import records, synthetic, workers
 from publisher.build import load_project
 from publisher.checking import ReportChecker
 from publisher.downloads import canonical_nquads, sorted_ntriples
@@ -131,6 +132,50 @@ def test_the_report_checker_finds_what_the_validator_finds(corpus: Path) -> None
     report = load_report(SEED_RECORD, seed.registry, {s: f.record_keys for s, f in seed.formats.items()})
     graph = report_graph(report, seed.registry, seed.formats[report.format], seed.iris)
     assert checker.check(graph, report.format, report).findings == seed.validator.validate(graph, report).findings
+
+
+def test_the_report_checker_finds_what_the_validator_finds_in_national_reports(tmp_path: Path) -> None:
+    """Synthetic reports of the national formats (larger than their context: checked as the build's workers check
+    them, the context taken into the report's graph), some with totals that do not add up."""
+    data = tmp_path / "data"
+    synthetic.generate(data, 1, years=(2019, 2020, 2021), seed=7, blank_rate=0.05, inconsistency_rate=0.9)
+    project = load_project(settings_for(data, Path("/nonexistent")))
+    checker = ReportChecker(project.validator, project.ontology, project.formats, project.agencies, project.iris)
+    keys = {slug: fmt.record_keys for slug, fmt in project.formats.items()}
+    formats, warned = set(), 0
+    for record in sorted(data.glob("reports/*/*.yaml")):
+        report = load_report(record, project.registry, keys)
+        graph = report_graph(report, project.registry, project.formats[report.format], project.iris)
+        expected = project.validator.validate(graph, report, str(record))
+        ntriples = sorted_ntriples(graph)
+        assert len(graph) > len(checker.context(report.format).triples)  # so `spare` takes the context in
+        found = checker.check(graph, report.format, report, str(record), ntriples=ntriples, spare=True)
+        assert found.findings == expected.findings, record
+        formats.add(report.format)
+        warned += bool(found.warnings)
+    assert formats >= {"national-2019", "national-2021"} and warned >= 1
+
+
+def test_only_a_pools_worker_leaves_what_it_loaded_out_of_garbage_collections(corpus: Path, tmp_path: Path) -> None:
+    """A pool's worker freezes (gc.freeze) what it has loaded after a batch that loaded something new; the build's
+    own process and a resident builder, whose objects do not all live for ever, never do."""
+    state = workers._WorkerState(settings_for(corpus, tmp_path / "build"), tmp_path / "cache")
+    _ = state.project, state.checker
+    frozen = gc.get_freeze_count()
+    state.settle()
+    assert gc.get_freeze_count() == frozen  # not a pool's worker
+    state.settles = True
+    try:
+        state.settle()
+        settled = gc.get_freeze_count()
+        assert settled > frozen
+        state.settle()  # nothing new loaded: nothing collected or frozen again
+        assert gc.get_freeze_count() == settled
+        state.checker.context("jilin-city-2011")  # a format's context made: settled again
+        state.settle()
+        assert gc.get_freeze_count() > settled
+    finally:
+        gc.unfreeze()
 
 
 # ---------------------------------------------------------------------------

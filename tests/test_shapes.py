@@ -34,6 +34,8 @@ from rdflib.paths import Path as PropertyPath
 from rdflib.term import Node
 
 from publisher.build import Project, check_record
+from publisher.checking import ReportChecker
+from publisher.downloads import sorted_ntriples
 from publisher.namespaces import DCAT, DCTERMS, OA, QB, RDF, SH, SKOS, XSD, vocabulary
 from publisher.settings import SHAPES_DIR
 from publisher.validation import Outcome
@@ -839,3 +841,63 @@ def test_the_meta_shacl_check_catches_a_malformed_shape(shapes_graph: Graph) -> 
     broken.add((URIRef(SHAPES_NS + "ReportYear"), SH.minCount, Literal("one")))
     with pytest.raises(ReportableRuntimeError, match="MetaSHACL"):
         pyshacl.validate(broken, meta_shacl=True, inference="none")
+
+
+# ---------------------------------------------------------------------------
+# The build's checker finds what the validator finds, case by case
+# ---------------------------------------------------------------------------
+
+ONE_REPORT_CASES = [
+    pytest.param(param.values[0], id=f"{kind}-{param.id}")
+    for kind, params in (("failing", FAILING), ("passing", PASSING))
+    for param in params
+    if len(param.values[0].reports) <= 1
+]
+
+
+@pytest.fixture(scope="module")
+def checkers(project: Project) -> dict[str, ReportChecker]:
+    """A ReportChecker for the seed's project and one for the national examples' (as the build's workers make them)."""
+    made = {}
+    for name, p in (("seed", project), ("national", examples.project())):
+        made[name] = ReportChecker(p.validator, p.ontology, p.formats, p.agencies, p.iris)
+    return made
+
+
+def test_the_checker_is_compared_on_enough_cases() -> None:
+    assert len(ONE_REPORT_CASES) >= 60  # no filter left in by mistake
+
+
+@pytest.mark.parametrize("case", ONE_REPORT_CASES)
+def test_the_report_checker_finds_what_the_validator_finds(
+    case: Case,
+    checkers: dict[str, ReportChecker],
+    validate_case: Callable[[Case], tuple[Graph, Outcome]],
+) -> None:
+    """The build checks a report with `checking.ReportChecker` (pySHACL's shapes kept, a context per format);
+    each case's findings are exactly those of `Validator.validate`, message for message."""
+    graph, expected = validate_case(case)
+    if case.reports:
+        checker, fmt = checkers["national"], examples.report(*case.reports[0]).format
+    else:
+        checker, fmt = checkers["seed"], "jilin-city-2011"
+    found = checker.check(graph, fmt)
+    assert found.findings == expected.findings
+    given_up = Graph()
+    for triple in graph:
+        given_up.add(triple)
+    # as a build worker calls it: the N-Triples given, the graph given up (the context may be added to it)
+    again = checker.check(given_up, fmt, ntriples=sorted_ntriples(graph), spare=True)
+    assert again.findings == expected.findings
+
+
+def test_a_national_report_takes_its_context_in_when_given_up(
+    checkers: dict[str, ReportChecker], seed_graph: Graph
+) -> None:
+    """The national examples are larger than their format's context: `spare=True` above checks them with the context
+    added to the report's graph (the seed, smaller, the other way round): both ways are compared with the validator."""
+    checker = checkers["national"]
+    for agency, year in examples.ALL:
+        fmt = examples.report(agency, year).format
+        assert len(examples.graph(agency, year)) > len(checker.context(fmt).triples), (agency, year)
+    assert len(seed_graph) < len(checkers["seed"].context("jilin-city-2011").triples)

@@ -1,0 +1,603 @@
+"""What one report costs a build worker, stage by stage, in CPU time: before and after, in one run.
+
+Run from the project root:
+
+    nice -n 10 .venv/bin/python benchmarks/report_cost.py                 # ≈ 100 synthetic reports, seed 2011
+    nice -n 10 .venv/bin/python benchmarks/report_cost.py --reports 300 --rounds 5
+    nice -n 10 .venv/bin/python benchmarks/report_cost.py --data DIR      # an existing data folder instead
+
+A synthetic corpus (`publisher.synthetic`, every format it writes: agencies × 2008–2025)
+is written to a temporary folder; the project is loaded as a build worker loads it; one
+report of each format is checked and published first (contexts, caches); then every
+report goes through what a worker does to it — `workers.check_one` and
+`workers.publish_one`, taken apart into stages — `--rounds` times. Each figure is the
+CPU time (`time.process_time`) of one stage per report, the least of the rounds (the
+machine is shared: the least is the cost with the least interference), by report
+format and overall. While stages are timed, what the worker loaded is frozen (as a
+pool's worker does, `_WorkerState.settle`) and Python's garbage collector runs after
+each report, timed as a stage of its own (its pauses would otherwise land in whichever
+stage set them off). Then the workers' functions run whole, in batches as a worker runs
+them, with nothing frozen (as before) and settled after each batch (as now).
+
+Where the stage was made faster, the way it was done before runs on the same data in
+the same process, its result is checked to be the same (the same findings, the same
+bytes; the script stops if not), and both figures are printed with their ratio:
+
+    YAML          PyYAML's pure-Python loader        libyaml's (records.FAST_LOADER; not new)
+    N-Triples     rdflib's serialiser, lines sorted  downloads.sorted_ntriples
+    context       the report into the format's       the same with a set of the context's subjects
+                  context graph (each triple looked  first, or (a report larger than its context,
+                  up first) and out again            given up) the context into the report's graph
+    pySHACL       pyshacl.validate per report        checking.CoreShapes (shapes parsed once,
+                                                     constraint parameters in a set)
+    SPARQL        a store bulk-loaded from text,     a store from the context's parsed quads,
+                  a focus query per constraint       a focus query per set of target classes
+    report graph  an rdflib graph of the published   downloads.ReportTriples (parsed once, an
+                  N-Triples (files, stats, catalog)  index; an rdflib graph of the head only)
+    JSON-LD       its own parse, a dict per triple   the parsed triples
+    CSV rows      lookups in that rdflib graph       lookups in the index
+    statistics    VoID statistics over that graph    workers.graph_stats over the index
+    corpus pieces the Turtle written again           the report's Turtle reused
+
+The stages without a "before" column are measured as they are. Nothing is written
+outside the temporary folder (removed at the end unless --keep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BASE = "http://127.0.0.1:8000"
+
+
+@dataclass
+class Stage:
+    """CPU seconds of one stage, per round and report format (before: the way it was done before, if any)."""
+
+    name: str
+    after: dict[int, dict[str, float]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(float)))
+    before: dict[int, dict[str, float]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(float)))
+
+
+class Clock:
+    """Stages timed in CPU time, accumulated per round and format."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, Stage] = {}
+        self.round = 0
+        self.format = ""
+
+    @contextmanager
+    def time(self, name: str, before: bool = False) -> Iterator[None]:
+        stage = self.stages.setdefault(name, Stage(name))
+        start = time.process_time()
+        try:
+            yield
+        finally:
+            spent = time.process_time() - start
+            (stage.before if before else stage.after)[self.round][self.format] += spent
+
+    def run(self, name: str, function: Callable[[], Any], before: bool = False) -> Any:
+        with self.time(name, before):
+            return function()
+
+
+def generate(folder: Path, reports: int, seed: int) -> Path:
+    from publisher import synthetic
+
+    years = list(synthetic.DEFAULT_YEARS)
+    agencies = max(1, math.ceil(reports / len(years)))
+    data = folder / "data"
+    summary = synthetic.generate(data, agencies, years=years, seed=seed)
+    print(f"corpus: {summary.agencies} agencies × {years[0]}–{years[-1]} = {summary.reports} reports (seed {seed})")
+    return data
+
+
+# ---------------------------------------------------------------------------
+# The ways it was done before (run on the same data, compared with what is done now)
+# ---------------------------------------------------------------------------
+
+
+def rdflib_sorted_ntriples(graph: Any) -> bytes:
+    """sorted_ntriples as it was: rdflib's serialiser, the text split into lines, sorted."""
+    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    lines = {line for line in text.splitlines() if line}
+    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+
+
+def rdflib_graph(ntriples: bytes) -> Any:
+    """The rdflib graph publish_one made of the published N-Triples (terms as ReportTriples makes them)."""
+    from publisher.downloads import ReportTriples
+
+    parsed = ReportTriples(ntriples)
+    return parsed.graph_of(parsed.spo)
+
+
+def former_jsonld_nodes(ntriples: bytes, base: str) -> list[dict[str, Any]]:
+    """downloads.jsonld_nodes as it was (its own parse of the N-Triples, a dictionary made per triple)."""
+    from pyoxigraph import BlankNode, RdfFormat, parse
+    from pyoxigraph import Literal as OxLiteral
+
+    from publisher.downloads import XSD, _Compactor, _value_order, jsonld_context
+    from publisher.namespaces import RDF
+
+    compact = _Compactor(jsonld_context(base))
+    nodes: dict[str, dict[str, Any]] = {}
+    for triple in parse(ntriples, format=RdfFormat.N_TRIPLES):
+        subject = triple.subject
+        sid = f"_:{subject.value}" if isinstance(subject, BlankNode) else compact(subject.value)
+        node = nodes.setdefault(sid, {"@id": sid})
+        obj = triple.object
+        if triple.predicate.value == str(RDF.type) and not isinstance(obj, OxLiteral | BlankNode):
+            node.setdefault("@type", []).append(compact(obj.value))
+            continue
+        value: Any
+        if isinstance(obj, BlankNode):
+            value = {"@id": f"_:{obj.value}"}
+        elif isinstance(obj, OxLiteral):
+            if obj.language:
+                value = {"@language": obj.language, "@value": obj.value}
+            elif obj.datatype.value == XSD + "string":
+                value = obj.value
+            else:
+                value = {"@type": compact(obj.datatype.value), "@value": obj.value}
+        else:
+            value = {"@id": compact(obj.value)}
+        node.setdefault(compact(triple.predicate.value), []).append(value)
+    for node in nodes.values():
+        for key, values in node.items():
+            if isinstance(values, list):
+                if len(values) > 1:
+                    values.sort(key=_value_order)
+                if len(values) == 1 and key != "@type":
+                    node[key] = values[0]
+    return [nodes[key] for key in sorted(nodes)]
+
+
+def rdflib_graph_stats(graph: Any) -> dict[str, Any]:
+    """workers.graph_stats as it was, over an rdflib graph."""
+    from rdflib import RDF, URIRef
+
+    classes: dict[str, int] = {}
+    for cls in set(graph.objects(None, RDF.type)):
+        classes[str(cls)] = len(set(graph.subjects(RDF.type, cls)))
+    subjects = set(graph.subjects())
+    return {
+        "triples": len(graph),
+        "subjects": len(subjects),
+        "entities": sum(1 for s in subjects if isinstance(s, URIRef)),
+        "classes": classes,
+        "predicates": sorted({str(p) for p in graph.predicates()}),
+    }
+
+
+def check_report(clock: Clock, state: Any, path: Path, key: str, baselines: bool) -> Any:
+    """workers.check_one, stage by stage (and the former way of each stage alongside, when `baselines`)."""
+    import pyoxigraph as ox
+    from pyshacl import validate as shacl_validate
+    from rdflib import URIRef
+
+    from publisher import downloads, records
+    from publisher.graph import report_graph
+    from publisher.namespaces import RDF, SH
+    from publisher.records import load_report
+    from publisher.workers import CheckedReport, _write_cache
+
+    project, checker = state.project, state.checker
+    report = clock.run("read record (YAML, quotes)", lambda: load_report(path, project.registry, state.keys))
+    clock.format = report.format
+    if baselines:
+        fast, records.FAST_LOADER = records.FAST_LOADER, None
+        try:
+            clock.run("read record (YAML, quotes)", lambda: load_report(path, project.registry, state.keys), True)
+        finally:
+            records.FAST_LOADER = fast
+    fmt = project.formats[report.format]
+    graph = clock.run("report graph (rdflib)", lambda: report_graph(report, project.registry, fmt, project.iris))
+    ntriples = clock.run("report N-Triples", lambda: downloads.sorted_ntriples(graph))
+    if baselines:
+        assert clock.run("report N-Triples", lambda: rdflib_sorted_ntriples(graph), True) == ntriples
+
+    context = checker.context(report.format)
+    context.renewed()
+    agency = next(graph.objects(None, URIRef(f"{project.iris.base}/def/disclosure#agency")), None)
+    extra = checker.agency_triples(agency) if isinstance(agency, URIRef) else []
+    triples = [*graph, *extra]
+    if baselines:  # the former way: the report into the context graph (each triple looked up), out again after
+        with clock.time("context: report and context in one graph", True):
+            former = [t for t in triples if t not in context.graph]
+            for triple in former:
+                context.graph.add(triple)
+            for triple in former:
+                context.graph.remove(triple)
+    spare = len(triples) > len(context.triples)  # as ReportChecker.check decides for a graph given up
+    if spare:  # the context into the report's graph
+        with clock.time("context: report and context in one graph"):
+            for triple in extra:
+                graph.add(triple)
+            for triple in context.triples:
+                graph.add(triple)
+        data, added = graph, []
+    else:  # the report into the context graph (a set of the context's subjects first), out again below
+        with clock.time("context: report and context in one graph"):
+            added = context.missing(triples)
+            for triple in added:
+                context.graph.add(triple)
+        data = context.graph
+    try:
+        assert checker.core is not None
+        results = clock.run("pySHACL core shapes", lambda: checker.core.validate(data))
+        if baselines:
+            plain = clock.run(
+                "pySHACL core shapes",
+                lambda: shacl_validate(data, shacl_graph=project.validator.core, inference="none", allow_warnings=True)[
+                    1
+                ],
+                True,
+            )
+            # the part of it that is keeping the shapes (the rest is the parameters looked up in a set)
+            clock.run("shapes parsed once", lambda: _run_without_set(checker.core, data))
+            clock.run(
+                "shapes parsed once",
+                lambda: shacl_validate(data, shacl_graph=project.validator.core, inference="none", allow_warnings=True),
+                True,
+            )
+    finally:
+        with clock.time("context: report and context in one graph"):
+            for triple in added:
+                context.graph.remove(triple)
+
+    def findings_of(results: Any) -> list[Any]:
+        return [
+            project.validator._finding(results, result, report)
+            for result in results.subjects(RDF.type, SH.ValidationResult)
+        ]
+
+    findings = clock.run("pySHACL results → findings", lambda: findings_of(results))
+    sparql = clock.run(
+        "SPARQL constraints (Oxigraph)", lambda: checker.sparql_findings(context, added, agency, report, ntriples)
+    )
+    if baselines:
+
+        def former_sparql() -> list[Any]:
+            data = ntriples + (checker.agency_ntriples(agency) if isinstance(agency, URIRef) else b"")
+            store = ox.Store()
+            store.bulk_load(context.ntriples + data, format=ox.RdfFormat.N_TRIPLES)
+            found = []
+            for constraint in checker.local:  # one focus query per constraint
+                found += project.validator.evaluate_on([constraint], store, report)
+            return found
+
+        assert clock.run("SPARQL constraints (Oxigraph)", former_sparql, True) == sparql
+        # the findings are those of pyshacl.validate, and of the build's own ReportChecker.check
+        assert project.validator._outcome("", [*findings_of(plain), *sparql]).findings == (
+            project.validator._outcome("", [*findings, *sparql]).findings
+        )
+    outcome = clock.run("outcome, cache written", lambda: project.validator._outcome(str(path), [*findings, *sparql]))
+    checked = CheckedReport(key, str(path), report, ntriples, outcome.findings)
+    clock.run("outcome, cache written", lambda: _write_cache(state.staging, checked))
+    return checked
+
+
+def _run_without_set(core: Any, data: Any) -> Any:
+    """CoreShapes.validate with pySHACL's list of parameters as it is (the shapes graph kept)."""
+    from pyshacl import Validator as ShaclValidator
+    from pyshacl.graph_abstraction import DataGraph
+
+    validator = ShaclValidator(DataGraph.from_rdflib(data), shacl_graph=core.source, options=core.options())
+    validator.shacl_graph = core.shapes_graph
+    return validator.run()
+
+
+def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
+    """workers.publish_one, stage by stage (and the former way of the stages changed, when `baselines`)."""
+    import datetime as dt
+    import hashlib
+    import json
+    import pickle
+
+    from rdflib import URIRef
+
+    from publisher import downloads
+    from publisher.catalog import CATALOG
+    from publisher.dcat import _lang, catalog_entry, report_dataset_graph, schema_org
+    from publisher.namespaces import DCTERMS
+    from publisher.workers import corpus_pieces, graph_stats, index_lines, published_graph, read_cache
+
+    project = state.project
+    iris = project.iris
+    checked = clock.run("cache read", lambda: read_cache(state.cache, job.key))
+    report = checked.report
+    clock.format = report.format
+    ntriples = clock.run("published graph (Oxigraph)", lambda: published_graph(state, checked, job.warnings))
+    parsed = clock.run("parsed once (ReportTriples)", lambda: downloads.ReportTriples(ntriples))
+    iri = str(iris.report(report.agency, report.year))
+    subject = URIRef(iri)
+    head = clock.run(
+        "parsed once (ReportTriples)",
+        lambda: parsed.graph_of([subject, *parsed.objects(subject, DCTERMS.temporal)]),
+    )
+    if baselines:
+        full = clock.run("parsed once (ReportTriples)", lambda: rdflib_graph(ntriples), True)
+    fmt = project.formats[report.format]
+    data = downloads.ReportData(report, head, fmt)
+    nodes = clock.run("JSON-LD nodes", lambda: downloads.jsonld_nodes(ntriples, iris.base, parsed.triples))
+    if baselines:
+        assert clock.run("JSON-LD nodes", lambda: former_jsonld_nodes(ntriples, iris.base), True) == nodes
+    folder = Path(job.folder) / downloads.DOWNLOADS
+    files, rows = clock.run(
+        "files: Turtle, JSON-LD, CSV, CSVW, source",
+        lambda: downloads.write_report_files(
+            folder, data, project.registry, state.labels, iris, str(state.info.licence_iri), ntriples, nodes, parsed
+        ),
+    )
+    if baselines:
+        former_rows = clock.run(
+            "CSV rows, graph lookups",
+            lambda: downloads.observation_rows(
+                downloads.ReportData(report, full, fmt), project.registry, state.labels, iris
+            ),
+            True,
+        )
+        assert former_rows == rows
+        assert clock.run("CSV rows, graph lookups", lambda: downloads.observation_rows(
+            data, project.registry, state.labels, iris, parsed
+        )) == rows  # fmt: skip
+
+    def catalog() -> tuple[Any, ...]:
+        written = {name: (kind, body, iri) for name, (kind, body) in files.items()}
+        when = dt.datetime.fromisoformat(job.now.replace("Z", "+00:00"))
+        entries = downloads.index_files(written, job.previous, when)
+        stem = downloads.report_stem(report.agency, report.year)
+        source = Path(job.folder) / "sources" / report.agency / f"{report.year}.txt"
+        source.parent.mkdir(parents=True, exist_ok=True)
+        source_bytes = report.source.text.encode("utf-8")
+        source.write_bytes(source_bytes)
+        described = [f for f in entries if f.kind != "csvw"]
+        dataset = report_dataset_graph(state.inputs, data, described)
+        dataset_bytes = downloads.sorted_ntriples(dataset)
+        (Path(job.folder) / CATALOG / "datasets" / f"{stem}.nt").write_bytes(dataset_bytes)
+        schema = schema_org(dataset, subject, state.inputs, data)
+        schema_bytes = (json.dumps(schema, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        (Path(job.folder) / CATALOG / "schemaorg" / f"{stem}.json").write_bytes(schema_bytes)
+        title = (_lang(head, subject, "zh"), _lang(head, subject, "en"))
+        entry = catalog_entry(stem, subject, title, described, report.agency, report.year)
+        return entries, stem, dataset_bytes, entry
+
+    entries, stem, dataset_bytes, entry = clock.run("catalog entry, DCAT, schema.org", catalog)
+    if baselines:  # the head graph is all the catalog entry reads of the report
+        described = [f for f in entries if f.kind != "csvw"]
+        full_data = downloads.ReportData(report, full, fmt)
+        assert downloads.sorted_ntriples(report_dataset_graph(state.inputs, full_data, described)) == dataset_bytes
+    columns = downloads.csv_columns(sorted({d.record_key for f in project.formats.values() for d in f.dimensions}))
+    csv_rows = clock.run("corpus pieces (gzip)", lambda: downloads.to_csv(rows, columns).split(b"\r\n", 1)[1])
+    turtle = files[f"{stem}.ttl"][1]
+    pieces = clock.run(
+        "corpus pieces (gzip)", lambda: corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes, turtle)
+    )
+    if baselines:
+        again = clock.run(
+            "corpus pieces (gzip)", lambda: corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes), True
+        )
+        assert again == pieces
+    stats = clock.run("VoID statistics", lambda: graph_stats(parsed))
+    if baselines:
+        assert clock.run("VoID statistics", lambda: rdflib_graph_stats(full), True) == stats
+
+    def keep() -> None:
+        path = state.cache / "pieces" / f"{checked.key}.pickle"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps({"pieces": pieces, "stats": stats}, protocol=pickle.HIGHEST_PROTOCOL))
+        block = index_lines(entries)
+        digest = hashlib.sha256()
+        for part in (block, dataset_bytes):
+            digest.update(hashlib.sha256(part).digest())
+        json.dumps(entry, ensure_ascii=False).encode("utf-8")
+
+    clock.run("pieces kept, index lines", keep)
+
+
+CHECK_STAGES = (
+    "read record (YAML, quotes)",
+    "report graph (rdflib)",
+    "report N-Triples",
+    "context: report and context in one graph",
+    "pySHACL core shapes",
+    "  of which: shapes parsed once",
+    "pySHACL results → findings",
+    "SPARQL constraints (Oxigraph)",
+    "outcome, cache written",
+    "garbage collection",
+)
+FILE_STAGES = (
+    "cache read",
+    "published graph (Oxigraph)",
+    "parsed once (ReportTriples)",
+    "JSON-LD nodes",
+    "files: Turtle, JSON-LD, CSV, CSVW, source",
+    "  of which: CSV rows, graph lookups",
+    "catalog entry, DCAT, schema.org",
+    "corpus pieces (gzip)",
+    "VoID statistics",
+    "pieces kept, index lines",
+    "garbage collection (files)",
+)
+#: Parts of the stage above them: not added to the total (their "before", if their stage has none, is).
+NOT_SUMMED = {"  of which: shapes parsed once", "  of which: CSV rows, graph lookups"}
+PART_OF_UNCHANGED = {"  of which: CSV rows, graph lookups"}
+
+
+def table(clock: Clock, counts: dict[str, int], rounds: int, stages: tuple[str, ...], title: str) -> None:
+    """Per stage: ms CPU per report now (least of the rounds), before, ratio; per format and overall."""
+    formats = sorted(counts)
+    total_reports = sum(counts.values())
+
+    def per_report(by_round: dict[int, dict[str, float]], fmt: str | None) -> float | None:
+        if not by_round:
+            return None
+        values = []
+        for r in range(rounds):
+            spent = by_round.get(r, {})
+            if fmt is None:
+                values.append(sum(spent.values()) / total_reports)
+            else:
+                values.append(spent.get(fmt, 0.0) / counts[fmt])
+        return min(values) * 1000
+
+    head = f"{'stage (ms CPU per report)':44}" + "".join(f"{f[:22]:>24}" for f in formats) + f"{'all formats':>24}"
+    print(f"\n{title}\n{head}")
+    totals = {f: [0.0, 0.0] for f in [*formats, None]}
+    for name in stages:
+        key = name.removeprefix("  of which: ")
+        stage = clock.stages.get(key)
+        if stage is None:
+            continue
+        cells = []
+        for fmt in [*formats, None]:
+            after = per_report(stage.after, fmt)
+            before = per_report(stage.before, fmt)
+            if name not in NOT_SUMMED and after is not None:
+                totals[fmt][0] += after
+                totals[fmt][1] += before if before is not None else after
+            elif name in PART_OF_UNCHANGED and after is not None and before is not None:
+                totals[fmt][1] += before - after
+            if before is None:
+                cells.append(f"{after:>24.2f}" if after is not None else f"{'':>24}")
+            else:
+                ratio = before / after if after else math.inf
+                cells.append(f"{f'{before:.2f} → {after:.2f} ({ratio:.1f}×)':>24}")
+        print(f"{name:44}" + "".join(cells))
+    cells = []
+    for fmt in [*formats, None]:
+        after, before = totals[fmt]
+        cells.append(f"{f'{before:.1f} → {after:.1f} ({before / after:.2f}×)':>24}")
+    print(f"{'total':44}" + "".join(cells))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=100, help="about this many reports (whole agencies × years)")
+    parser.add_argument("--seed", type=int, default=2011)
+    parser.add_argument("--rounds", type=int, default=3, help="passes over the reports; the least of each is shown")
+    parser.add_argument("--data", type=Path, help="a data folder to read instead of a synthetic corpus")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+
+    from publisher import workers
+    from publisher.records import find_records
+    from publisher.settings import load_settings
+
+    folder = Path(tempfile.mkdtemp(prefix="report-cost-"))
+    try:
+        data = args.data or generate(folder, args.reports, args.seed)
+        settings = load_settings({"base_iri": BASE, "data_dir": data, "build_dir": folder / "build"}, environ={})
+        cache = folder / "cache"
+        start = time.process_time()
+        workers._init_worker(dict(settings.values), str(cache), str(cache))
+        state = workers._state()
+        _ = state.project, state.checker, state.labels, state.inputs, state.info
+        print(f"project loaded in {time.process_time() - start:.2f} s CPU (not counted below)")
+        release = folder / "release"
+        for sub in ("downloads", "catalog/datasets", "catalog/schemaorg", "sources"):
+            (release / sub).mkdir(parents=True, exist_ok=True)
+        paths = find_records(data)
+        jobs: dict[Path, Any] = {}
+        warm: dict[str, Path] = {}
+        for i, path in enumerate(paths):  # warm up: one report of each format (contexts, caches, pySHACL)
+            checked = workers.check_one(state, path, f"{i:06d}")
+            warnings = [f for f in checked.findings if f.severity == "warning"]
+            jobs[path] = workers.PublishJob(checked.key, warnings, {}, "2026-01-01T00:00:00Z", str(release))
+            if checked.report.format not in warm:
+                warm[checked.report.format] = path
+                workers.publish_one(state, jobs[path])
+        counts: dict[str, int] = defaultdict(int)
+        for path in paths:
+            counts[state.project.formats[_format_of(state, path)].slug] += 1
+        print("reports by format: " + ", ".join(f"{f} {n}" for f, n in sorted(counts.items())))
+
+        clock = Clock()
+        state.settles = True  # measured as a pool's worker process: see workers._WorkerState.settle
+        whole: dict[tuple[str, bool], list[float]] = defaultdict(list)
+        for r in range(args.rounds):
+            clock.round = r
+            # Stage by stage: what the worker loaded frozen (settle), Python's cyclic garbage collector held
+            # off and run after each report, timed as a stage of its own (its pauses would otherwise land in
+            # whichever stage happens to set them off).
+            state._settled = ()
+            state.settle()
+            gc.disable()
+            try:
+                for i, path in enumerate(paths):
+                    check_report(clock, state, path, f"{i:06d}", baselines=True)
+                    clock.run("garbage collection", gc.collect)
+                for path in paths:
+                    publish_report(clock, state, jobs[path], baselines=True)
+                    clock.run("garbage collection (files)", gc.collect)
+            finally:
+                gc.enable()
+            # The workers' functions whole, as a pool's worker runs them in batches: with nothing frozen (as
+            # before), then settled after each batch.
+            for settled in (False, True):
+                gc.unfreeze()
+                gc.collect()
+                state._settled = ()
+                state.settles = settled
+                for name, run in (
+                    ("check_one", lambda i, path: workers.check_one(state, path, f"{i:06d}")),
+                    ("publish_one", lambda i, path: workers.publish_one(state, jobs[path])),
+                ):
+                    start = time.process_time()
+                    for i, path in enumerate(paths):
+                        run(i, path)
+                        if i % workers.BATCH == workers.BATCH - 1:
+                            state.settle()
+                    whole[(name, settled)].append((time.process_time() - start) / len(paths) * 1000)
+            state.settles = True
+            print(f"round {r + 1}/{args.rounds} done")
+
+        table(clock, counts, args.rounds, CHECK_STAGES, "Checking a report (workers.check_one), stage by stage")
+        table(clock, counts, args.rounds, FILE_STAGES, "Publishing a report (workers.publish_one), stage by stage")
+        print(
+            "\nThe workers' functions whole, in batches (ms CPU per report, all formats, least of the rounds):"
+            "\nwhat the worker loaded left in Python's garbage collections → frozen after each batch that loads"
+        )
+        totals = [0.0, 0.0]
+        for name in ("check_one", "publish_one"):
+            before, after = min(whole[(name, False)]), min(whole[(name, True)])
+            totals[0] += before
+            totals[1] += after
+            print(f"  {name:12} {before:8.1f} → {after:.1f} ({before / after:.2f}×)")
+        before, after = totals
+        print(f"  {'both':12} {before:8.1f} → {after:.1f} ({before / after:.2f}×)")
+        each = after * 10_000 / 2 / 1000
+        print(f"  10,000 reports like these on 2 cores: {each:.0f} s of CPU for each core (budget: 180 s)")
+    finally:
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _format_of(state: Any, path: Path) -> str:
+    from publisher.records import load_report
+
+    return load_report(path, state.project.registry, state.keys).format
+
+
+if __name__ == "__main__":
+    main()
