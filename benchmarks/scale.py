@@ -186,19 +186,20 @@ def triples_of(build: Path) -> int:
 def server(env: dict[str, str], port: int) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
     """`publisher serve` on a loopback port; yields the process and its cold start (to the first 200)."""
     env = env | {"PUBLISHER_PORT": str(port), "PUBLISHER_HOST": "127.0.0.1"}
+    # Its messages go to a file: a pipe nobody reads fills up under load (waitress warns of its queue depth)
+    # and the server then blocks writing to it.
+    log = Path(env["PUBLISHER_BUILD_DIR"]).parent / "server.log"
     start = time.perf_counter()
-    process = subprocess.Popen(
-        SERVE, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True,
-    )  # fmt: skip
+    with log.open("ab") as stderr:
+        process = subprocess.Popen(
+            SERVE, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}/healthz"
     cold = 0.0
     try:
         while True:
             if process.poll() is not None:
-                raise SystemExit(
-                    f"the server ended: {process.stderr.read().decode()[-3000:] if process.stderr else ''}"
-                )
+                raise SystemExit(f"the server ended: {log.read_text(errors='replace')[-3000:]}")
             try:
                 status, _ = get(url, "application/json", timeout=5)
                 if status == 200:
