@@ -422,6 +422,7 @@ def measure(
                 shown = f"{outcome['s'] * 1000:.1f} ms" if "s" in outcome else outcome.get("error")
                 say(f"peer: {name} ({form}): {shown}, {outcome.get('rows', '-')} rows (ours {query['rows']})")
             found["queries"][name] = entry
+            (work / "peer-partial.json").write_text(json.dumps(found, indent=2), encoding="utf-8")  # if killed
         peak = max(peak, rss(peer.process.pid, "VmHWM"))
         found["rss_after_queries_gb"] = rss(peer.process.pid) / 1e9
     finally:
