@@ -109,6 +109,35 @@ class _Midstates:
 MIDSTATES = _Midstates()
 
 
+def remember_states(path: Path, sha256: str) -> bool:
+    """Hash `path` once, keeping its SHA-256 states (`MIDSTATES`) as if this process had written it.
+
+    For a builder that stays (publisher.watcher): the first change it publishes then
+    takes up the dumps' digests where the change begins, as every later one does, instead
+    of hashing the whole of each dump. Kept only if the file's digest is `sha256` (the one
+    its release recorded); False if it is not, or the file cannot be read.
+    """
+    if MIDSTATES.states(path, sha256):
+        return True
+    digest = hashlib.sha256()
+    states: list[tuple[int, Any]] = []
+    try:
+        with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as pages:
+            view = memoryview(pages)
+            try:
+                for at in range(0, len(pages), MIDSTATE_EVERY):
+                    digest.update(view[at : at + MIDSTATE_EVERY])
+                    states.append((min(at + MIDSTATE_EVERY, len(pages)), digest.copy()))
+            finally:
+                view.release()
+    except (OSError, ValueError):  # unreadable, or empty (mmap of 0 bytes)
+        return False
+    if digest.hexdigest() != sha256:
+        return False
+    MIDSTATES.keep(path, sha256, states)
+    return True
+
+
 class Splice:
     """Writes `path` as head, blocks joined by `sep`, tail; a block given as None is copied from `old`.
 

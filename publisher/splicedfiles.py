@@ -199,6 +199,22 @@ def write_dumps(
     return files
 
 
+def remember_dumps(release: Path) -> int:
+    """The SHA-256 states of a release's corpus dumps kept in this process (`releasefiles.remember_states`).
+
+    What a resident builder does once it has started, so that its first change is spliced
+    as fast as the later ones. The number of dumps whose states are now known.
+    """
+    from publisher.releasefiles import remember_states
+    from publisher.releasestate import read_state
+
+    state = read_state(release)
+    if state is None:
+        return 0
+    layouts = [(release / "downloads" / name, state.layouts.get(f"downloads/{name}")) for name in DUMPS.values()]
+    return sum(remember_states(path, layout.sha256) for path, layout in layouts if layout is not None)
+
+
 def _dumps_from_nothing(
     folder: Path, store: ox.Store, state: _WorkerState, names: Sequence[str], published: Mapping[str, Published]
 ) -> dict[str, Layout]:

@@ -183,9 +183,12 @@ class ResidentBuilder:
             observer.join()
 
     def _warm(self) -> None:
-        """What the first change would otherwise wait for, loaded now: the project, the checker, the labels."""
+        """What the first change would otherwise wait for, loaded now: the project, the checker, the labels, and the
+        SHA-256 states of the published dumps (the first change's dumps are then hashed from where it begins)."""
         from publisher import pipeline, workers
         from publisher.recordkeys import shared_digest
+        from publisher.splicedfiles import remember_dumps
+        from publisher.store import current_release
 
         if workers._STATE is None:  # a large build ran in worker processes: this process loads nothing itself
             cache = Path(self.settings.build_dir) / pipeline.CACHE / shared_digest(self.settings)[:16]
@@ -193,6 +196,8 @@ class ResidentBuilder:
         assert workers._STATE is not None
         for part in ("checker", "labels", "inputs", "context_graphs"):
             getattr(workers._STATE, part)
+        with contextlib.suppress(PublisherError):  # nothing published yet
+            remember_dumps(current_release(Path(self.settings.build_dir)))
 
     def _settled(self) -> set[str]:
         """The further changes heard until none came for `settle` seconds."""

@@ -84,3 +84,23 @@ def test_without_states_of_the_old_file_the_whole_file_is_hashed(first: tuple[Pa
     key = list(BLOCKS)[2000]
     again = splice(target, path, layout, list(BLOCKS), {key: b"other"})
     assert again.sha256 == hashlib.sha256(target.read_bytes()).hexdigest()
+
+
+def test_states_remembered_from_the_file_serve_a_later_change(first: tuple[Path, Layout], tmp_path: Path) -> None:
+    path, layout = first
+    MIDSTATES.by_file.clear()  # a builder that started after the file was written
+    assert not releasefiles.remember_states(path, "0" * 64)  # not the digest its release recorded: nothing kept
+    assert not MIDSTATES.states(path, layout.sha256)
+    assert releasefiles.remember_states(path, layout.sha256)
+    states = MIDSTATES.states(path, layout.sha256)
+    assert [offset for offset, _ in states][:2] == [releasefiles.MIDSTATE_EVERY, 2 * releasefiles.MIDSTATE_EVERY]
+    offset, state = states[1]
+    assert state.hexdigest() == hashlib.sha256(path.read_bytes()[:offset]).hexdigest()
+    target = tmp_path / "v1"
+    key = list(BLOCKS)[2900]  # past the first states: the digest is taken up from one of them
+    again = splice(target, path, layout, list(BLOCKS), {key: b"other"})
+    assert again.sha256 == hashlib.sha256(target.read_bytes()).hexdigest()
+    # and it was taken up from them: with the states made wrong, so is the digest
+    MIDSTATES.keep(path, layout.sha256, [(o, hashlib.sha256(b"not the file")) for o, _ in states])
+    wrong = splice(tmp_path / "v2", path, layout, list(BLOCKS), {key: b"other"})
+    assert wrong.sha256 != again.sha256

@@ -8,6 +8,7 @@ project again.
 
 from __future__ import annotations
 
+import hashlib
 import queue
 import re
 import threading
@@ -21,6 +22,9 @@ from click.testing import CliRunner
 from publisher import synthetic
 from publisher.cli import main
 from publisher.errors import SourceError
+from publisher.releasefiles import MIDSTATES
+from publisher.releasestate import read_state
+from publisher.splicedfiles import DUMPS
 from publisher.store import current_release, open_store
 from publisher.watcher import ResidentBuilder, Round
 from tests.conftest import BASE
@@ -129,6 +133,21 @@ def test_a_registry_change_reloads_the_project(watching: Watching) -> None:
     done = watching.round_of(registry)
     assert done.error is None and done.result is not None
     assert bool(open_store(watching.build_dir).query(f"ASK {{ GRAPH ?g {{ ?s ?p '{renamed}'@zh }} }}"))
+
+
+def test_once_warm_the_builder_knows_the_digest_states_of_the_published_dumps(watching: Watching) -> None:
+    """A builder started on a release it did not write (states cleared as in such a process) learns them while it
+    warms up, so its first change is spliced from where it begins."""
+    MIDSTATES.by_file.clear()
+    watching.builder._warm()
+    release = current_release(watching.build_dir)
+    state = read_state(release)
+    assert state is not None
+    for name in DUMPS.values():
+        path = release / "downloads" / name
+        states = MIDSTATES.states(path, state.layouts[f"downloads/{name}"].sha256)
+        assert states and states[-1][0] == path.stat().st_size
+        assert states[-1][1].hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_the_watch_command_names_what_it_watches() -> None:
