@@ -10,7 +10,8 @@ rows each side returned. `benchmarks/scale.py` runs it as its peer step; on its 
     .venv/bin/python benchmarks/peer.py --build /tmp/scale/peer1k/build --base http://127.0.0.1:8766
     .venv/bin/python benchmarks/peer.py --build DIR/build --base BASE --results DIR/results.json
 
-(`--results`: a `scale.py` results file of the same build, for our HTTP times.)
+(`--results`: a `scale.py` results file of the same build: our HTTP and raw-engine times
+are taken from it, else the raw engine is timed here and the target judged on it.)
 
 How the peer is loaded — exactly what `rdflib-endpoint serve corpus.nq` does, in a small
 launcher (this file's `serve` command, run by the peer's own virtualenv,
@@ -359,6 +360,7 @@ def measure(
     venv: Path | None = None,
     names: Sequence[str] = (),
     union_limit: float = 60.0,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Start the peer on the release's dump and time every named query (or those `names`) on it; the figures."""
     work.mkdir(parents=True, exist_ok=True)
@@ -366,7 +368,13 @@ def measure(
     dump = build / "current" / "downloads" / "corpus.nq.gz"
     say("peer: our rows and raw-engine times (pyoxigraph, read-only) …")
     queries = forms(build, base, values, repeat, names)
-    found: dict[str, Any] = {"package": PACKAGE, "dump": str(dump), "loads": [], "queries": {}}
+    found: dict[str, Any] = {"package": PACKAGE, "dump": str(dump), "values": dict(values), "loads": [], "queries": {}}
+    partial = work / "peer-partial.json"  # written after each query, in case the run is stopped
+    if resume and partial.exists():
+        before = json.loads(partial.read_text(encoding="utf-8"))
+        if (before["dump"], before["values"]) == (found["dump"], found["values"]):
+            found |= {"loads": before["loads"], "queries": before["queries"], "resumed": True}
+            say(f"peer: resuming after {len(found['queries'])} queries ({partial})")
 
     def start() -> Peer:
         say(f"peer: loading {dump} into rdflib-endpoint …")
@@ -379,11 +387,15 @@ def measure(
         )
         return peer
 
-    peer, peak = start(), 0
+    peer = start()
+
+    def note_peak() -> None:
+        peak = rss(peer.process.pid, "VmHWM") / 1e9
+        found["rss_peak_gb"] = max(found.get("rss_peak_gb", 0.0), peak)
 
     def timed(text: str, limit: float) -> dict[str, Any]:
         """Up to `repeat` runs of one query text (while they take under 30 s in all), each at most `limit` s."""
-        nonlocal peer, peak
+        nonlocal peer
         runs: list[float] = []
         outcome: dict[str, Any] = {}
         while len(runs) < max(1, repeat) and sum(runs) < min(30.0, limit):
@@ -392,7 +404,7 @@ def measure(
                 status, body = peer.ask(text, limit)
             except OSError as exc:  # not interrupted (see Deadline): start the peer again
                 outcome["error"] = f">{limit:.0f}" if "timed out" in str(exc) else f"{exc}"
-                peak = max(peak, rss(peer.process.pid, "VmHWM"))
+                note_peak()
                 peer.stop()
                 peer = start()
                 break
@@ -411,6 +423,8 @@ def measure(
 
     try:
         for name, query in queries.items():
+            if name in found["queries"]:
+                continue
             entry: dict[str, Any] = {"scope": query["scope"], "rows_ours": query["rows"], "raw_s": query["raw_s"]}
             for form in ("scoped", "union"):
                 if form not in query["texts"]:
@@ -422,12 +436,12 @@ def measure(
                 shown = f"{outcome['s'] * 1000:.1f} ms" if "s" in outcome else outcome.get("error")
                 say(f"peer: {name} ({form}): {shown}, {outcome.get('rows', '-')} rows (ours {query['rows']})")
             found["queries"][name] = entry
-            (work / "peer-partial.json").write_text(json.dumps(found, indent=2), encoding="utf-8")  # if killed
-        peak = max(peak, rss(peer.process.pid, "VmHWM"))
+            note_peak()
+            partial.write_text(json.dumps(found, indent=2), encoding="utf-8")
+        note_peak()
         found["rss_after_queries_gb"] = rss(peer.process.pid) / 1e9
     finally:
         peer.stop()
-    found["rss_peak_gb"] = peak / 1e9
     first = found["loads"][0]
     found |= {k: first[k] for k in ("load_s", "parse_s", "app_s", "rss_gb", "triples", "graphs", "rdflib")}
     return found
@@ -460,11 +474,12 @@ def table(
             return f"{entry['s'] * 1000:.1f}"
         return str(entry.get("error", "-"))[:24]
 
+    first = found["loads"][0]
     lines = [
-        f"rdflib-endpoint ({found['package']}, rdflib {found['rdflib']}): {found['triples']:,} triples, "
-        f"{found['graphs']:,} graphs; ready in {found['load_s']:.1f} s (parse {found['parse_s']:.1f} s, "
-        f"service description {found['app_s']:.1f} s), {found['rss_gb']:.2f} GB resident after loading, "
-        f"{found['rss_peak_gb']:.2f} GB peak; {len(found['loads']) - 1} restarts after timeouts",
+        f"rdflib-endpoint ({found['package']}, rdflib {first['rdflib']}): {first['triples']:,} triples, "
+        f"{first['graphs']:,} graphs; ready in {first['load_s']:.1f} s (parse {first['parse_s']:.1f} s, "
+        f"service description {first['app_s']:.1f} s), {first['rss_gb']:.2f} GB resident after loading, "
+        f"{found.get('rss_peak_gb', 0):.2f} GB peak; loaded {len(found['loads'])} time(s)",
         "",
         "| named query | scope | ours HTTP (cache off) | raw engine | peer, union | peer, scoped "
         "| peer / HTTP | peer / raw | ≥ 10× | rows ours / union / scoped |",
@@ -524,9 +539,18 @@ def main() -> None:
     parser.add_argument("--max-gb", type=float, default=16.0, help="the peer's address-space limit (GiB); 0: none")
     parser.add_argument("--queries", nargs="*", default=(), help="only these named queries")
     parser.add_argument("--union-limit", type=float, default=60.0, help="seconds for the union form (see above)")
+    parser.add_argument("--resume", action="store_true", help="keep the queries of {work}/peer-partial.json")
+    parser.add_argument("--show", type=Path, help="only print the table of a peer.json written before")
     args = parser.parse_args()
     if args.command == "serve":
         serve(args.dump, args.host, args.port, args.info, args.max_gb, args.query_timeout)
+        return
+    ours = json.loads(args.results.read_text(encoding="utf-8")) if args.results else {}  # scale.py's run
+    if args.show:
+        for line in table(
+            json.loads(args.show.read_text(encoding="utf-8")), ours.get("http_uncached"), ours.get("raw")
+        ):
+            say(line)
         return
     if not args.build or not args.base:
         parser.error("--build and --base are needed")
@@ -541,16 +565,14 @@ def main() -> None:
         "item": "jilin-city-2011/category/all",
         "period": "annual",
     }
-    http = json.loads(args.results.read_text(encoding="utf-8"))["http_uncached"] if args.results else None
     base = args.base.rstrip("/")
     found = measure(
         build, base, values, work, args.timeout, args.repeat, args.max_gb, venv=args.venv, names=args.queries,
-        union_limit=args.union_limit,
+        union_limit=args.union_limit, resume=args.resume,
     )  # fmt: skip
-    found["values"] = values
     (work / "peer.json").write_text(json.dumps(found, indent=2), encoding="utf-8")
     say("")
-    for line in table(found, http):
+    for line in table(found, ours.get("http_uncached"), ours.get("raw")):
         say(line)
 
 
