@@ -41,11 +41,16 @@ The scoped form is sent first, with `--timeout` s at most; the union form then h
 first (which includes rdflib parsing the query), or the first when it is the only one.
 The peer's time for a query is its faster form. A query still running at its limit is
 interrupted in the peer (Deadline, below) and recorded as `>limit`.
+
+Each query's figures are written to `{work}/peer-partial.json` as they are taken; with
+`--resume` a stopped run goes on from there, keeping a query's figures only if they were
+taken on the same release's dump with the same parameters and the same query texts.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import signal
@@ -368,7 +373,13 @@ def measure(
     dump = build / "current" / "downloads" / "corpus.nq.gz"
     say("peer: our rows and raw-engine times (pyoxigraph, read-only) …")
     queries = forms(build, base, values, repeat, names)
-    found: dict[str, Any] = {"package": PACKAGE, "dump": str(dump), "values": dict(values), "loads": [], "queries": {}}
+    found: dict[str, Any] = {
+        "package": PACKAGE,
+        "dump": str(dump.resolve()),
+        "values": dict(values),
+        "loads": [],
+        "queries": {},
+    }
     partial = work / "peer-partial.json"  # written after each query, in case the run is stopped
     if resume and partial.exists():
         before = json.loads(partial.read_text(encoding="utf-8"))
@@ -423,9 +434,12 @@ def measure(
 
     try:
         for name, query in queries.items():
-            if name in found["queries"]:
-                continue
-            entry: dict[str, Any] = {"scope": query["scope"], "rows_ours": query["rows"], "raw_s": query["raw_s"]}
+            texts = hashlib.sha256(json.dumps(query["texts"], sort_keys=True).encode()).hexdigest()
+            if found["queries"].get(name, {}).get("texts_sha256") == texts:
+                continue  # measured in the run resumed, with the same texts on the same dump
+            entry: dict[str, Any] = {
+                "scope": query["scope"], "rows_ours": query["rows"], "raw_s": query["raw_s"], "texts_sha256": texts
+            }  # fmt: skip
             for form in ("scoped", "union"):
                 if form not in query["texts"]:
                     continue

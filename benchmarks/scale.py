@@ -316,7 +316,9 @@ def peer(work: Path, build: Path, base: str, values: dict[str, str], timeout: fl
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import peer as peer_benchmark
 
-    found: dict[str, Any] = peer_benchmark.measure(build, base, values, work, timeout=timeout, repeat=repeat)
+    found: dict[str, Any] = peer_benchmark.measure(
+        build, base, values, work, timeout=timeout, repeat=repeat, union_limit=timeout / 2, resume=True
+    )
     return found
 
 
@@ -398,7 +400,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60, help="seconds of load (wrk)")
     parser.add_argument("--pages", type=int, default=2000, help="distinct reports requested under load")
     parser.add_argument("--repeat", type=int, default=30, help="runs per query timing (median)")
-    parser.add_argument("--peer-timeout", type=float, default=300.0, help="seconds the peer may take per query")
+    parser.add_argument(
+        "--peer-timeout",
+        type=float,
+        default=60.0,
+        help="seconds the peer may take per query (a query it has not answered by then is > 10× ours)",
+    )
     parser.add_argument("--peer-repeat", type=int, default=3, help="runs per query on the peer (median of the warm)")
     parser.add_argument("--skip-peer", action="store_true", help="leave out rdflib-endpoint")
     parser.add_argument("--union", action="store_true", help="also time the raw engine on the union of all graphs")
