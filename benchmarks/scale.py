@@ -414,6 +414,11 @@ def main() -> None:
         "--port", type=int, default=0, help="port of the server (and of the base IRI); default: a free one"
     )
     parser.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="with --reuse: only the named queries, raw engine and HTTP with the cache off (to {work}/queries.json)",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="keep {work}/data and {work}/build if there (no corpus, no build from nothing)",
@@ -440,6 +445,15 @@ def main() -> None:
         say("       " + "\n       ".join(line.rsplit("\r", 1)[-1].replace("\x1b[K", "") for line in out.splitlines()))
     RESULTS["triples"] = triples_of(build)
     say(f"build: {RESULTS['reports']} reports, {RESULTS['triples']:,} triples in {RESULTS['build_s']:.1f} s")
+    if args.queries_only:  # our side of a peer run on this build (benchmarks/peer.py --results)
+        values = query_parameters(build)
+        found = {"raw": raw_engine(build, base, values, args.repeat)}
+        with server(env | {"PUBLISHER_WEB_PROCESSES": str(args.processes), "PUBLISHER_RESPONSE_CACHE_MB": "0"}, port):
+            found["http_uncached"] = over_http(base, values, args.repeat)
+        (work / "queries.json").write_text(json.dumps(found, indent=2), encoding="utf-8")
+        for name, raw in found["raw"].items():
+            say(f"{name:<34} raw engine {_ms(raw)} ms   HTTP, cache off {_ms(found['http_uncached'][name])} ms")
+        return
     changed = change_one_record(data)
     RESULTS["rebuild_s"], out = timed(BUILD, env)
     say(f"rebuild: one record changed ({changed.relative_to(data)}): {RESULTS['rebuild_s']:.2f} s")
