@@ -16,7 +16,7 @@ For each size:
 3. load      a throw-away Virtuoso (scripts/virtuoso start, loopback, deploy/virtuoso-setup.sql)
              bulk-loads that same dump with its bulk loader (ld_dir + rdf_loader_run +
              checkpoint, through isql-vt): wall time, and the triples counted back;
-4. queries   every publisher/queries/*.rq with the same parameters (an agency in the
+4. queries   every publisher/sparql/queries/*.rq with the same parameters (an agency in the
              middle of the corpus, one of its years, jilin-city-2011/category/all,
              annual), each on the dataset the server uses (a report's or an agency's
              graphs and the ontology's for a scoped query, else the union), median of
@@ -25,10 +25,10 @@ For each size:
                           every solution read;
                virtuoso   the same query sent to Virtuoso over the SPARQL protocol
                           (SPARQLWrapper, POST; parameters bound by a VALUES block,
-                          publisher.remote.with_values; the dataset as default-graph-uri
+                          publisher.store.remote.with_values; the dataset as default-graph-uri
                           and named-graph-uri); the SPARQL XML answer read and parsed
                           by pyoxigraph, every solution read;
-               remote     publisher.remote.RemoteStore, what the publisher itself does on
+               remote     publisher.store.remote.RemoteStore, what the publisher itself does on
                           Virtuoso: a scoped query's graphs are fetched once and the query
                           evaluated here by Oxigraph (the median is warm; the first,
                           cold call is shown apart), any other query is sent;
@@ -60,9 +60,9 @@ from typing import Any
 import pyoxigraph as ox
 from SPARQLWrapper import POST, SPARQLWrapper
 
-from publisher import namedqueries
 from publisher.errors import StoreError
-from publisher.remote import RemoteConfig, RemoteStore, with_values
+from publisher.sparql import namedqueries
+from publisher.store.remote import RemoteConfig, RemoteStore, with_values
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,7 +3,7 @@
 Issue #6 asks that every named query be at least 10× faster here than on rdflib-endpoint
 (rdflib's SPARQL engine behind FastAPI/uvicorn) on the same query and the same data.
 This script starts rdflib-endpoint on 127.0.0.1 with the release's `corpus.nq.gz`,
-sends it every `publisher/queries/*.rq` and prints, per query, our time (HTTP with the
+sends it every `publisher/sparql/queries/*.rq` and prints, per query, our time (HTTP with the
 answer cache off, when known, and the raw engine), the peer's, the ratios and the
 rows each side returned. `benchmarks/scale.py` runs it as its peer step; on its own:
 
@@ -27,7 +27,7 @@ does not serve (its endpoint is `/`), so every probe got a 404 and it polled for
 Each query is sent (POST, application/sparql-query, SPARQL JSON results) in two forms:
 
 - union: the query text with `BASE` and its parameters bound by a `VALUES` block
-  (publisher.remote.with_values), evaluated on the peer's default graph, the union of
+  (publisher.store.remote.with_values), evaluated on the peer's default graph, the union of
   every graph — the query as a researcher would send it;
 - scoped (report- and agency-scoped queries): the same with `FROM`/`FROM NAMED` naming
   the very dataset our engine evaluates it on (the report's or the agency's graphs and
@@ -295,7 +295,7 @@ class Peer:
 
 def from_clauses(text: str, dataset: Mapping[str, Any]) -> str:
     """The query with FROM / FROM NAMED for a pyoxigraph dataset, before its top-level WHERE."""
-    from publisher.querying import _TOKEN
+    from publisher.rdf.sparqltokens import TOKEN_PATTERN as _TOKEN
 
     clauses = "".join(f"FROM <{g.value}>\n" for g in dataset["default_graph"])
     clauses += "".join(f"FROM NAMED <{g.value}>\n" for g in dataset["named_graphs"])
@@ -313,7 +313,7 @@ def from_clauses(text: str, dataset: Mapping[str, Any]) -> str:
 
 def named_queries() -> list[Any]:
     sys.path.insert(0, str(ROOT))
-    from publisher import namedqueries
+    from publisher.sparql import namedqueries
 
     return list(namedqueries.catalogue().values())
 
@@ -324,7 +324,7 @@ def forms(
     """Per named query: its scope, the texts sent to the peer, our rows and raw-engine time (median)."""
     import pyoxigraph as ox
 
-    from publisher.remote import with_values
+    from publisher.store.remote import with_values
 
     store = ox.Store.read_only(str(build / "current" / "store"))
     found: dict[str, dict[str, Any]] = {}

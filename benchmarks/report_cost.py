@@ -9,8 +9,8 @@ Run from the project root:
 A synthetic corpus (`publisher.synthetic`, every format it writes: agencies × 2008–2025)
 is written to a temporary folder; the project is loaded as a build worker loads it; one
 report of each format is checked and published first (contexts, caches); then every
-report goes through what a worker does to it — `workers.check_one` and
-`workers.publish_one`, taken apart into stages — `--rounds` times. Each figure is the
+report goes through what a worker does to it — `checked.check_one` and
+`reportfiles.publish_one`, taken apart into stages — `--rounds` times. Each figure is the
 CPU time (`time.process_time`) of one stage per report, the least of the rounds (the
 machine is shared: the least is the cost with the least interference), by report
 format and overall. While stages are timed, what the worker loaded is frozen (as a
@@ -36,7 +36,7 @@ bytes; the script stops if not), and both figures are printed with their ratio:
                   N-Triples (files, stats, catalog)  index; an rdflib graph of the head only)
     JSON-LD       its own parse, a dict per triple   the parsed triples
     CSV rows      lookups in that rdflib graph       lookups in the index
-    statistics    VoID statistics over that graph    workers.graph_stats over the index
+    statistics    VoID statistics over that graph    reportfiles.graph_stats over the index
     corpus pieces the Turtle written again           the report's Turtle reused
 
 The stages without a "before" column are measured as they are. Nothing is written
@@ -122,7 +122,7 @@ def rdflib_sorted_ntriples(graph: Any) -> bytes:
 
 def rdflib_graph(ntriples: bytes) -> Any:
     """The rdflib graph publish_one made of the published N-Triples (terms as ReportTriples makes them)."""
-    from publisher.downloads import ReportTriples
+    from publisher.rdf.ntriples import ReportTriples
 
     parsed = ReportTriples(ntriples)
     return parsed.graph_of(parsed.spo)
@@ -133,10 +133,11 @@ def former_jsonld_nodes(ntriples: bytes, base: str) -> list[dict[str, Any]]:
     from pyoxigraph import BlankNode, RdfFormat, parse
     from pyoxigraph import Literal as OxLiteral
 
-    from publisher.downloads import XSD, _Compactor, _value_order, jsonld_context
-    from publisher.namespaces import RDF
+    from publisher.rdf.jsonld import Compactor, jsonld_context, value_order
+    from publisher.rdf.namespaces import RDF
+    from publisher.rdf.ntriples import XSD_STRING
 
-    compact = _Compactor(jsonld_context(base))
+    compact = Compactor(jsonld_context(base))
     nodes: dict[str, dict[str, Any]] = {}
     for triple in parse(ntriples, format=RdfFormat.N_TRIPLES):
         subject = triple.subject
@@ -152,7 +153,7 @@ def former_jsonld_nodes(ntriples: bytes, base: str) -> list[dict[str, Any]]:
         elif isinstance(obj, OxLiteral):
             if obj.language:
                 value = {"@language": obj.language, "@value": obj.value}
-            elif obj.datatype.value == XSD + "string":
+            elif obj.datatype.value == XSD_STRING:
                 value = obj.value
             else:
                 value = {"@type": compact(obj.datatype.value), "@value": obj.value}
@@ -163,14 +164,14 @@ def former_jsonld_nodes(ntriples: bytes, base: str) -> list[dict[str, Any]]:
         for key, values in node.items():
             if isinstance(values, list):
                 if len(values) > 1:
-                    values.sort(key=_value_order)
+                    values.sort(key=value_order)
                 if len(values) == 1 and key != "@type":
                     node[key] = values[0]
     return [nodes[key] for key in sorted(nodes)]
 
 
 def rdflib_graph_stats(graph: Any) -> dict[str, Any]:
-    """workers.graph_stats as it was, over an rdflib graph."""
+    """reportfiles.graph_stats as it was, over an rdflib graph."""
     from rdflib import RDF, URIRef
 
     classes: dict[str, int] = {}
@@ -187,29 +188,30 @@ def rdflib_graph_stats(graph: Any) -> dict[str, Any]:
 
 
 def check_report(clock: Clock, state: Any, path: Path, key: str, baselines: bool) -> Any:
-    """workers.check_one, stage by stage (and the former way of each stage alongside, when `baselines`)."""
+    """checked.check_one, stage by stage (and the former way of each stage alongside, when `baselines`)."""
     import pyoxigraph as ox
     from pyshacl import validate as shacl_validate
     from rdflib import URIRef
 
-    from publisher import downloads, records
-    from publisher.graph import report_graph
-    from publisher.namespaces import RDF, SH
-    from publisher.records import load_report
-    from publisher.workers import CheckedReport, _write_cache
+    from publisher.build.checked import CheckedReport, write_cache
+    from publisher.graph.reports import report_graph
+    from publisher.rdf.namespaces import RDF, SH
+    from publisher.rdf.ntriples import sorted_ntriples
+    from publisher.records import fields as record_fields
+    from publisher.records.loading import load_report
 
     project, checker = state.project, state.checker
     report = clock.run("read record (YAML, quotes)", lambda: load_report(path, project.registry, state.keys))
     clock.format = report.format
     if baselines:
-        fast, records.FAST_LOADER = records.FAST_LOADER, None
+        fast, record_fields.FAST_LOADER = record_fields.FAST_LOADER, None
         try:
             clock.run("read record (YAML, quotes)", lambda: load_report(path, project.registry, state.keys), True)
         finally:
-            records.FAST_LOADER = fast
+            record_fields.FAST_LOADER = fast
     fmt = project.formats[report.format]
     graph = clock.run("report graph (rdflib)", lambda: report_graph(report, project.registry, fmt, project.iris))
-    ntriples = clock.run("report N-Triples", lambda: downloads.sorted_ntriples(graph))
+    ntriples = clock.run("report N-Triples", lambda: sorted_ntriples(graph))
     if baselines:
         assert clock.run("report N-Triples", lambda: rdflib_sorted_ntriples(graph), True) == ntriples
 
@@ -264,7 +266,7 @@ def check_report(clock: Clock, state: Any, path: Path, key: str, baselines: bool
 
     def findings_of(results: Any) -> list[Any]:
         return [
-            project.validator._finding(results, result, report)
+            project.validator.finding(results, result, report)
             for result in results.subjects(RDF.type, SH.ValidationResult)
         ]
 
@@ -285,12 +287,12 @@ def check_report(clock: Clock, state: Any, path: Path, key: str, baselines: bool
 
         assert clock.run("SPARQL constraints (Oxigraph)", former_sparql, True) == sparql
         # the findings are those of pyshacl.validate, and of the build's own ReportChecker.check
-        assert project.validator._outcome("", [*findings_of(plain), *sparql]).findings == (
-            project.validator._outcome("", [*findings, *sparql]).findings
+        assert project.validator.outcome("", [*findings_of(plain), *sparql]).findings == (
+            project.validator.outcome("", [*findings, *sparql]).findings
         )
-    outcome = clock.run("outcome, cache written", lambda: project.validator._outcome(str(path), [*findings, *sparql]))
+    outcome = clock.run("outcome, cache written", lambda: project.validator.outcome(str(path), [*findings, *sparql]))
     checked = CheckedReport(key, str(path), report, ntriples, outcome.findings)
-    clock.run("outcome, cache written", lambda: _write_cache(state.staging, checked))
+    clock.run("outcome, cache written", lambda: write_cache(state.staging, checked))
     return checked
 
 
@@ -305,7 +307,7 @@ def _run_without_set(core: Any, data: Any) -> Any:
 
 
 def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
-    """workers.publish_one, stage by stage (and the former way of the stages changed, when `baselines`)."""
+    """reportfiles.publish_one, stage by stage (and the former way of the stages changed, when `baselines`)."""
     import datetime as dt
     import hashlib
     import json
@@ -313,11 +315,16 @@ def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
 
     from rdflib import URIRef
 
-    from publisher import downloads
-    from publisher.catalog import CATALOG
-    from publisher.dcat import _lang, catalog_entry, report_dataset_graph, schema_org
-    from publisher.namespaces import DCTERMS
-    from publisher.workers import corpus_pieces, graph_stats, index_lines, published_graph, read_cache
+    from publisher.build.checked import read_cache
+    from publisher.build.reportfiles import corpus_pieces, graph_stats, index_lines, published_graph
+    from publisher.publication import downloads
+    from publisher.publication.csvw import csv_columns, observation_rows, to_csv
+    from publisher.publication.dcat import catalog_entry, report_dataset_graph, title_in
+    from publisher.publication.schemaorg import schema_org
+    from publisher.rdf.jsonld import jsonld_nodes
+    from publisher.rdf.namespaces import DCTERMS
+    from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
+    from publisher.release.paths import CATALOG, DOWNLOADS
 
     project = state.project
     iris = project.iris
@@ -325,7 +332,7 @@ def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
     report = checked.report
     clock.format = report.format
     ntriples = clock.run("published graph (Oxigraph)", lambda: published_graph(state, checked, job.warnings))
-    parsed = clock.run("parsed once (ReportTriples)", lambda: downloads.ReportTriples(ntriples))
+    parsed = clock.run("parsed once (ReportTriples)", lambda: ReportTriples(ntriples))
     iri = str(iris.report(report.agency, report.year))
     subject = URIRef(iri)
     head = clock.run(
@@ -336,10 +343,10 @@ def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
         full = clock.run("parsed once (ReportTriples)", lambda: rdflib_graph(ntriples), True)
     fmt = project.formats[report.format]
     data = downloads.ReportData(report, head, fmt)
-    nodes = clock.run("JSON-LD nodes", lambda: downloads.jsonld_nodes(ntriples, iris.base, parsed.triples))
+    nodes = clock.run("JSON-LD nodes", lambda: jsonld_nodes(ntriples, iris.base, parsed.triples))
     if baselines:
         assert clock.run("JSON-LD nodes", lambda: former_jsonld_nodes(ntriples, iris.base), True) == nodes
-    folder = Path(job.folder) / downloads.DOWNLOADS
+    folder = Path(job.folder) / DOWNLOADS
     files, rows = clock.run(
         "files: Turtle, JSON-LD, CSV, CSVW, source",
         lambda: downloads.write_report_files(
@@ -349,13 +356,11 @@ def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
     if baselines:
         former_rows = clock.run(
             "CSV rows, graph lookups",
-            lambda: downloads.observation_rows(
-                downloads.ReportData(report, full, fmt), project.registry, state.labels, iris
-            ),
+            lambda: observation_rows(downloads.ReportData(report, full, fmt), project.registry, state.labels, iris),
             True,
         )
         assert former_rows == rows
-        assert clock.run("CSV rows, graph lookups", lambda: downloads.observation_rows(
+        assert clock.run("CSV rows, graph lookups", lambda: observation_rows(
             data, project.registry, state.labels, iris, parsed
         )) == rows  # fmt: skip
 
@@ -370,12 +375,12 @@ def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
         source.write_bytes(source_bytes)
         described = [f for f in entries if f.kind != "csvw"]
         dataset = report_dataset_graph(state.inputs, data, described)
-        dataset_bytes = downloads.sorted_ntriples(dataset)
+        dataset_bytes = sorted_ntriples(dataset)
         (Path(job.folder) / CATALOG / "datasets" / f"{stem}.nt").write_bytes(dataset_bytes)
         schema = schema_org(dataset, subject, state.inputs, data)
         schema_bytes = (json.dumps(schema, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         (Path(job.folder) / CATALOG / "schemaorg" / f"{stem}.json").write_bytes(schema_bytes)
-        title = (_lang(head, subject, "zh"), _lang(head, subject, "en"))
+        title = (title_in(head, subject, "zh"), title_in(head, subject, "en"))
         entry = catalog_entry(stem, subject, title, described, report.agency, report.year)
         return entries, stem, dataset_bytes, entry
 
@@ -383,9 +388,9 @@ def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
     if baselines:  # the head graph is all the catalog entry reads of the report
         described = [f for f in entries if f.kind != "csvw"]
         full_data = downloads.ReportData(report, full, fmt)
-        assert downloads.sorted_ntriples(report_dataset_graph(state.inputs, full_data, described)) == dataset_bytes
-    columns = downloads.csv_columns(sorted({d.record_key for f in project.formats.values() for d in f.dimensions}))
-    csv_rows = clock.run("corpus pieces (gzip)", lambda: downloads.to_csv(rows, columns).split(b"\r\n", 1)[1])
+        assert sorted_ntriples(report_dataset_graph(state.inputs, full_data, described)) == dataset_bytes
+    columns = csv_columns(sorted({d.record_key for f in project.formats.values() for d in f.dimensions}))
+    csv_rows = clock.run("corpus pieces (gzip)", lambda: to_csv(rows, columns).split(b"\r\n", 1)[1])
     turtle = files[f"{stem}.ttl"][1]
     pieces = clock.run(
         "corpus pieces (gzip)", lambda: corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes, turtle)
@@ -498,8 +503,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
 
-    from publisher import workers
-    from publisher.records import find_records
+    from publisher.build import workerstate
+    from publisher.build.checked import check_one
+    from publisher.build.pool import BATCH
+    from publisher.build.reportfiles import PublishJob, publish_one
+    from publisher.records.loading import find_records
     from publisher.settings import load_settings
 
     folder = Path(tempfile.mkdtemp(prefix="report-cost-"))
@@ -508,8 +516,7 @@ def main() -> None:
         settings = load_settings({"base_iri": BASE, "data_dir": data, "build_dir": folder / "build"}, environ={})
         cache = folder / "cache"
         start = time.process_time()
-        workers._init_worker(dict(settings.values), str(cache), str(cache))
-        state = workers._state()
+        state = workerstate.start(dict(settings.values), cache, cache)
         _ = state.project, state.checker, state.labels, state.inputs, state.info
         print(f"project loaded in {time.process_time() - start:.2f} s CPU (not counted below)")
         release = folder / "release"
@@ -519,19 +526,19 @@ def main() -> None:
         jobs: dict[Path, Any] = {}
         warm: dict[str, Path] = {}
         for i, path in enumerate(paths):  # warm up: one report of each format (contexts, caches, pySHACL)
-            checked = workers.check_one(state, path, f"{i:06d}")
+            checked = check_one(state, path, f"{i:06d}")
             warnings = [f for f in checked.findings if f.severity == "warning"]
-            jobs[path] = workers.PublishJob(checked.key, warnings, {}, "2026-01-01T00:00:00Z", str(release))
+            jobs[path] = PublishJob(checked.key, warnings, {}, "2026-01-01T00:00:00Z", str(release))
             if checked.report.format not in warm:
                 warm[checked.report.format] = path
-                workers.publish_one(state, jobs[path])
+                publish_one(state, jobs[path])
         counts: dict[str, int] = defaultdict(int)
         for path in paths:
             counts[state.project.formats[_format_of(state, path)].slug] += 1
         print("reports by format: " + ", ".join(f"{f} {n}" for f, n in sorted(counts.items())))
 
         clock = Clock()
-        state.settles = True  # measured as a pool's worker process: see workers._WorkerState.settle
+        state.settles = True  # measured as a pool's worker process: see workerstate.WorkerState.settle
         whole: dict[tuple[str, bool], list[float]] = defaultdict(list)
         for r in range(args.rounds):
             clock.round = r
@@ -558,20 +565,20 @@ def main() -> None:
                 state._settled = ()
                 state.settles = settled
                 for name, run in (
-                    ("check_one", lambda i, path: workers.check_one(state, path, f"{i:06d}")),
-                    ("publish_one", lambda i, path: workers.publish_one(state, jobs[path])),
+                    ("check_one", lambda i, path: check_one(state, path, f"{i:06d}")),
+                    ("publish_one", lambda i, path: publish_one(state, jobs[path])),
                 ):
                     start = time.process_time()
                     for i, path in enumerate(paths):
                         run(i, path)
-                        if i % workers.BATCH == workers.BATCH - 1:
+                        if i % BATCH == BATCH - 1:
                             state.settle()
                     whole[(name, settled)].append((time.process_time() - start) / len(paths) * 1000)
             state.settles = True
             print(f"round {r + 1}/{args.rounds} done")
 
-        table(clock, counts, args.rounds, CHECK_STAGES, "Checking a report (workers.check_one), stage by stage")
-        table(clock, counts, args.rounds, FILE_STAGES, "Publishing a report (workers.publish_one), stage by stage")
+        table(clock, counts, args.rounds, CHECK_STAGES, "Checking a report (checked.check_one), stage by stage")
+        table(clock, counts, args.rounds, FILE_STAGES, "Publishing a report (reportfiles.publish_one), stage by stage")
         print(
             "\nThe workers' functions whole, in batches (ms CPU per report, all formats, least of the rounds):"
             "\nwhat the worker loaded left in Python's garbage collections → frozen after each batch that loads"
@@ -594,7 +601,7 @@ def main() -> None:
 
 
 def _format_of(state: Any, path: Path) -> str:
-    from publisher.records import load_report
+    from publisher.records.loading import load_report
 
     return load_report(path, state.project.registry, state.keys).format
 

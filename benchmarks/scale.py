@@ -237,14 +237,14 @@ def query_parameters(build: Path) -> dict[str, str]:
 
 def named_queries() -> list[Any]:
     sys.path.insert(0, str(ROOT))
-    from publisher import namedqueries
+    from publisher.sparql import namedqueries
 
     return list(namedqueries.catalogue().values())
 
 
 def values_block(query: Any, base: str, values: dict[str, str]) -> str:
     """The query with its parameters bound by a VALUES clause (for an endpoint without substitutions)."""
-    from publisher.namedqueries import term
+    from publisher.sparql.namedqueries import term
 
     if not query.parameters:
         return query.with_base(base)

@@ -114,13 +114,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     from rdflib import URIRef
 
     from publisher import synthetic
-    from publisher.build import load_project
-    from publisher.checking import ReportChecker
-    from publisher.downloads import ntriples_of
-    from publisher.graph import report_graph
-    from publisher.records import find_records, load_report
+    from publisher.build.project import load_project
+    from publisher.graph.reports import report_graph
+    from publisher.rdf.ntriples import ntriples_of
+    from publisher.records.loading import find_records, load_report
     from publisher.settings import load_settings
-    from publisher.validation import Validator, load_shapes
+    from publisher.validation.checker import ReportChecker
+    from publisher.validation.shapes import load_shapes
+    from publisher.validation.validator import Validator
 
     baseline = args.baseline or latest_other_shapes()
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -6,7 +6,12 @@ Exit codes: 0 success (validate: conforms), 1 validation found violations,
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,14 +19,24 @@ from typing import Any, TypeVar
 import click
 
 from publisher import __version__
-from publisher.build import build as run_build
-from publisher.build import check_records, load_project
+from publisher.build.builder import build as run_build
+from publisher.build.builder import is_stale
+from publisher.build.progress import Progress
+from publisher.build.project import check_records, load_project
+from publisher.build.resident import SETTLE, ResidentBuilder
 from publisher.errors import PublisherError, ValidationFailed
-from publisher.mediatypes import RDF_BY_NAME, RESULTS_BY_NAME
-from publisher.records import find_records
+from publisher.graph.formats import union
+from publisher.importers.layout import load_layout
+from publisher.importers.record import import_report, write_record
+from publisher.publication.export import export as run_export
+from publisher.rdf.mediatypes import RDF_BY_NAME, RESULTS_BY_NAME
+from publisher.records.loading import find_records
 from publisher.settings import SETTINGS, Settings, env_name, load_settings
-from publisher.sparql import run_query
-from publisher.store import open_store
+from publisher.sparql import namedqueries
+from publisher.sparql.results import run_query
+from publisher.store.readstore import open_store
+from publisher.web import create_app
+from publisher.web.server import serve as serve_processes
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
@@ -95,23 +110,30 @@ def validate(ctx: click.Context, /, paths: tuple[Path, ...], **overrides: Any) -
 @click.option(
     "--progress", is_flag=True, help="Show a progress bar (counts, rate) on stderr even when it is not a terminal."
 )
+@click.option(
+    "--timings", is_flag=True, help="Also print how much was checked and written, and the seconds of each stage."
+)
 @setting_options(
     "base_iri", "data_dir", "build_dir", "build_workers", flags={"data_dir": "--data", "build_dir": "--out"}
 )
 @click.pass_context
-def build(ctx: click.Context, /, progress: bool, **overrides: Any) -> None:
+def build(ctx: click.Context, /, progress: bool, timings: bool, **overrides: Any) -> None:
     """Build the store from the records: records → graphs → validation → store.
 
     Records are checked in worker processes; only records changed since the last build
     are read again. A failed build leaves the previously published store untouched.
     """
-    from publisher.progress import Progress
-
     try:
         result = run_build(_settings(ctx, **overrides), Progress(enabled=True if progress else None))
     except PublisherError as exc:
         _fail(exc)
     click.echo(result.text)
+    summary = result.summary
+    if timings and summary is not None:
+        click.echo(
+            f"{summary.checked} checked, {summary.republished} written{' (incremental)' if summary.incremental else ''}"
+            "; timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in summary.timings.items())
+        )
 
 
 @main.command()
@@ -134,11 +156,6 @@ def watch(ctx: click.Context, /, settle: float | None, with_parent: int | None, 
     as `publisher build`; one that fails changes nothing and the builder waits for the
     next change. Run it beside `publisher serve`; Ctrl-C stops it.
     """
-    import signal
-    import threading
-
-    from publisher.watcher import SETTLE, ResidentBuilder
-
     try:
         builder = ResidentBuilder(_settings(ctx, **overrides), SETTLE if settle is None else settle)
     except PublisherError as exc:
@@ -226,9 +243,6 @@ def serve(ctx: click.Context, /, watch: bool, **overrides: Any) -> None:
     exists, that earlier build is served and the error is printed. With --watch, a
     resident builder republishes each change of the data while the server runs.
     """
-    from publisher.build import is_stale
-    from publisher.web.server import serve as serve_processes
-
     try:
         settings = _settings(ctx, **overrides)
         if is_stale(settings):
@@ -247,8 +261,6 @@ def serve(ctx: click.Context, /, watch: bool, **overrides: Any) -> None:
         f"{f' with {processes} processes' if processes > 1 else ''} (Ctrl-C stops)"
     )
     sys.stdout.flush()
-    import signal
-    import subprocess
 
     builder = _watcher_process(settings) if watch else None
     if builder is not None:  # stopped, the server stops its builder too
@@ -268,8 +280,6 @@ def serve(ctx: click.Context, /, watch: bool, **overrides: Any) -> None:
 
 def _stop_with(parent: int, stop: Any) -> None:
     """Sets `stop` once `parent` is no longer this process's parent (it ended, however it ended)."""
-    import os
-
     while not stop.wait(1.0):
         if os.getppid() != parent:
             stop.set()
@@ -277,9 +287,6 @@ def _stop_with(parent: int, stop: Any) -> None:
 
 def _watcher_process(settings: Settings) -> Any:
     """`publisher watch` in a process of its own with these settings (a build does not hold up the server)."""
-    import os
-    import subprocess
-
     chosen = {env_name(name): str(value) for name, value in settings.values.items() if value is not None}
     environ = {**os.environ, **chosen}
     command = f"from publisher.cli import main; main(['watch', '--with-parent', '{os.getpid()}'])"
@@ -304,8 +311,6 @@ def query(
     ctx: click.Context, /, name: str | None, params: tuple[str, ...], results_format: str, show: bool, **overrides: Any
 ) -> None:
     """Run a named query on the built store; without NAME, list the named queries."""
-    from publisher import namedqueries
-
     try:
         settings = _settings(ctx, **overrides)
         if name is None:
@@ -343,10 +348,6 @@ def export(ctx: click.Context, /, target: Path, **overrides: Any) -> None:
     pages, at their URL paths; deploy/nginx.conf serves them with content
     negotiation. Builds first if the store is missing or stale.
     """
-    from publisher.build import is_stale
-    from publisher.export import export as run_export
-    from publisher.web import create_app
-
     try:
         settings = _settings(ctx, **overrides)
         if is_stale(settings):
@@ -397,12 +398,6 @@ def import_(
     validate` and `publisher build`. What the importer could not map is listed at the
     head of the record and printed here; nothing is guessed. Exit 0 written, 2 error.
     """
-    import shutil
-
-    from publisher.formats import union
-    from publisher.importers.layout import load_layout
-    from publisher.importers.record import import_report, write_record
-
     try:
         settings = _settings(ctx, **overrides)
         project = load_project(settings)

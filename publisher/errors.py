@@ -20,10 +20,20 @@ Library code raises these; only the command line turns them into exit codes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from publisher.validation import Outcome
+
+class Conformance(Protocol):
+    """What ValidationFailed carries of each report's outcome (publisher.validation's `Outcome`)."""
+
+    @property
+    def record(self) -> str: ...
+
+    @property
+    def conforms(self) -> bool: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 class PublisherError(Exception):
@@ -51,7 +61,7 @@ class FormatError(PublisherError):
 class ValidationFailed(PublisherError):
     """One or more reports have violations and cannot be published."""
 
-    def __init__(self, outcomes: Sequence[Outcome]) -> None:
+    def __init__(self, outcomes: Sequence[Conformance]) -> None:
         self.outcomes = list(outcomes)
         failing = [o for o in self.outcomes if not o.conforms]
         names = ", ".join(o.record for o in failing)

@@ -21,7 +21,7 @@ from publisher.errors import ConfigurationError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 SHAPES_DIR = PROJECT_ROOT / "shapes"
-#: Values of the `store` setting: the embedded store, or a remote one (publisher.remote.REMOTE_KINDS).
+#: Values of the `store` setting: the embedded store, or a remote one (publisher.store.remote.REMOTE_KINDS).
 STORE_KINDS = ("embedded", "virtuoso", "sparql")
 
 

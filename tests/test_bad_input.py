@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from publisher.build import build
+from publisher.build.builder import build
 from publisher.cli import main
-from publisher.store import CURRENT
-from tests.conftest import DATA, SEED_RECORD, SEED_SOURCE, make_settings
+from publisher.release.paths import CURRENT
+from tests.helpers import DATA, SEED_RECORD, SEED_SOURCE, make_settings
 
 SOURCE = SEED_SOURCE.read_text(encoding="utf-8")
 RECORD = SEED_RECORD.relative_to(DATA)

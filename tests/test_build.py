@@ -23,11 +23,12 @@ import pytest
 from click.testing import CliRunner, Result
 from pyoxigraph import QueryBoolean, QuerySolutions, Store
 
-from publisher.build import BuildResult, build
+from publisher.build.builder import BuildResult, build
 from publisher.cli import main
+from publisher.release.paths import CURRENT, RELEASES
 from publisher.settings import PROJECT_ROOT, Settings
-from publisher.store import CURRENT, RELEASES, open_store, read_manifest
-from tests.conftest import BASE, DATA, SEED_RECORD, make_settings
+from publisher.store.readstore import open_store, read_manifest
+from tests.helpers import BASE, DATA, SEED_RECORD, make_settings
 
 REPORT = f"{BASE}/id/report/jilin-city-science-technology-bureau/2011"
 TOTAL_2011 = f"{REPORT}/proactive-total-2011"
@@ -297,3 +298,21 @@ def test_successive_builds_keep_at_most_two_releases_and_serve_the_newest(
     # the published release is a working store
     store = open_store(tmp_path / "build")
     assert ask(store, f"ASK {{ GRAPH <{REPORT}> {{ <{TOTAL_2011}> dis:count 658 }} }}")
+
+
+def test_build_timings_name_every_stage(tmp_path: Path) -> None:
+    """`publisher build --timings` (what `python -m publisher.build.pipeline` printed): the work done and each
+    stage's seconds; the second build, with nothing changed, publishes nothing."""
+    first = cli("build", "--data", str(DATA), "--out", str(tmp_path / "build"), "--timings")
+    assert first.exit_code == 0, first.output
+    last = first.output.strip().splitlines()[-1]
+    assert last.startswith("1 checked, 1 written; timings: keys "), last
+    stages = [part.split()[0] for part in last.split("timings: ", 1)[1].split(", ")]
+    assert stages == [
+        "keys", "cache", "check", "plan", "load", "rules", "annotate", "link", "files", "corpus", "void",
+        "catalog", "manifest", "publish", "tidy",
+    ]  # fmt: skip
+    again = cli("build", "--data", str(DATA), "--out", str(tmp_path / "build"), "--timings")
+    assert again.exit_code == 0, again.output
+    last = again.output.strip().splitlines()[-1]
+    assert last.startswith("0 checked, 0 written (incremental); timings: "), again.output

@@ -22,10 +22,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH, XSD
 from rdflib.term import Node
 
-from publisher.catalog import CATALOG_DEFAULTS, load_catalog_info
 from publisher.errors import SourceError
-from publisher.store import read_manifest
-from tests.conftest import DATA, SHARED, LiveServer, start_live_server
+from publisher.publication.catalog import CATALOG_DEFAULTS, load_catalog_info
+from publisher.store.readstore import read_manifest
+from tests.helpers import DATA, SHARED, LiveServer, start_live_server
 from tests.http import Answer, fetch
 
 DCAT_AP = SHARED / "conformance" / "dcat-ap-3.0.1"

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, Store
 
-from publisher.store import ReadStore
-from tests.conftest import BASE, BOTH_BACKENDS, SHARED
+from publisher.store.readstore import ReadStore
+from tests.helpers import BASE, BOTH_BACKENDS, SHARED
 
 pytestmark = BOTH_BACKENDS
 

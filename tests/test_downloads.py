@@ -33,17 +33,24 @@ from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.namespace import RDF, RDFS, VOID, XSD
 from rdflib.term import Node
 
-from publisher import downloads, workers
-from publisher.build import build
-from publisher.dcat import report_dataset_graph
-from publisher.downloads import ReportTriples, read_index, sorted_ntriples
-from publisher.graph import report_graph
-from publisher.namespaces import DCTERMS
-from publisher.records import load_report
-from publisher.store import current_release
-from tests.conftest import SEED_RECORD, SEED_SOURCE, LiveServer, make_settings, start_live_server
+from publisher.build.builder import build
+from publisher.build.checked import CheckedReport
+from publisher.build.reportfiles import graph_stats, published_graph
+from publisher.build.workerstate import WorkerState
+from publisher.graph.reports import report_graph
+from publisher.publication import downloads
+from publisher.publication.csvw import observation_rows
+from publisher.publication.dcat import report_dataset_graph
+from publisher.publication.downloads import read_index
+from publisher.rdf.jsonld import jsonld_nodes
+from publisher.rdf.namespaces import DCTERMS
+from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
+from publisher.rdf.turtle import to_turtle
+from publisher.records.loading import load_report
+from publisher.release.paths import current_release
 from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, PROVINCE, TOWN
+from tests.helpers import SEED_RECORD, SEED_SOURCE, LiveServer, make_settings, start_live_server
 from tests.http import Answer, fetch
 from tests.test_import_html import FEES, expected_cells
 from tests.test_seed_figures import EXPECTED
@@ -532,13 +539,13 @@ def test_a_reports_files_from_its_parsed_triples_are_those_of_its_rdflib_graph(
 ) -> None:
     """publish_one reads the published N-Triples once (ReportTriples) instead of filling an rdflib graph with them:
     the CSV rows, statistics, catalog entry, JSON-LD and Turtle are those the whole rdflib graph gives."""
-    state = workers._WorkerState(make_settings(data_dir=data_dir), tmp_path)
+    state = WorkerState(make_settings(data_dir=data_dir), tmp_path)
     project = state.project
     report = load_report(record, project.registry, {s: f.record_keys for s, f in project.formats.items()})
     fmt = project.formats[report.format]
     graph = report_graph(report, project.registry, fmt, project.iris)
-    checked = workers.CheckedReport("key", str(record), report, sorted_ntriples(graph), [])
-    ntriples = workers.published_graph(state, checked, [])
+    checked = CheckedReport("key", str(record), report, sorted_ntriples(graph), [])
+    ntriples = published_graph(state, checked, [])
     parsed = ReportTriples(ntriples)
     full = Graph().parse(data=ntriples.decode("utf-8"), format="nt")  # rdflib's own reading of them
     assert len(parsed) == len(full) > 500
@@ -547,13 +554,11 @@ def test_a_reports_files_from_its_parsed_triples_are_those_of_its_rdflib_graph(
 
     subject = project.iris.report(report.agency, report.year)
     head = parsed.graph_of([subject, *parsed.objects(subject, DCTERMS.temporal)])
-    rows = downloads.observation_rows(
-        downloads.ReportData(report, full, fmt), project.registry, state.labels, project.iris
-    )
-    assert rows and rows == downloads.observation_rows(
+    rows = observation_rows(downloads.ReportData(report, full, fmt), project.registry, state.labels, project.iris)
+    assert rows and rows == observation_rows(
         downloads.ReportData(report, head, fmt), project.registry, state.labels, project.iris, parsed
     )
-    assert workers.graph_stats(parsed) == former_graph_stats(full)
+    assert graph_stats(parsed) == former_graph_stats(full)
 
     folder = tmp_path / "downloads"
     folder.mkdir()
@@ -564,8 +569,8 @@ def test_a_reports_files_from_its_parsed_triples_are_those_of_its_rdflib_graph(
     )  # fmt: skip
     assert written_rows == rows
     base = project.iris.base
-    assert files[f"{report.agency}-{report.year}.ttl"][1] == downloads.to_turtle(ntriples, base)
-    assert downloads.jsonld_nodes(ntriples, base, parsed.triples) == downloads.jsonld_nodes(ntriples, base)
+    assert files[f"{report.agency}-{report.year}.ttl"][1] == to_turtle(ntriples, base)
+    assert jsonld_nodes(ntriples, base, parsed.triples) == jsonld_nodes(ntriples, base)
     entries = downloads.index_files(
         {name: (kind, body, str(subject)) for name, (kind, body) in files.items()},
         {},

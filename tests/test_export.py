@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from publisher.cli import main
-from publisher.store import read_manifest
-from tests.conftest import DATA, LiveServer, free_port, start_live_server
+from publisher.store.readstore import read_manifest
+from tests.helpers import DATA, LiveServer, free_port, start_live_server
 from tests.http import fetch
 
 SUFFIXES = ("ttl", "jsonld", "nt", "rdf", "html")

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 from publisher.errors import SourceError
-from publisher.importers.htmldoc import Document
 from publisher.importers.record import ImportResult, import_report, write_record
-from publisher.records import load_report
+from publisher.records.htmldoc import Document
+from publisher.records.loading import load_report
 from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, PROVINCE, TOWN
 

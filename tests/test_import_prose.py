@@ -23,9 +23,9 @@ from click.testing import CliRunner
 
 from publisher.cli import main
 from publisher.importers.record import ImportResult, import_report, write_record
-from publisher.records import load_registry, load_report
-from tests.conftest import DATA, SEED_RECORD, SEED_SOURCE
+from publisher.records.loading import load_registry, load_report
 from tests.fixtures import examples
+from tests.helpers import DATA, SEED_RECORD, SEED_SOURCE
 
 AGENCY = "jilin-city-science-technology-bureau"
 RECORD = yaml.safe_load(SEED_RECORD.read_text(encoding="utf-8"))

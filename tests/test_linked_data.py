@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic
 
-from tests.conftest import BOTH_BACKENDS, SEED_SOURCE, LiveServer
+from tests.helpers import BOTH_BACKENDS, SEED_SOURCE, LiveServer
 from tests.http import fetch
 
 pytestmark = BOTH_BACKENDS

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from publisher import namedqueries
 from publisher.cli import main
-from tests.conftest import BOTH_BACKENDS, LiveServer
+from publisher.sparql import namedqueries
+from tests.helpers import BOTH_BACKENDS, LiveServer
 from tests.http import fetch
 from tests.test_seed_figures import EXPECTED
 

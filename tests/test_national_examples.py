@@ -24,14 +24,14 @@ from flask.testing import FlaskClient
 from pyoxigraph import Store
 from rdflib import Graph
 
-from publisher import namedqueries
-from publisher.build import BuildResult
+from publisher.build.builder import BuildResult
 from publisher.settings import Settings
-from publisher.store import open_store
+from publisher.sparql import namedqueries
+from publisher.store.readstore import open_store
 from publisher.web import create_app
-from tests.conftest import BASE
 from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, PROVINCE, TOWN
+from tests.helpers import BASE
 from tests.test_datacube import FIXED, ask, constraint_number, copy_of, hierarchy_checks, normalise
 from tests.test_import_html import (
     APPLICANTS,

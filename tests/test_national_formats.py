@@ -20,11 +20,11 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from publisher.formats import load_ontology_documents, union
-from publisher.iris import Iris
-from publisher.namespaces import DCTERMS, RDF, SKOS, vocabulary
+from publisher.graph.formats import load_ontology_documents, union
+from publisher.rdf.iris import Iris
+from publisher.rdf.namespaces import DCTERMS, RDF, SKOS, vocabulary
 from publisher.settings import ONTOLOGY_DIR
-from tests.conftest import BASE
+from tests.helpers import BASE
 
 DIS = vocabulary(BASE)
 GROUP = "group"  # a row printed in the table without cells of its own

@@ -19,7 +19,7 @@ from decimal import Decimal
 import pytest
 from pyoxigraph import Store
 
-from tests.conftest import BASE, SEED_SOURCE
+from tests.helpers import BASE, SEED_SOURCE
 
 SOURCE = SEED_SOURCE.read_text(encoding="utf-8")
 REPORT = f"{BASE}/id/report/jilin-city-science-technology-bureau/2011"

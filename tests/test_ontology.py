@@ -1,7 +1,7 @@
 """The ontology and shapes as documents: closed vocabulary, bilingual labels, headers, base-independence, codes.
 
 Read straight from ontology/*.ttl and shapes/*.ttl: the closed namespace in
-publisher/namespaces.py names exactly the terms the Turtle defines; every term,
+publisher/rdf/namespaces.py names exactly the terms the Turtle defines; every term,
 concept, scheme, collection, format, structure and rule has a label and a comment
 in Chinese and English; each file reads like a document (comment header, sorted
 prefixes, a titled header node); nothing is tied to one deployment's address; and
@@ -21,12 +21,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic
 from rdflib.term import Node
 
-from publisher.formats import load_ontology_documents
-from publisher.iris import Iris
-from publisher.namespaces import DCTERMS, ORG, OWL, QB, RDF, RDFS, SKOS, XSD, DisclosureTerms, vocabulary
+from publisher.graph.formats import load_ontology_documents
+from publisher.rdf.iris import Iris
+from publisher.rdf.namespaces import DCTERMS, ORG, OWL, QB, RDF, RDFS, SKOS, XSD, DisclosureTerms, vocabulary
 from publisher.settings import ONTOLOGY_DIR, SHAPES_DIR
-from publisher.validation import load_shapes_documents
-from tests.conftest import BASE
+from publisher.validation.shapes import load_shapes_documents
+from tests.helpers import BASE
 
 OTHER_BASE = "https://data.example.org/disclosure"
 ONTOLOGY_FILES = sorted(ONTOLOGY_DIR.rglob("*.ttl"))

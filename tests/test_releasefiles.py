@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher import releasefiles
-from publisher.releasefiles import MIDSTATES, Layout, Splice
+from publisher.build.splice import MIDSTATE_EVERY, MIDSTATES, Layout, Splice, remember_states
 
 #: Blocks of a few hundred bytes to a few kilobytes, so that the file spans many digest states.
 BLOCKS = {f"k{i:04}": random.Random(i).randbytes(200 + i % 7 * 700) for i in range(3000)}
@@ -38,7 +37,7 @@ def test_the_first_version_keeps_its_digest_states(first: tuple[Path, Layout]) -
     path, layout = first
     assert layout.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     states = MIDSTATES.states(path, layout.sha256)
-    assert len(states) >= layout.size // releasefiles.MIDSTATE_EVERY
+    assert len(states) >= layout.size // MIDSTATE_EVERY
     offset, state = states[len(states) // 2]
     assert state.hexdigest() == hashlib.sha256(path.read_bytes()[:offset]).hexdigest()
 
@@ -89,11 +88,11 @@ def test_without_states_of_the_old_file_the_whole_file_is_hashed(first: tuple[Pa
 def test_states_remembered_from_the_file_serve_a_later_change(first: tuple[Path, Layout], tmp_path: Path) -> None:
     path, layout = first
     MIDSTATES.by_file.clear()  # a builder that started after the file was written
-    assert not releasefiles.remember_states(path, "0" * 64)  # not the digest its release recorded: nothing kept
+    assert not remember_states(path, "0" * 64)  # not the digest its release recorded: nothing kept
     assert not MIDSTATES.states(path, layout.sha256)
-    assert releasefiles.remember_states(path, layout.sha256)
+    assert remember_states(path, layout.sha256)
     states = MIDSTATES.states(path, layout.sha256)
-    assert [offset for offset, _ in states][:2] == [releasefiles.MIDSTATE_EVERY, 2 * releasefiles.MIDSTATE_EVERY]
+    assert [offset for offset, _ in states][:2] == [MIDSTATE_EVERY, 2 * MIDSTATE_EVERY]
     offset, state = states[1]
     assert state.hexdigest() == hashlib.sha256(path.read_bytes()[:offset]).hexdigest()
     target = tmp_path / "v1"

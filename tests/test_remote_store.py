@@ -19,12 +19,14 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import pytest
 
-from publisher.build import build, is_stale
+from publisher.build.builder import build, is_stale
 from publisher.errors import QueryError, StoreError
-from publisher.remote import RemoteConfig, RemoteStore, query_form, with_values
+from publisher.release.paths import CURRENT, REMOTE_STALE, current_release
 from publisher.settings import Settings, load_settings
-from publisher.store import CURRENT, REMOTE_STALE, current_release, open_embedded, open_store, remote_config
-from tests.conftest import DATA, Backend, LiveServer, free_port
+from publisher.store.readstore import open_embedded, open_store, remote_config
+from publisher.store.remote import RemoteConfig, RemoteStore, query_form, with_values
+from publisher.store.remotewrites import RemoteWriter
+from tests.helpers import DATA, Backend, LiveServer, free_port
 from tests.http import fetch
 
 AGENCY = "jilin-city-science-technology-bureau"
@@ -260,7 +262,7 @@ def test_a_store_that_refuses_writes_leaves_the_published_release_and_says_what_
 def test_a_store_that_lost_its_graphs_gets_all_of_them_back(published: Settings) -> None:
     store = remote(published)
     graph = report_graph(published)
-    store.drop_graphs([graph])  # as if the store had been restored from an older backup
+    RemoteWriter(store).drop_graphs([graph])  # as if the store had been restored from an older backup
     assert not store.contains_named_graph(ox.NamedNode(graph))
     build(published)  # nothing changed in the records: an incremental build
     assert store.contains_named_graph(ox.NamedNode(graph))

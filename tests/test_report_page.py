@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BOTH_BACKENDS, Backend, LiveServer, start_live_server
 from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, TOWN
+from tests.helpers import BOTH_BACKENDS, Backend, LiveServer, start_live_server
 from tests.http import fetch
 from tests.test_import_html import REQUESTS, ROWS_2021, parse_values
 from tests.test_seed_figures import EXPECTED

@@ -9,10 +9,8 @@ a changed record rebuilds only its report; a new release empties the answer cach
 from __future__ import annotations
 
 import gc
-import gzip
 import hashlib
 import io
-import json
 import os
 import re
 import shutil
@@ -20,30 +18,25 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Store
 
-from publisher import records, synthetic, workers
-from publisher.build import load_project
-from publisher.checking import ReportChecker
-from publisher.downloads import canonical_nquads, sorted_ntriples
+from publisher import synthetic
+from publisher.build.pipeline import build
+from publisher.build.progress import Progress
+from publisher.build.project import load_project
+from publisher.build.splice import Splice
+from publisher.build.workerstate import WorkerState
 from publisher.errors import PublisherError
-from publisher.graph import report_graph
-from publisher.pipeline import build
-from publisher.progress import Progress
-from publisher.records import load_report
-from publisher.releasefiles import Splice
-from publisher.releasestate import STATE
-from publisher.settings import Settings, load_settings
-from publisher.splicedfiles import MANIFEST
-from publisher.store import current_release
+from publisher.graph.reports import report_graph
+from publisher.rdf.ntriples import sorted_ntriples
+from publisher.records.fields import FAST_LOADER, LineLoader
+from publisher.records.loading import load_report
+from publisher.release.paths import current_release
+from publisher.validation.checker import ReportChecker
 from publisher.web import create_app
-from tests.conftest import BASE, SEED_RECORD, make_settings
+from tests.builds import change_a_figure, published, rebuilt_from_nothing, settings_for
+from tests.helpers import SEED_RECORD, make_settings
 
 YEARS = (2010, 2011, 2012)
-
-
-def settings_for(data: Path, build_dir: Path) -> Settings:
-    return load_settings({"base_iri": BASE, "data_dir": data, "build_dir": build_dir}, environ={})
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +152,7 @@ def test_the_report_checker_finds_what_the_validator_finds_in_national_reports(t
 def test_only_a_pools_worker_leaves_what_it_loaded_out_of_garbage_collections(corpus: Path, tmp_path: Path) -> None:
     """A pool's worker freezes (gc.freeze) what it has loaded after a batch that loaded something new; the build's
     own process and a resident builder, whose objects do not all live for ever, never do."""
-    state = workers._WorkerState(settings_for(corpus, tmp_path / "build"), tmp_path / "cache")
+    state = WorkerState(settings_for(corpus, tmp_path / "build"), tmp_path / "cache")
     _ = state.project, state.checker
     frozen = gc.get_freeze_count()
     state.settle()
@@ -194,19 +187,6 @@ def test_the_synthetic_corpus_builds_validates_and_publishes_its_warnings(corpus
     assert '"warnings": 1' in manifest or '"warnings": 2' in manifest
 
 
-def change_a_figure(record: Path) -> str:
-    """One figure of a synthetic record changed, with its sentence in the source (same digits: offsets hold)."""
-    source = record.with_name(record.name.replace(".yaml", ".source.txt"))
-    old = re.search(r"组织业务培训(\d+)人次", source.read_text(encoding="utf-8"))
-    assert old is not None
-    value = old.group(1)
-    new = str(int(value) + 1) if len(str(int(value) + 1)) == len(value) else str(int(value) - 1)
-    source.write_text(source.read_text(encoding="utf-8").replace(old.group(0), f"组织业务培训{new}人次"), "utf-8")
-    text = record.read_text(encoding="utf-8").replace(f"组织业务培训{value}人次", f"组织业务培训{new}人次")
-    record.write_text(text.replace(f"value: {value}\n    unit: person", f"value: {new}\n    unit: person"), "utf-8")
-    return f"组织业务培训{new}人次"
-
-
 def test_a_changed_record_rebuilds_only_its_report(corpus: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(corpus, data)
@@ -226,46 +206,6 @@ def test_a_changed_record_rebuilds_only_its_report(corpus: Path, tmp_path: Path)
     before, after = (r / "downloads" / f"{other}-2012.ttl" for r in (first.release, release))
     if before.exists():  # the first release is pruned after two more builds
         assert os.stat(before).st_ino == os.stat(after).st_ino  # carried over, not rewritten
-
-
-TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
-
-
-def published(release: Path) -> dict[str, object]:
-    """What a release publishes, comparable between builds: every file's bytes with the build's dates masked,
-    the dumps uncompressed, the store's quads canonical, the indexes as data without dates."""
-    found: dict[str, object] = {}
-    for path in sorted(release.rglob("*")):
-        name = str(path.relative_to(release))
-        if not path.is_file() or name.startswith("store/") or name == STATE:
-            continue
-        data = path.read_bytes()
-        if name.endswith(".gz"):
-            data = gzip.decompress(data)
-        if name in ("downloads/index.json", "catalog/index.json"):
-            entries = json.loads(data)
-            found[name] = [{k: v for k, v in e.items() if k not in ("issued", "modified")} for e in entries]
-            continue
-        if name == MANIFEST:
-            found[name] = json.loads(data)["reports"]
-            continue
-        found[name] = TIMESTAMP.sub(b"<date>", data)
-    found["quads"] = canonical_nquads(Store.read_only(str(release / "store")))
-    return found
-
-
-def rebuilt_from_nothing(settings: Settings) -> Path:
-    """The same data built into a fresh release (sharing only the checked records' cache)."""
-    build_dir = Path(settings.build_dir)
-    for name in ("current", "releases", "spare", "responses"):
-        path = build_dir / name
-        if path.is_symlink():
-            path.unlink()
-        elif path.exists():
-            shutil.rmtree(path)
-    summary = build(settings)
-    assert not summary.incremental
-    return summary.release
 
 
 def files_of(release: Path) -> dict[str, tuple[int, int, bytes]]:
@@ -354,7 +294,7 @@ def test_a_spliced_file_is_its_blocks_whichever_were_copied() -> None:
 
 
 def test_the_c_yaml_loader_reads_records_as_pyyaml_does(corpus: Path) -> None:
-    assert records.FAST_LOADER is not None, "PyYAML without libyaml: records are read by the slower parser"
+    assert FAST_LOADER is not None, "PyYAML without libyaml: records are read by the slower parser"
 
     def lines(value: object) -> object:
         if isinstance(value, dict):
@@ -371,7 +311,7 @@ def test_the_c_yaml_loader_reads_records_as_pyyaml_does(corpus: Path) -> None:
     paths += sorted(Path(__file__).parent.glob("fixtures/national/**/*.yaml"))
     for path in paths:
         text = path.read_text(encoding="utf-8")
-        fast, slow = records.FAST_LOADER(text), records._Loader(text)
+        fast, slow = FAST_LOADER(text), LineLoader(text)
         try:
             assert lines(fast.get_single_data()) == lines(slow.get_single_data()), path
         finally:

@@ -13,8 +13,8 @@ from collections import Counter
 
 import pytest
 
-from publisher.store import ReadStore
-from tests.conftest import BASE, BOTH_BACKENDS, SEED_SOURCE
+from publisher.store.readstore import ReadStore
+from tests.helpers import BASE, BOTH_BACKENDS, SEED_SOURCE
 
 pytestmark = BOTH_BACKENDS
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import DATA, free_port
+from tests.helpers import DATA, free_port
 from tests.http import fetch
 
 PUBLISHER = str(Path(sys.executable).parent / "publisher")

@@ -34,17 +34,19 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from publisher import synthetic
-from publisher.build import Project, load_project
-from publisher.checking import ReportChecker
-from publisher.downloads import ntriples_of
-from publisher.graph import report_graph
-from publisher.namespaces import QB, RDF, XSD, vocabulary
-from publisher.records import Report, find_records, load_report
+from publisher.build.project import Project, load_project
+from publisher.graph.reports import report_graph
+from publisher.rdf.namespaces import QB, RDF, XSD, vocabulary
+from publisher.rdf.ntriples import ntriples_of
+from publisher.records.loading import find_records, load_report
+from publisher.records.model import Report
 from publisher.settings import load_settings
-from publisher.validation import Finding, SparqlConstraint
-from tests.conftest import BASE, DATA, SEED_RECORD, make_settings
+from publisher.validation.checker import ReportChecker
+from publisher.validation.findings import Finding
+from publisher.validation.shapes import SparqlConstraint
 from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, PROVINCE, TOWN
+from tests.helpers import BASE, DATA, SEED_RECORD, make_settings
 
 DIS = vocabulary(BASE)
 N21 = f"{BASE}/def/national-2021"
@@ -214,7 +216,7 @@ class Checking:
         if not full_context:
             return self.checker.context(fmt).store(ntriples_of(graph) + extra)
         store = ox.Store()
-        store.load(self.validator._context_nt, format=ox.RdfFormat.N_TRIPLES)
+        store.load(self.validator.context_ntriples, format=ox.RdfFormat.N_TRIPLES)
         store.load(ntriples_of(graph) + extra, format=ox.RdfFormat.N_TRIPLES)
         return store
 

@@ -33,15 +33,15 @@ from rdflib.extras.shacl import parse_shacl_path
 from rdflib.paths import Path as PropertyPath
 from rdflib.term import Node
 
-from publisher.build import Project, check_record
-from publisher.checking import ReportChecker
-from publisher.downloads import sorted_ntriples
-from publisher.namespaces import DCAT, DCTERMS, OA, QB, RDF, SH, SKOS, XSD, vocabulary
+from publisher.build.project import Project, check_record
+from publisher.rdf.namespaces import DCAT, DCTERMS, OA, QB, RDF, SH, SKOS, XSD, vocabulary
+from publisher.rdf.ntriples import sorted_ntriples
 from publisher.settings import SHAPES_DIR
-from publisher.validation import Outcome
-from tests import test_national_rules as national
-from tests.conftest import BASE, SEED_RECORD, SEED_SOURCE
+from publisher.validation.checker import ReportChecker
+from publisher.validation.findings import Outcome
 from tests.fixtures import examples
+from tests.fixtures import national_rules as national
+from tests.helpers import BASE, SEED_RECORD, SEED_SOURCE
 
 SOURCE = SEED_SOURCE.read_text(encoding="utf-8")
 DIS = vocabulary(BASE)

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pyoxigraph
 import pytest
 
-from tests.conftest import BOTH_BACKENDS, Backend, LiveServer, start_live_server
+from tests.helpers import BOTH_BACKENDS, Backend, LiveServer, start_live_server
 from tests.http import Answer, fetch
 
 pytestmark = BOTH_BACKENDS

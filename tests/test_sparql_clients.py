@@ -18,7 +18,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from rdflib.query import ResultRow
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
-from tests.conftest import BOTH_BACKENDS, SEED_SOURCE, LiveServer
+from tests.helpers import BOTH_BACKENDS, SEED_SOURCE, LiveServer
 from tests.http import fetch
 
 pytestmark = BOTH_BACKENDS

@@ -31,10 +31,13 @@ from rdflib.collection import Collection
 from rdflib.query import Result
 from rdflib.term import Node
 
-from publisher.querying import QueryService, Term
+from publisher.release.paths import MANIFEST as MANIFEST_FILE
+from publisher.release.paths import RELEASES, STORE
 from publisher.settings import Settings, load_settings
-from publisher.store import Release
-from tests.conftest import BOTH_BACKENDS, DATA, SHARED, Backend, LiveServer, free_port
+from publisher.sparql.answers import Term
+from publisher.sparql.service import QueryService
+from publisher.store.publishing import Release
+from tests.helpers import BOTH_BACKENDS, DATA, SHARED, Backend, LiveServer, free_port
 from tests.http import Answer, fetch
 
 pytestmark = BOTH_BACKENDS
@@ -166,11 +169,15 @@ def test_the_walk_finds_every_entry() -> None:
 
 def publish(settings: Settings, release_id: str, graphs: dict[str, Path]) -> None:
     """Publish `graphs` (graph IRI → N-Triples file) as a release in build_dir, as a build would."""
-    release = Release(Path(settings.build_dir), release_id)
+    build_dir = Path(settings.build_dir)
+    folder = build_dir / RELEASES / release_id
+    folder.mkdir(parents=True)
+    store = pyoxigraph.Store(str(folder / STORE))
     for label, path in sorted(graphs.items()):
-        release.add_graph(URIRef(label), Graph().parse(path, format="nt"))
-    release.write("manifest.json", json.dumps({"inputs": release_id, "reports": []}))
-    release.publish(settings)
+        data = Graph().parse(path, format="nt").serialize(format="nt", encoding="utf-8")
+        store.bulk_load(data, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(label))
+    (folder / MANIFEST_FILE).write_text(json.dumps({"inputs": release_id, "reports": []}), encoding="utf-8")
+    Release(build_dir, folder, store).publish(settings)
 
 
 def settings_for(build_dir: Path, backend: Backend) -> Settings:

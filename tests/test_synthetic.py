@@ -20,14 +20,15 @@ import pytest
 from pyoxigraph import Store
 
 from publisher import synthetic
-from publisher.build import Project, load_project
-from publisher.formats import union
+from publisher.build.pipeline import BuildSummary, build
+from publisher.build.project import Project, load_project
+from publisher.graph.formats import union
 from publisher.importers.layout import load_layout
 from publisher.importers.record import import_report
-from publisher.pipeline import BuildSummary, build
-from publisher.records import Report, load_report
+from publisher.records.loading import load_report
+from publisher.records.model import Report
 from publisher.settings import Settings, load_settings
-from tests.conftest import BASE
+from tests.helpers import BASE
 
 ERAS = {2017: "jilin-city-2011", 2018: "jilin-city-2011", 2019: "national-2019", 2020: "national-2019",
         2021: "national-2021", 2022: "national-2021"}  # fmt: skip

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from SPARQLWrapper import DIGEST, JSON, POST, SPARQLWrapper
 
-from publisher.remote import STAGING_GRAPHS
+from publisher.store.remote import STAGING_GRAPHS
 from tests.virtuoso import (
     CANNOT_INSTALL,
     SCRIPT,

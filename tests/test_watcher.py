@@ -20,15 +20,16 @@ import pytest
 from click.testing import CliRunner
 
 from publisher import synthetic
+from publisher.build.releasefiles import DUMPS
+from publisher.build.resident import ResidentBuilder, Round
+from publisher.build.splice import MIDSTATES
+from publisher.build.state import read_state
 from publisher.cli import main
 from publisher.errors import SourceError
-from publisher.releasefiles import MIDSTATES
-from publisher.releasestate import read_state
-from publisher.splicedfiles import DUMPS
-from publisher.store import current_release, open_store
-from publisher.watcher import ResidentBuilder, Round
-from tests.conftest import BASE
-from tests.test_scale import change_a_figure, published, rebuilt_from_nothing, settings_for
+from publisher.release.paths import current_release
+from publisher.store.readstore import open_store
+from tests.builds import change_a_figure, published, rebuilt_from_nothing, settings_for
+from tests.helpers import BASE
 
 YEARS = (2014, 2015, 2016)
 #: Long enough for a build of the small corpus on a loaded machine; a round normally ends in about a second.

@@ -10,8 +10,9 @@ over its row labels) are known, so they are neither mapped nor reported.
 
 Labels are matched after normalisation (`normalise`): compatibility forms folded
 (full-width letters, digits and brackets become half-width), a unit in brackets
-such as （单位：万元） set aside, a leading enumerator (一、 （三） 1.) dropped, and
-every punctuation mark, symbol and space removed. So 2.其他法律行政法规禁止公开,
+such as （单位：万元） set aside, a leading 其中： (of which, as statistics sheets
+write their sub-rows) and a leading enumerator (一、 （三） 1.) dropped, and every
+punctuation mark, symbol and space removed. So 2.其他法律行政法规禁止公开,
 ２、其他法律、行政法规禁止公开 and （2）其他法律行政法规禁止公开 are the same label.
 """
 
@@ -26,11 +27,12 @@ from decimal import Decimal
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from publisher.formats import Dimension, Format
-from publisher.iris import Iris
-from publisher.namespaces import RDF, SKOS, vocabulary
+from publisher.graph.formats import Dimension, Format
+from publisher.rdf.iris import Iris
+from publisher.rdf.namespaces import RDF, SKOS, vocabulary
 
 UNIT_IN_BRACKETS = re.compile(r"\(\s*(?:单位\s*[:：]?\s*)?(万元|亿元|元|件|个|条|项)\s*\)")
+OF_WHICH = re.compile(r"^\s*其中\s*[:：]?\s*")
 ENUMERATOR = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.]|\(\s*[一二三四五六七八九十\d]+\s*\)|\d+\s*[.、)])\s*")
 
 
@@ -51,7 +53,7 @@ def split_unit(text: str) -> tuple[str, str | None]:
 def normalise(text: str) -> str:
     """The key a label is matched by (see the module docstring)."""
     bare, _unit = split_unit(text)
-    bare = ENUMERATOR.sub("", bare, count=1)
+    bare = ENUMERATOR.sub("", OF_WHICH.sub("", bare, count=1), count=1)
     return "".join(ch for ch in bare if not (ch.isspace() or unicodedata.category(ch)[0] in "PSZ"))
 
 
@@ -172,19 +174,51 @@ class Layout:
 
 def load_layout(ontology: Graph, fmt: Format, iris: Iris) -> Layout:
     """The layout of `fmt`, read from the merged ontology graph."""
-    dis = vocabulary(iris.base)
-    code_of: dict[URIRef, tuple[str, str]] = {}
-    for dimension in fmt.dimensions:
-        for member in _members(ontology, dimension.codes):
-            code = dimension.code_of(member)
-            if code is not None:
-                code_of[member] = (dimension.record_key, code)
+    reader = _LayoutReader(ontology, fmt, iris)
+    tables = reader.tables()
+    sections = reader.sections()
+    patterns = reader.patterns()
+    units = reader.units()
+    defaults = {d.record_key: reader.concept(d.default) for d in fmt.dimensions if d.default is not None}
+    for iri in reader.code_of:
+        reader.concept(iri)
+    item = reader.item
+    concepts = [reader.concept(c) for c in reader.code_of]
+    fees = _fee_layout(ontology, iris, concepts, tables, item.record_key if item else None)
+    return Layout(
+        format=fmt,
+        dimensions=fmt.dimensions,
+        concepts=dict(reader.cache),
+        tables=tuple(tables),
+        sections=tuple(sections),
+        patterns=tuple(patterns),
+        units=units,
+        defaults=defaults,
+        fees=fees,
+    )
 
-    cache: dict[URIRef, Concept] = {}
 
-    def concept(iri: URIRef) -> Concept:
-        if iri not in cache:
-            dimension, code = code_of.get(iri, (None, None))
+class _LayoutReader:
+    """Reads one format's layout from the ontology: its concepts (each read once), tables, sections, patterns."""
+
+    def __init__(self, ontology: Graph, fmt: Format, iris: Iris) -> None:
+        self.ontology = ontology
+        self.fmt = fmt
+        self.iris = iris
+        self.dis = vocabulary(iris.base)
+        self.code_of: dict[URIRef, tuple[str, str]] = {}
+        for dimension in fmt.dimensions:
+            for member in _members(ontology, dimension.codes):
+                code = dimension.code_of(member)
+                if code is not None:
+                    self.code_of[member] = (dimension.record_key, code)
+        self.cache: dict[URIRef, Concept] = {}
+        self.item = next((d for d in fmt.dimensions if d.property == self.dis.item), None)
+
+    def concept(self, iri: URIRef) -> Concept:
+        if iri not in self.cache:
+            ontology, dis = self.ontology, self.dis
+            dimension, code = self.code_of.get(iri, (None, None))
             labels = [_literal(ontology, iri, SKOS.prefLabel, "zh")] + [
                 str(o) for o in ontology.objects(iri, SKOS.altLabel) if isinstance(o, Literal) and o.language == "zh"
             ]
@@ -192,7 +226,7 @@ def load_layout(ontology: Graph, fmt: Format, iris: Iris) -> Layout:
             broader = ontology.value(iri, SKOS.broader)
             measure = ontology.value(iri, dis.measuredBy)
             unit = ontology.value(iri, dis.defaultUnit)
-            cache[iri] = Concept(
+            self.cache[iri] = Concept(
                 iri=iri,
                 dimension=dimension,
                 code=code,
@@ -204,21 +238,26 @@ def load_layout(ontology: Graph, fmt: Format, iris: Iris) -> Layout:
                 measure=measure if isinstance(measure, URIRef) else None,
                 unit=unit if isinstance(unit, URIRef) else None,
             )
-        return cache[iri]
+        return self.cache[iri]
 
-    item = next((d for d in fmt.dimensions if d.property == dis.item), None)
-    schemes = sorted(
-        {
-            s
-            for member in code_of
-            if code_of[member][0] == (item.record_key if item else "")
-            for s in _schemes(ontology, member)
-        },
-        key=str,
-    )
-    tables = []
-    for scheme in schemes:
-        rows = sorted((concept(r) for r in _in_scheme(ontology, scheme)), key=lambda c: (c.position, str(c.iri)))
+    def tables(self) -> list[TableLayout]:
+        """The format's tables: each item scheme whose rows have cells (columns allowed by dis:hasColumn)."""
+        item_key = self.item.record_key if self.item else ""
+        schemes = sorted(
+            {
+                s
+                for member in self.code_of
+                if self.code_of[member][0] == item_key
+                for s in _schemes(self.ontology, member)
+            },
+            key=str,
+        )
+        tables = [self._table(scheme) for scheme in schemes]
+        return [t for t in tables if t is not None]
+
+    def _table(self, scheme: URIRef) -> TableLayout | None:
+        ontology, dis = self.ontology, self.dis
+        rows = sorted((self.concept(r) for r in _in_scheme(ontology, scheme)), key=lambda c: (c.position, str(c.iri)))
         cells: set[tuple[URIRef, URIRef]] = set()
         column_iris: set[URIRef] = set()
         for row in rows:
@@ -227,11 +266,11 @@ def load_layout(ontology: Graph, fmt: Format, iris: Iris) -> Layout:
             for column in allowed:
                 column_iris.add(column)
                 column_iris.update(_ancestors(ontology, column))
-                if not row.is_group and column in code_of:
+                if not row.is_group and column in self.code_of:
                     cells.add((row.iri, column))
         if not cells:
-            continue  # rows without cells: not a table (the Jilin template's item schemes, say)
-        columns = sorted((concept(c) for c in column_iris), key=lambda c: (c.position, str(c.iri)))
+            return None  # rows without cells: not a table (the Jilin template's item schemes, say)
+        columns = sorted((self.concept(c) for c in column_iris), key=lambda c: (c.position, str(c.iri)))
         known = {
             normalise(str(o))
             for o in ontology.objects(scheme, dis.rowHeading)
@@ -244,72 +283,58 @@ def load_layout(ontology: Graph, fmt: Format, iris: Iris) -> Layout:
                 for o in ontology.objects(holder, p)
                 if isinstance(o, Literal) and o.language == "zh"
             )
-        tables.append(
-            TableLayout(
-                scheme=scheme,
-                label_zh=_literal(ontology, scheme, SKOS.prefLabel, "zh"),
-                label_en=_literal(ontology, scheme, SKOS.prefLabel, "en"),
-                rows=tuple(rows),
-                columns=tuple(columns),
-                cells=frozenset(cells),
-                known=frozenset(known - {""}),
-            )
+        return TableLayout(
+            scheme=scheme,
+            label_zh=_literal(ontology, scheme, SKOS.prefLabel, "zh"),
+            label_en=_literal(ontology, scheme, SKOS.prefLabel, "en"),
+            rows=tuple(rows),
+            columns=tuple(columns),
+            cells=frozenset(cells),
+            known=frozenset(known - {""}),
         )
 
-    sections = []
-    if fmt.sections is not None:
-        prefix = f"{fmt.sections}/"
-        for iri in _in_scheme(ontology, fmt.sections):
+    def sections(self) -> list[SectionLayout]:
+        """The format's prose sections, in their order."""
+        sections: list[SectionLayout] = []
+        if self.fmt.sections is None:
+            return sections
+        prefix = f"{self.fmt.sections}/"
+        for iri in _in_scheme(self.ontology, self.fmt.sections):
             if str(iri).startswith(prefix):
-                prose = ontology.value(iri, dis.prose)
+                prose = self.ontology.value(iri, self.dis.prose)
                 sections.append(
                     SectionLayout(
-                        str(iri)[len(prefix) :], concept(iri), isinstance(prose, Literal) and bool(prose.value)
+                        str(iri)[len(prefix) :], self.concept(iri), isinstance(prose, Literal) and bool(prose.value)
                     )
                 )
         sections.sort(key=lambda s: s.concept.position)
+        return sections
 
-    patterns = []
-    for node in sorted(ontology.objects(fmt.iri, dis.textPattern), key=str):
-        regex = ontology.value(node, dis.regex)
-        value = ontology.value(node, dis.statesValue)
-        if not isinstance(node, URIRef) or not isinstance(regex, Literal):
-            continue
-        iri = node
-        patterns.append(
-            Pattern(
-                iri=iri,
-                regex=re.compile(str(regex)),
-                codes=tuple(
-                    concept(c) for c in sorted(ontology.objects(iri, dis.sets), key=str) if isinstance(c, URIRef)
-                ),
-                value=Decimal(str(value)) if isinstance(value, Literal) else None,
+    def patterns(self) -> list[Pattern]:
+        """The format's text patterns: a regex and the codes (and value) a match states."""
+        ontology, dis = self.ontology, self.dis
+        patterns = []
+        for node in sorted(ontology.objects(self.fmt.iri, dis.textPattern), key=str):
+            regex = ontology.value(node, dis.regex)
+            value = ontology.value(node, dis.statesValue)
+            if not isinstance(node, URIRef) or not isinstance(regex, Literal):
+                continue
+            codes = tuple(
+                self.concept(c) for c in sorted(ontology.objects(node, dis.sets), key=str) if isinstance(c, URIRef)
             )
-        )
+            value_of = Decimal(str(value)) if isinstance(value, Literal) else None
+            patterns.append(Pattern(iri=node, regex=re.compile(str(regex)), codes=codes, value=value_of))
+        return patterns
 
-    units = {}
-    unit_scheme = URIRef(f"{iris.base}/def/common/unit")
-    for iri in _in_scheme(ontology, unit_scheme):
-        notation = ontology.value(iri, SKOS.notation)
-        label = _literal(ontology, iri, SKOS.prefLabel, "zh")
-        if notation is not None and label:
-            units[label] = Unit(str(notation), label, (iri, dis.measuredBy, dis.amount) in ontology)
-
-    defaults = {d.record_key: concept(d.default) for d in fmt.dimensions if d.default is not None}
-    for iri in code_of:
-        concept(iri)
-    fees = _fee_layout(ontology, iris, [concept(c) for c in code_of], tables, item.record_key if item else None)
-    return Layout(
-        format=fmt,
-        dimensions=fmt.dimensions,
-        concepts=dict(cache),
-        tables=tuple(tables),
-        sections=tuple(sections),
-        patterns=tuple(patterns),
-        units=units,
-        defaults=defaults,
-        fees=fees,
-    )
+    def units(self) -> dict[str, Unit]:
+        """The shared units by their Chinese label."""
+        units = {}
+        for iri in _in_scheme(self.ontology, self.iris.common("unit")):
+            notation = self.ontology.value(iri, SKOS.notation)
+            label = _literal(self.ontology, iri, SKOS.prefLabel, "zh")
+            if notation is not None and label:
+                units[label] = Unit(str(notation), label, (iri, self.dis.measuredBy, self.dis.amount) in self.ontology)
+        return units
 
 
 def _fee_layout(
@@ -322,12 +347,12 @@ def _fee_layout(
     basis is Art. 42, which allows the information-processing fee.
     """
     dis = vocabulary(iris.base)
-    provisions = URIRef(f"{iris.base}/def/regulation-2019/provisions")
-    article_42 = URIRef(f"{iris.base}/def/regulation-2019/article-42")
+    provisions = iris.definition("regulation-2019/provisions")
+    article_42 = iris.definition("regulation-2019/article-42")
     bases = {(c, b) for c in codes for b in ontology.objects(c.iri, dis.legalBasis)}
     if not any((b, SKOS.inScheme, provisions) in ontology for _c, b in bases):
         return None
-    case = URIRef(f"{iris.base}/def/common/unit/case")
+    case = iris.common("unit", "case")
     found = []
     for row in sorted({c for c, b in bases if b == article_42 and c.dimension == item_key}, key=lambda c: str(c.iri)):
         # a row of money: Art. 42 is also the basis of rows that only mention fees (an applicant who did not pay)

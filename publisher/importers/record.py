@@ -16,7 +16,7 @@ written.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -26,11 +26,11 @@ import yaml
 
 from publisher.errors import SourceError
 from publisher.importers.fees import find_fees
-from publisher.importers.htmldoc import BLOCKS, Document
 from publisher.importers.layout import Layout, normalise
 from publisher.importers.prose import Period, QuotedFigure, find_figures, find_period, leftover_numbers
 from publisher.importers.tables import Unmapped, read_tables
-from publisher.records import HTML_SUFFIXES
+from publisher.records.htmldoc import BLOCKS, Document
+from publisher.records.loading import HTML_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,37 @@ def import_report(
     path: Path, agency: str, year: int, layouts: Mapping[str, Layout], format_slug: str | None = None
 ) -> ImportResult:
     """Read `path` and map it onto a format (`format_slug`, or the one the document matches best)."""
+    document, text = _read_document(path)
+    layout_slug = format_slug or _choose_format(path, document, text, layouts)
+    if layout_slug not in layouts:
+        raise SourceError(path, f"unknown format {layout_slug!r}; known formats: {', '.join(sorted(layouts))}")
+    layout = layouts[layout_slug]
+
+    def locate(offset: int) -> str:
+        if document is None:
+            return f"offset {offset}"
+        inner = [e for e in document.root.iter() if e.tag in BLOCKS and e.start <= offset < max(e.end, e.start + 1)]
+        return f"offset {offset}, in {document.locate(inner[-1])}" if inner else f"offset {offset}"
+
+    result = ImportResult(path, agency, year, layout_slug, find_period(text))
+    covered: list[tuple[int, int]] = []
+    if result.period is None:
+        result.unmapped.append(Unmapped("(text)", "统计期限", "the text states no statistics period: give 'period'"))
+    else:
+        covered.append((result.period.offset, result.period.offset + len(result.period.quote)))
+    table_spans = _table_figures(result, document, layout) if document is not None else []
+    covered += _text_figures(result, text, layout, table_spans, locate)
+    result.sections = _sections(text, layout)
+    numbers, counts = leftover_numbers(text, covered + table_spans, locate)
+    result.unmapped += numbers
+    skipped = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
+    if skipped:
+        result.notes.append(f"not listed: {skipped} (not figures)")
+    return result
+
+
+def _read_document(path: Path) -> tuple[Document | None, str]:
+    """The source: an HTML page (parsed) or plain text, and the text that quotes and offsets refer to."""
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -88,56 +119,54 @@ def import_report(
             path, f"not UTF-8 text ({exc.reason} at byte {exc.start}); convert it to UTF-8 first"
         ) from None
     document = Document(raw) if path.suffix.lower() in HTML_SUFFIXES else None
-    text = document.text if document is not None else raw
+    return document, document.text if document is not None else raw
+
+
+def _choose_format(path: Path, document: Document | None, text: str, layouts: Mapping[str, Layout]) -> str:
+    """The format whose table labels and text patterns the document matches best; a tie is an error."""
 
     def score(layout: Layout) -> int:
         tables = read_tables(document, layout).score if document is not None else 0
         return tables + len(find_figures(text, layout).figures)
 
-    if format_slug is None:
-        scores = sorted(((score(layout), slug) for slug, layout in layouts.items()), reverse=True)
-        if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[0][0] == scores[1][0]):
-            ranking = ", ".join(f"{slug} {points}" for points, slug in scores)
-            raise SourceError(
-                path, f"cannot tell the report's format from the document (labels matched: {ranking}); give --format"
+    scores = sorted(((score(layout), slug) for slug, layout in layouts.items()), reverse=True)
+    if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[0][0] == scores[1][0]):
+        ranking = ", ".join(f"{slug} {points}" for points, slug in scores)
+        raise SourceError(
+            path, f"cannot tell the report's format from the document (labels matched: {ranking}); give --format"
+        )
+    return scores[0][1]
+
+
+def _table_figures(result: ImportResult, document: Document, layout: Layout) -> list[tuple[int, int]]:
+    """The figures of the page's tables, cell by cell; returns the tables' spans in the text."""
+    tables = read_tables(document, layout)
+    for cell in tables.figures:
+        result.figures.append(
+            ImportedFigure(
+                key=figure_key(cell.codes),
+                codes=cell.codes,
+                value=cell.value,
+                unit=cell.unit,
+                label=f"{cell.row.label_zh} · {cell.column.label_zh}",
+                group=cell.table.label_zh,
+                location=cell.location,
+                text=cell.text,
             )
-        format_slug = scores[0][1]
-    elif format_slug not in layouts:
-        raise SourceError(path, f"unknown format {format_slug!r}; known formats: {', '.join(sorted(layouts))}")
-    layout = layouts[format_slug]
+        )
+    result.unmapped += tables.unmapped
+    return tables.spans
 
-    def locate(offset: int) -> str:
-        if document is None:
-            return f"offset {offset}"
-        inner = [e for e in document.root.iter() if e.tag in BLOCKS and e.start <= offset < max(e.end, e.start + 1)]
-        return f"offset {offset}, in {document.locate(inner[-1])}" if inner else f"offset {offset}"
 
-    result = ImportResult(path, agency, year, format_slug, find_period(text))
+def _text_figures(
+    result: ImportResult,
+    text: str,
+    layout: Layout,
+    table_spans: list[tuple[int, int]],
+    locate: Callable[[int], str],
+) -> list[tuple[int, int]]:
+    """The figures the prose states (patterns of the format, then fees); returns the spans they cover."""
     covered: list[tuple[int, int]] = []
-    if result.period is None:
-        result.unmapped.append(Unmapped("(text)", "统计期限", "the text states no statistics period: give 'period'"))
-    else:
-        covered.append((result.period.offset, result.period.offset + len(result.period.quote)))
-
-    table_spans: list[tuple[int, int]] = []
-    if document is not None:
-        tables = read_tables(document, layout)
-        table_spans = tables.spans
-        for cell in tables.figures:
-            result.figures.append(
-                ImportedFigure(
-                    key=figure_key(cell.codes),
-                    codes=cell.codes,
-                    value=cell.value,
-                    unit=cell.unit,
-                    label=f"{cell.row.label_zh} · {cell.column.label_zh}",
-                    group=cell.table.label_zh,
-                    location=cell.location,
-                    text=cell.text,
-                )
-            )
-        result.unmapped += tables.unmapped
-
     prose = find_figures(text, layout, skip=table_spans, locate=locate)
     for figure in prose.figures:
         concepts = sorted(figure.concepts, key=lambda c: (c.dimension != "item", c.dimension))
@@ -155,14 +184,7 @@ def import_report(
         stated = [c for f in prose.figures for c in f.concepts] + [c for f in fees.figures for c in f.concepts]
         if table.scheme in prose_tables and not any(c in table.rows for c in stated):
             result.notes.append(f"the text states no figure of {table.label_zh} ({table.label_en})")
-
-    result.sections = _sections(text, layout)
-    numbers, counts = leftover_numbers(text, covered + table_spans, locate)
-    result.unmapped += numbers
-    skipped = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
-    if skipped:
-        result.notes.append(f"not listed: {skipped} (not figures)")
-    return result
+    return covered
 
 
 def _sections(text: str, layout: Layout) -> list[ImportedSection]:

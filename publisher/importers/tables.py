@@ -10,6 +10,10 @@ A number or blank cell takes its row from the nearest label on its left (else
 above it: table 四 prints its three blocks as headings) and its column from the
 nearest label above it (else on its left), labels that name neither being passed
 over only if the format knows them (a table's title, the text over its row labels).
+Statistics sheets (政府信息公开情况统计表) name each row's unit in a cell of its own
+(计量单位: 条, 件, 元): such a cell is the unit of the numbers on its row, not a label,
+and a column heading that names the year (2011年度) is read as 年度. A row may be one
+of money (收费减免金额, in 元) as well as a column.
 If the nearest label is one the format does not know, the cell is not guessed at:
 it is reported, as is every unknown label, every number that does not land on a
 cell of the format, a cell given twice, and every cell of a format table the page
@@ -25,13 +29,14 @@ from decimal import Decimal
 
 from rdflib import URIRef
 
-from publisher.importers.htmldoc import CELLS, Document, Element, table_rows
 from publisher.importers.layout import Concept, Layout, TableLayout, fold, normalise, split_unit
+from publisher.records.htmldoc import CELLS, Document, Element, table_rows
 
 NUMBER = re.compile(r"(?P<sign>[+-]?)(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?(?P<unit>\D*)")
 # Cells that hold a mark instead of a number: a dash, a slash, 无. Blank or 0? Not for the importer to guess.
 MARKS = frozenset({"-", "—", "——", "–", "/", "\\", "无", "空", "×", "x"})
 COUNTING_WORDS = frozenset({"个"})  # written after a count without naming a unit of the format
+YEAR_HEADING = re.compile(r"^\s*(?:19|20)\d{2}\s*(?=年度)")  # 2011年度 over a sheet's column of the year
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ class GridCell:
     row: int
     col: int
     text: str
-    kind: str  # "blank", "number", "mark" (a dash, 无 …) or "label"
+    kind: str  # "blank", "number", "mark" (a dash, 无 …), "unit" (条 in a 计量单位 column) or "label"
     key: str = ""
     value: int | Decimal | None = None
     unit: str | None = None  # the unit written in the cell (its Chinese label), if any
@@ -115,8 +120,10 @@ def grid_of(table: Element, layout: Layout) -> list[list[GridCell | None]]:
                 cell.kind = "mark"
             elif (number := read_number(text, layout)) is not None:
                 cell.kind, (cell.value, cell.unit) = "number", number
+            elif "".join(fold(text).split()) in layout.units:
+                cell.kind, cell.unit = "unit", "".join(fold(text).split())
             else:
-                cell.key = normalise(text)
+                cell.key = normalise(YEAR_HEADING.sub("", text, count=1))
             for dr in range(min(element.span_attr("rowspan"), len(rows) - r)):
                 line = grid[r + dr]
                 for dc in range(element.span_attr("colspan")):
@@ -234,13 +241,15 @@ def _resolve(
     if cell.kind == "blank":
         return CellFigure(codes, None, None, location, cell.text, row, column, table)
     assert cell.value is not None
-    money = column.measure is not None and column.measure.endswith("#amount")
-    written = layout.units.get(cell.unit) if cell.unit else None
+    money = any(c.measure is not None and c.measure.endswith("#amount") for c in (column, row))
+    on_row = next((c.unit for c in left if c is not None and c.kind == "unit" and c.unit), None)
+    written = layout.units.get(cell.unit or on_row or "")
     if not money:
         if isinstance(cell.value, Decimal) or (written is not None and written.money):
             result.unmapped.append(Unmapped(location, cell.text, f"column {column.label_zh} counts in whole numbers"))
             return None
-        return CellFigure(codes, cell.value, None, location, cell.text, row, column, table)
+        unit_code = layout.units[on_row].code if on_row else None
+        return CellFigure(codes, cell.value, unit_code, location, cell.text, row, column, table)
     unit = written or (layout.units.get(header) if header else None)
     code = unit.code if unit is not None else _unit_code(column.unit)
     if unit is not None and not unit.money:

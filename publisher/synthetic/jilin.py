@@ -90,6 +90,16 @@ class _Writer:
         )
 
 
+@dataclass(frozen=True)
+class _Proactive:
+    """The year's proactive disclosure: the total stated, the figures by category, channel and timeliness."""
+
+    stated_total: int
+    categories: dict[str, int]
+    channels: dict[str, int]
+    timeliness: dict[str, int]
+
+
 def jilin_report(
     agency: SyntheticAgency,
     parent: SyntheticAgency | None,
@@ -101,7 +111,30 @@ def jilin_report(
 ) -> tuple[str, str, str]:
     """The record (YAML text), source text and source file name of a report in the Jilin City 2011-era template."""
     w = _Writer(rng, blank_rate)
-    me = agency.self_zh
+    period_quote, period_offset = _write_introduction(w, agency, parent, year)
+    _write_basic_work(w, agency)
+    w.say("二、主动公开政府信息情况\n(一)公开数量和内容\n")
+    proactive = _proactive_figures(agency, stock, rng, inconsistent)
+    _write_proactive_counts(w, agency, year, proactive, stock)
+    _write_channels_and_timeliness(w, agency, year, proactive, stock)
+    _write_requests(w, agency, year)
+    _write_closing(w, agency, year)
+    source_file = f"{year}.source.txt"
+    title = f"{agency.zh} {year}年政府信息公开工作年度报告"
+    record = (
+        record_head(title, agency, year, "jilin-city-2011", source_file, period_quote, period_offset)
+        + "figures:\n"
+        + "".join(w.record.figures)
+        + "\nfacts:\n"
+        + "".join(w.record.facts)
+    )
+    return record, w.text.text, source_file
+
+
+def _write_introduction(
+    w: _Writer, agency: SyntheticAgency, parent: SyntheticAgency | None, year: int
+) -> tuple[str, int]:
+    """The opening paragraph, up to section 一; the quote stating the report's period and its offset."""
     leader = parent.zh if parent is not None else "国务院办公厅"
     w.say(
         f"{year}年,{agency.zh}在{leader}和本级政务公开领导小组的领导下,认真贯彻《中华人民共和国政府信息公开条例》,"
@@ -112,8 +145,13 @@ def jilin_report(
     period_quote = f"报告中所列数据的统计期限自{year}年1月1日起至{year}年12月31日止"
     period_offset = w.text.add(period_quote)
     w.say("。\n一、基本工作情况\n")
-    w.say(f"{me}成立了政务公开工作领导小组,明确了分管领导和工作机构,")
-    trained = rng.randint(5, 60) * max(1, round(agency.size))
+    return period_quote, period_offset
+
+
+def _write_basic_work(w: _Writer, agency: SyntheticAgency) -> None:
+    """Section 一: the staff trained and the funds invested, stated as facts."""
+    w.say(f"{agency.self_zh}成立了政务公开工作领导小组,明确了分管领导和工作机构,")
+    trained = w.rng.randint(5, 60) * max(1, round(agency.size))
     w.fact(
         "staff-trained",
         ("参加政府信息公开业务培训的人员", "staff trained in disclosure work"),
@@ -123,7 +161,7 @@ def jilin_report(
         False,
     )
     w.say(",")
-    invested = rng.randint(2, 80)
+    invested = w.rng.randint(2, 80)
     w.fact(
         "website-investment",
         ("为政务公开网站建设投入的资金", "funds invested in the disclosure website"),
@@ -132,8 +170,11 @@ def jilin_report(
         "投入资金{}余万元",
         True,
     )
-    w.say(",进一步完善了政府信息公开网站和查阅点建设。\n二、主动公开政府信息情况\n(一)公开数量和内容\n")
+    w.say(",进一步完善了政府信息公开网站和查阅点建设。\n")
 
+
+def _proactive_figures(agency: SyntheticAgency, stock: Stock, rng: random.Random, inconsistent: bool) -> _Proactive:
+    """Draw the year's proactive disclosure and add it to the stock; the stated total is off when `inconsistent`."""
     annual_total = max(3, int(rng.lognormvariate(4.5, 0.6) * agency.size))
     categories = dict(zip(CATEGORIES, split(rng, annual_total, (0.05, 0.05, 0.03, 0.02, 0.85)), strict=True))
     channels = dict(zip(CHANNELS, split(rng, annual_total, (0.97, 0.03)), strict=True))
@@ -145,13 +186,20 @@ def jilin_report(
         stock.channels[name] += value
     for name, value in timeliness.items():
         stock.timeliness[name] += value
-    cumulative_total = sum(stock.categories.values())
     stated_total = annual_total
     if inconsistent:  # the agency's own figures do not add up: a total off by a few
         stated_total = annual_total + rng.choice((-3, -2, -1, 1, 2, 5, 10))
+    return _Proactive(stated_total, categories, channels, timeliness)
 
+
+def _write_proactive_counts(
+    w: _Writer, agency: SyntheticAgency, year: int, proactive: _Proactive, stock: Stock
+) -> None:
+    """Section 二 (一): the information published by category, in the year and in total."""
+    me = agency.self_zh
+    cumulative_total = sum(stock.categories.values())
     for period, total, values, lead in (
-        ("annual", stated_total, categories, f"{year}年,{me}"),
+        ("annual", proactive.stated_total, proactive.categories, f"{year}年,{me}"),
         ("cumulative", cumulative_total, stock.categories, f"截止{year}年末,{me}"),
     ):
         suffix = str(year) if period == "annual" else "cumulative"
@@ -161,9 +209,16 @@ def jilin_report(
         for index, name in enumerate(CATEGORIES):
             w.figure(f"proactive-{name}-{suffix}", f"category/{name}", period, values[name], CATEGORY_ZH[name])
             w.say("。\n" if index == len(CATEGORIES) - 1 else ("、" if index == 0 else ","))
+
+
+def _write_channels_and_timeliness(
+    w: _Writer, agency: SyntheticAgency, year: int, proactive: _Proactive, stock: Stock
+) -> None:
+    """Sections 二 (二) and (三): the information published by channel, and how soon, in the year and in total."""
+    me = agency.self_zh
     for heading, annual, cumulative, cumulative_lead, stated in (
-        ("(二)公开的形式\n", channels, stock.channels, f"截至{year}年末,{me}", _CHANNEL_FIGURES),
-        ("\n(三)公开的及时性\n", timeliness, stock.timeliness, f"截止{year}年末", _TIMELINESS_FIGURES),
+        ("(二)公开的形式\n", proactive.channels, stock.channels, f"截至{year}年末,{me}", _CHANNEL_FIGURES),
+        ("\n(三)公开的及时性\n", proactive.timeliness, stock.timeliness, f"截止{year}年末", _TIMELINESS_FIGURES),
     ):
         w.say(heading)
         for period, values, lead in (("annual", annual, f"{year}年,{me}"), ("cumulative", cumulative, cumulative_lead)):
@@ -174,15 +229,24 @@ def jilin_report(
                     w.say(",")
                 w.figure(f"{key}-{suffix}", item, period, values[item.split("/", 1)[1]], phrase)
             w.say("。")
+
+
+def _write_requests(w: _Writer, agency: SyntheticAgency, year: int) -> None:
+    """Section 三: the requests received in the year, or a sentence that there were none."""
     w.say("\n三、依申请公开政府信息情况\n")
-    requests = int(rng.expovariate(1 / (4 * agency.size))) if rng.random() < 0.6 else 0
+    requests = int(w.rng.expovariate(1 / (4 * agency.size))) if w.rng.random() < 0.6 else 0
     if requests:
-        w.say(f"{year}年,{me}")
+        w.say(f"{year}年,{agency.self_zh}")
         w.figure(f"requests-received-{year}", "request/received", "annual", requests, "收到政府信息公开申请{}件")
         w.say(",均已按规定答复。")
     else:
         w.stated_zero([(f"requests-received-{year}", "request/received", "annual")], "未收到任何形式的申请公开信息要求")
         w.say("。")
+
+
+def _write_closing(w: _Writer, agency: SyntheticAgency, year: int) -> None:
+    """Sections 四 to 六: no reconsiderations, lawsuits, fees or waivers so far, then the problems and plans."""
+    me = agency.self_zh
     w.say("\n四、行政复议和诉讼情况\n")
     w.stated_zero(
         [
@@ -204,13 +268,3 @@ def jilin_report(
         f"{me}政府信息公开工作虽然取得了一些成绩,但与群众的期望相比还有一定差距。下一步,{me}将不断完善公开制度,"
         "拓展公开内容,创新公开形式,强化公开监督。"
     )
-    source_file = f"{year}.source.txt"
-    title = f"{agency.zh} {year}年政府信息公开工作年度报告"
-    record = (
-        record_head(title, agency, year, "jilin-city-2011", source_file, period_quote, period_offset)
-        + "figures:\n"
-        + "".join(w.record.figures)
-        + "\nfacts:\n"
-        + "".join(w.record.facts)
-    )
-    return record, w.text.text, source_file

@@ -46,7 +46,7 @@ def heading_row(*labels: tuple[str, str]) -> Row:
 class Page:
     """An HTML page being written, with its text rendition (what a record's quotes and offsets refer to).
 
-    Written so that the rendition is plain to follow (publisher.importers.htmldoc): each block
+    Written so that the rendition is plain to follow (publisher.records.htmldoc): each block
     on its own line, a table row on one line with its cells separated by tabs, no white space
     in any text; a blank cell is &nbsp;, which reads as "".
     """

@@ -113,96 +113,117 @@ def agencies(count: int, seed: int = 2011) -> list[SyntheticAgency]:
 
 def hierarchy(seed: int, count: int) -> Registry:
     """The province of `seed` down to its first `count` agencies: their divisions and the agencies themselves."""
-    rng = random.Random(f"{seed}:places")
-    used: set[str] = set()
-    registry = Registry()
-    province_zh, province_en = _place(rng, used)
-    province_division = f"{PROVINCE_CODE}0000"
-    registry.divisions[province_division] = (f"{province_zh}省", f"{province_en} Province")
+    province = _Province(seed, count)
+    top = province.government_and_departments()
+    for city_number in range(1, 100):
+        if province.enough():
+            break
+        province.city(city_number, top)
+    registry = province.registry
+    registry.agencies = registry.agencies[:count]
+    return registry
 
-    def government(slug: str, zh: str, en: str, division: str, parent: str | None, self_zh: str, size: float) -> str:
-        registry.agencies.append(SyntheticAgency(slug, zh, en, division, "government", parent, self_zh, size))
+
+class _Province:
+    """A province being laid out from its seed, government by government, until it has `count` agencies."""
+
+    def __init__(self, seed: int, count: int) -> None:
+        self.rng = random.Random(f"{seed}:places")
+        self.used: set[str] = set()
+        self.count = count
+        self.registry = Registry()
+        self.zh, self.en = _place(self.rng, self.used)
+
+    def enough(self) -> bool:
+        return len(self.registry.agencies) >= self.count
+
+    def government(
+        self, slug: str, zh: str, en: str, division: str, parent: str | None, self_zh: str, size: float
+    ) -> str:
+        """Add a people's government; its identifier."""
+        self.registry.agencies.append(SyntheticAgency(slug, zh, en, division, "government", parent, self_zh, size))
         return slug
 
-    def departments(prefix: str, place_zh: str, place_en: str, level: str, division: str, parent: str) -> None:
+    def departments(self, prefix: str, place_zh: str, place_en: str, level: str, division: str, parent: str) -> None:
+        """Add the departments of a government of `level` (province, city or county)."""
         office_zh, office_en = ("厅", "Department") if level == "province" else ("局", "Bureau")
         for stem_zh, stem_en, slug in _DEPARTMENTS[: DEPARTMENTS[level]]:
             zh = place_zh + stem_zh.format(office_zh)
             en = f"{place_en} {stem_en.format(office_en)}"
             self_zh = "我委" if stem_zh.endswith("委员会") else f"我{office_zh}"
             size = {"province": 3.0, "city": 1.5, "county": 0.7}[level]
-            registry.agencies.append(
+            self.registry.agencies.append(
                 SyntheticAgency(f"{prefix}-{slug}", zh, en, division, "department", parent, self_zh, size)
             )
 
-    def enough() -> bool:
-        return len(registry.agencies) >= count
+    def government_and_departments(self) -> str:
+        """Add the province's division, its government and its departments; the government's identifier."""
+        division = f"{PROVINCE_CODE}0000"
+        self.registry.divisions[division] = (f"{self.zh}省", f"{self.en} Province")
+        top = self.government(
+            f"{self.en.lower()}-province-government",
+            f"{self.zh}省人民政府",
+            f"{self.en} Provincial People's Government",
+            division,
+            None,
+            "我省",
+            6.0,
+        )
+        self.departments(
+            f"{self.en.lower()}-province", f"{self.zh}省", f"{self.en} Provincial", "province", division, top
+        )
+        return top
 
-    top = government(
-        f"{province_en.lower()}-province-government",
-        f"{province_zh}省人民政府",
-        f"{province_en} Provincial People's Government",
-        province_division,
-        None,
-        "我省",
-        6.0,
-    )
-    departments(
-        f"{province_en.lower()}-province",
-        f"{province_zh}省",
-        f"{province_en} Provincial",
-        "province",
-        province_division,
-        top,
-    )
-    for city_number in range(1, 100):
-        if enough():
-            break
-        city_zh, city_en = _place(rng, used)
-        city_division = f"{PROVINCE_CODE}{city_number:02d}00"
-        registry.divisions[city_division] = (f"{province_zh}省{city_zh}市", f"{city_en} City, {province_en} Province")
+    def city(self, number: int, top: str) -> None:
+        """Add city `number`: its division, government and departments, then its counties while more are wanted."""
+        city_zh, city_en = _place(self.rng, self.used)
+        division = f"{PROVINCE_CODE}{number:02d}00"
+        self.registry.divisions[division] = (f"{self.zh}省{city_zh}市", f"{city_en} City, {self.en} Province")
         city_slug = f"{city_en.lower()}-city"
-        city = government(
+        city = self.government(
             f"{city_slug}-government",
             f"{city_zh}市人民政府",
             f"{city_en} Municipal People's Government",
-            city_division,
+            division,
             top,
             "我市",
             3.0,
         )
-        departments(city_slug, f"{city_zh}市", f"{city_en} Municipal", "city", city_division, city)
+        self.departments(city_slug, f"{city_zh}市", f"{city_en} Municipal", "city", division, city)
         for county_number in range(1, COUNTIES_PER_CITY + 1):
-            if enough():
+            if self.enough():
                 break
-            county_zh, county_en = _place(rng, used)
-            county_division = f"{PROVINCE_CODE}{city_number:02d}{county_number + 20:02d}"
-            registry.divisions[county_division] = (
-                f"{province_zh}省{city_zh}市{county_zh}县",
-                f"{county_en} County, {city_en} City, {province_en} Province",
+            self.county(number, county_number, (city_zh, city_en), city)
+
+    def county(self, city_number: int, number: int, city_names: tuple[str, str], city: str) -> None:
+        """Add county `number` of a city: its division, government, departments and townships."""
+        city_zh, city_en = city_names
+        county_zh, county_en = _place(self.rng, self.used)
+        division = f"{PROVINCE_CODE}{city_number:02d}{number + 20:02d}"
+        self.registry.divisions[division] = (
+            f"{self.zh}省{city_zh}市{county_zh}县",
+            f"{county_en} County, {city_en} City, {self.en} Province",
+        )
+        county_slug = f"{county_en.lower()}-county"
+        county = self.government(
+            f"{county_slug}-government",
+            f"{county_zh}县人民政府",
+            f"{county_en} County People's Government",
+            division,
+            city,
+            "我县",
+            1.2,
+        )
+        self.departments(county_slug, f"{county_zh}县", f"{county_en} County", "county", division, county)
+        for _ in range(TOWNSHIPS_PER_COUNTY):
+            town_zh, town_en = _place(self.rng, self.used)
+            town, kind_en = ("镇", "Town") if self.rng.random() < 0.6 else ("乡", "Township")
+            self.government(
+                f"{county_slug}-{town_en.lower()}-{kind_en.lower()}",
+                f"{county_zh}县{town_zh}{town}人民政府",
+                f"{town_en} {kind_en} People's Government, {county_en} County",
+                division,
+                county,
+                f"我{town}",
+                0.4,
             )
-            county_slug = f"{county_en.lower()}-county"
-            county = government(
-                f"{county_slug}-government",
-                f"{county_zh}县人民政府",
-                f"{county_en} County People's Government",
-                county_division,
-                city,
-                "我县",
-                1.2,
-            )
-            departments(county_slug, f"{county_zh}县", f"{county_en} County", "county", county_division, county)
-            for _ in range(TOWNSHIPS_PER_COUNTY):
-                town_zh, town_en = _place(rng, used)
-                town, kind_en = ("镇", "Town") if rng.random() < 0.6 else ("乡", "Township")
-                government(
-                    f"{county_slug}-{town_en.lower()}-{kind_en.lower()}",
-                    f"{county_zh}县{town_zh}{town}人民政府",
-                    f"{town_en} {kind_en} People's Government, {county_en} County",
-                    county_division,
-                    county,
-                    f"我{town}",
-                    0.4,
-                )
-    registry.agencies = registry.agencies[:count]
-    return registry

@@ -8,6 +8,9 @@ or registers routes at import time. One blueprint per area:
     queries     named queries (/queries, /queries/<name>)
     pages       the home page, agency index and /healthz
     catalog     the DCAT catalog, VoID, downloads, sitemap.xml and robots.txt
+
+The app keeps what every view shares (the publication, the query service) in its
+extensions; the views reach them through publisher.web.state, never through this module.
 """
 
 from __future__ import annotations
@@ -18,8 +21,13 @@ from typing import Any
 from flask import Flask, Response
 
 from publisher.settings import Settings, load_settings
+from publisher.sparql.service import QueryService
+from publisher.web import catalog, pages, queries, resources, sparql
+from publisher.web.cache import install
 from publisher.web.errors import register_error_handlers
-from publisher.web.state import Publication
+from publisher.web.state import PUBLICATION, QUERY_SERVICE, Publication
+
+__all__ = ["create_app"]
 
 
 def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -29,30 +37,17 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         app.config.update(test_config)
     settings = settings or load_settings()
     publication = Publication(settings)
-    app.extensions["publication"] = publication
-
-    from publisher.querying import QueryService
-
-    app.extensions["query_service"] = QueryService(
+    app.extensions[PUBLICATION] = publication
+    app.extensions[QUERY_SERVICE] = QueryService(
         publication.build_dir,
         timeout=float(settings.query_timeout),
         row_cap=int(settings.row_cap),
         workers=int(settings.query_workers),
         remote=publication.remote,
     )
-
-    from publisher.web.catalog import bp as catalog_bp
-    from publisher.web.pages import bp as pages_bp
-    from publisher.web.queries import bp as queries_bp
-    from publisher.web.resources import bp as resources_bp
-    from publisher.web.sparql import bp as sparql_bp
-
-    for blueprint in (pages_bp, sparql_bp, queries_bp, catalog_bp, resources_bp):
-        app.register_blueprint(blueprint)
+    for module in (pages, sparql, queries, catalog, resources):
+        app.register_blueprint(module.bp)
     register_error_handlers(app)
-
-    from publisher.web.cache import install
-
     install(app, publication, int(settings.response_cache_mb) * 1024 * 1024)
 
     @app.after_request
@@ -64,10 +59,3 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         return response
 
     return app
-
-
-def publication() -> Publication:
-    from flask import current_app
-
-    pub: Publication = current_app.extensions["publication"]
-    return pub

@@ -15,7 +15,7 @@ no routing, no view, no query), conditional requests (`If-None-Match`,
 `If-Modified-Since`) and HEAD included. When `build_dir/current` is switched to a
 new release the key changes: earlier answers are never served again, there is no
 expiry to tune. The build removes the folders of releases it has pruned
-(`pipeline._after_publish`).
+(publisher.build.pipeline, after it publishes).
 
 Not cached: downloads (files served with Range from disk), `/healthz`, errors,
 anything but 200, and requests that ask for part of a response (Range). SPARQL
@@ -36,17 +36,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from flask import Flask, Response, request
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from publisher.releasefiles import RESPONSES
-from publisher.store import CURRENT
-
-if TYPE_CHECKING:
-    from flask import Flask
-
-    from publisher.web.state import Publication
+from publisher.release.paths import CURRENT, RESPONSES
+from publisher.web.state import Publication
 
 SKIPPED_PREFIXES = ("/download/", "/healthz", "/static/")
 MEMORY_ONLY_PREFIXES = ("/sparql",)
@@ -233,9 +230,7 @@ class CachedApp:
             environ[ENVIRON_KEY] = (release, key)
             return self.app(environ, start_response)
         if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
-            from werkzeug.wrappers import Response
-
-            response = Response(entry.body, status=entry.status, headers=list(entry.headers))
+            response = WerkzeugResponse(entry.body, status=entry.status, headers=list(entry.headers))
             response.make_conditional(environ)
             return response(environ, start_response)
         start_response(f"{entry.status} {HTTP_STATUS_CODES.get(entry.status, '')}".rstrip(), entry.wsgi_headers)
@@ -246,8 +241,6 @@ def install(app: Flask, publication: Publication, max_bytes: int) -> ResponseCac
     """Answer repeated requests from the cache (see the module docstring); None when `max_bytes` is 0."""
     if max_bytes <= 0:
         return None
-    from flask import Response, request
-
     cache = ResponseCache(max_bytes, publication.build_dir / RESPONSES)
     app.extensions["response_cache"] = cache
     app.wsgi_app = CachedApp(app.wsgi_app, publication, cache)  # type: ignore[method-assign]

@@ -10,7 +10,7 @@
 
 Descriptions are negotiated like every other document (Turtle without Accept, JSON-LD,
 N-Triples, RDF/XML, HTML; or a .ttl/.jsonld/.nt/.rdf/.html suffix), with the helpers
-of publisher.web.resources. Downloads are sent as attachments with their SHA-256 as
+of publisher.web.negotiation. Downloads are sent as attachments with their SHA-256 as
 ETag, their `modified` date as Last-Modified, and Range support. Every link is an
 absolute IRI under the configured base IRI, never the request's Host.
 """
@@ -27,21 +27,37 @@ from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_file
 from pyoxigraph import BlankNode, NamedNode, Triple
+from rdflib import URIRef
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from publisher.catalog import KINDS, PublishedCatalog, published_catalog
-from publisher.downloads import DOWNLOADS, DownloadFile, read_index
 from publisher.errors import NotFound
-from publisher.web import publication
-from publisher.web.errors import error_response
+from publisher.publication.catalog import KINDS, PublishedCatalog, published_catalog
+from publisher.publication.downloads import DownloadFile, read_index
+from publisher.rdf.mediatypes import FILE_BY_NAME
+from publisher.rdf.namespaces import DCTERMS
+from publisher.release.paths import DOWNLOADS
+from publisher.web.documents import rdf_response
 from publisher.web.i18n import language, words
 from publisher.web.labels import Value, value_of
-from publisher.web.resources import DOCUMENT_TYPES, HTML, Alternate, conditional, negotiate, serialize
+from publisher.web.negotiation import (
+    DOCUMENT_OFFERS,
+    HTML,
+    SUFFIXES,
+    TEXT,
+    XML,
+    alternates,
+    choose,
+    conditional,
+    not_acceptable,
+    split_suffix,
+    with_alternates,
+)
+from publisher.web.state import publication
 
 bp = Blueprint("catalog", __name__)
 
-SUFFIXES = {t.extension: t.media_type for t in DOCUMENT_TYPES} | {"html": HTML}
-LABELS = {t.media_type: t.label for t in DOCUMENT_TYPES} | {HTML: "HTML"}
+CSVW = FILE_BY_NAME["csvw"]
+TITLE = str(DCTERMS.title)
 
 
 def catalog() -> PublishedCatalog:
@@ -78,41 +94,24 @@ class Document:
     html: dict[str, Any]  # template name and context for the HTML view
 
 
-def split_suffix(path: str) -> tuple[str, str | None]:
-    stem, dot, extension = path.rpartition(".")
-    if dot and "/" not in extension and extension in SUFFIXES:
-        return stem, SUFFIXES[extension]
-    return path, None
-
-
 def answer(document: Document, suffix_type: str | None) -> Response:
-    offers = [t.media_type for t in DOCUMENT_TYPES] + [HTML]
-    media_type = suffix_type or negotiate(offers)
-    if media_type is None or media_type not in offers:
-        return error_response(
-            406, "None of the media types you accept is available for this resource.", available=offers
-        )
-    base = publication().iris.base
-    alternates = [Alternate(t, f"{base}{document.path}.{_ext(t)}", LABELS[t]) for t in offers]
+    """The document in the format the suffix or Accept asks for (publisher.web.negotiation), or 406."""
+    offers = list(DOCUMENT_OFFERS)
+    media_type = choose(offers, suffix_type)
+    if media_type is None:
+        return not_acceptable(offers)
+    found = alternates(publication().iris, document.path, offers)
     if media_type == HTML:
         lang = language()
         context = dict(document.html)
         template = context.pop("template", "resource.html")
         if template == "resource.html":
             context |= html_rows(document.iri, document.triples, lang)
-        body = render_template(template, lang=lang, w=words(lang), alternates=alternates, iri=document.iri, **context)
+        body = render_template(template, lang=lang, w=words(lang), alternates=found, iri=document.iri, **context)
         response = Response(body, mimetype=HTML)
     else:
-        rdf_type = next(t for t in DOCUMENT_TYPES if t.media_type == media_type)
-        response = Response(serialize(document.triples, rdf_type), mimetype=media_type)
-    response.headers["Link"] = ", ".join(f'<{a.href}>; rel="alternate"; type="{a.media_type}"' for a in alternates)
-    if suffix_type is None:
-        response.headers["Content-Location"] = next(a.href for a in alternates if a.media_type == media_type)
-    return conditional(response)
-
-
-def _ext(media_type: str) -> str:
-    return next(e for e, t in SUFFIXES.items() if t == media_type)
+        response = rdf_response(document.triples, media_type)
+    return with_alternates(response, found, media_type, suffix_type)
 
 
 def html_rows(iri: str, triples: list[Triple], lang: str) -> dict[str, Any]:
@@ -142,7 +141,7 @@ def html_rows(iri: str, triples: list[Triple], lang: str) -> dict[str, Any]:
 
 
 def _is_title(triple: Triple, iri: str) -> bool:
-    return getattr(triple.subject, "value", None) == iri and triple.predicate.value == "http://purl.org/dc/terms/title"
+    return getattr(triple.subject, "value", None) == iri and triple.predicate.value == TITLE
 
 
 # ---------------------------------------------------------------------------
@@ -231,7 +230,7 @@ def void(ext: str | None = None) -> Response:
 @bp.route("/.well-known/void", methods=["GET", "HEAD"])
 def well_known_void() -> WerkzeugResponse:
     """RFC 5785 / VoID §7.2: the well-known address of the dataset description."""
-    return redirect(f"{publication().iris.base}/void", code=303)
+    return redirect(str(publication().catalog_iris.void), code=303)
 
 
 # ---------------------------------------------------------------------------
@@ -257,8 +256,8 @@ def download(name: str) -> WerkzeugResponse:
         max_age=300,
     )
     if entry.kind == "csv" and not entry.compressed:
-        metadata = f"{publication().iris.base}/download/{name.removesuffix('.csv')}.csv-metadata.json"
-        response.headers["Link"] = f'<{metadata}>; rel="describedby"; type="application/csvm+json"'
+        metadata = publication().catalog_iris.download(f"{name.removesuffix('.csv')}.{CSVW.extension}")
+        response.headers["Link"] = f'<{metadata}>; rel="describedby"; type="{CSVW.media_type}"'
     response.headers["X-Content-SHA256"] = entry.sha256
     return response
 
@@ -271,36 +270,36 @@ def download(name: str) -> WerkzeugResponse:
 @bp.route("/sitemap.xml", methods=["GET", "HEAD"])
 def sitemap() -> Response:
     cat = catalog()
-    base = publication().iris.base
-    urls: list[tuple[str, str | None]] = [(f"{base}/", None), (f"{base}/agencies", None), (f"{base}/queries", None)]
-    urls += [(f"{base}/catalog.html", None)]
-    urls += [(f"{base}/catalog/page/{n}.html", None) for n in range(2, cat.page_count(page_size()) + 1)]
+    iris, catalog_iris = publication().iris, publication().catalog_iris
+    urls: list[tuple[str, str | None]] = [(iris.page(path), None) for path in ("/", "/agencies", "/queries")]
+    urls += [(iris.document("/catalog", "html"), None)]
+    urls += [(iris.document(f"/catalog/page/{n}", "html"), None) for n in range(2, cat.page_count(page_size()) + 1)]
     agencies: dict[str, str] = {}
     for entry in cat.index:
         if entry["agency"] is None:
             continue
-        urls.append((f"{entry['iri']}.html", entry["modified"][:10]))
+        urls.append((str(catalog_iris.landing_page(URIRef(entry["iri"]))), entry["modified"][:10]))
         agencies[entry["agency"]] = max(agencies.get(entry["agency"], ""), entry["modified"][:10])
-    urls += [(f"{base}/id/agency/{agency}.html", day) for agency, day in sorted(agencies.items())]
+    urls += [(str(catalog_iris.landing_page(iris.agency(agency))), day) for agency, day in sorted(agencies.items())]
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for loc, lastmod in urls:
         extra = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
         lines.append(f"  <url><loc>{escape(loc)}</loc>{extra}</url>")
     lines.append("</urlset>")
-    return conditional(Response("\n".join(lines) + "\n", mimetype="application/xml"))
+    return conditional(Response("\n".join(lines) + "\n", mimetype=XML))
 
 
 @bp.route("/robots.txt", methods=["GET", "HEAD"])
 def robots() -> Response:
-    base = publication().iris.base
+    sitemap_url = publication().iris.page("/sitemap.xml")
     body = (
         "# Everything here is public. Please do not crawl SPARQL queries: use the dumps in the catalog.\n"
         "User-agent: *\n"
         "Allow: /\n"
         "Disallow: /sparql?\n"
-        f"Sitemap: {base}/sitemap.xml\n"
+        f"Sitemap: {sitemap_url}\n"
     )
-    return conditional(Response(body, mimetype="text/plain"))
+    return conditional(Response(body, mimetype=TEXT))
 
 
 def schema_org(agency: str, year: int) -> str | None:

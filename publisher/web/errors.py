@@ -9,6 +9,11 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
 from publisher.errors import NotFound, QueryError, QueryRefused, QueryTimeout, StoreError
+from publisher.rdf.mediatypes import FILE_BY_NAME
+
+HTML = FILE_BY_NAME["html"].media_type
+#: The error body's type (and an alias clients send for the JSON formats): no file we write has it.
+JSON = "application/json"
 
 TITLES_ZH = {
     400: "请求有误",
@@ -25,7 +30,7 @@ TITLES_ZH = {
 
 def wants_html() -> bool:
     accept = request.accept_mimetypes
-    return accept["text/html"] > max(accept["application/json"], 0) and accept.best == "text/html"
+    return accept[HTML] > max(accept[JSON], 0) and accept.best == HTML
 
 
 def error_response(status: int, message: str, **extra: object) -> Response:
@@ -35,11 +40,11 @@ def error_response(status: int, message: str, **extra: object) -> Response:
         body = render_template(
             "error.html", status=status, title=title, title_zh=TITLES_ZH.get(status, title), message=message
         )
-        return Response(body, status=status, mimetype="text/html")
+        return Response(body, status=status, mimetype=HTML)
     error = {"status": status, "title": title, "title_zh": TITLES_ZH.get(status, title), "message": message}
     error.update(extra)
     body = json.dumps({"error": error}, ensure_ascii=False, indent=2) + "\n"
-    return Response(body, status=status, mimetype="application/json")
+    return Response(body, status=status, mimetype=JSON)
 
 
 def register_error_handlers(app: Flask) -> None:

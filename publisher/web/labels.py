@@ -7,13 +7,11 @@ from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from publisher.store import ReadStore
+from publisher.rdf.namespaces import DCTERMS, RDFS, SKOS
+from publisher.store.readstore import ReadStore
 
-LABEL_PROPERTIES = (
-    NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
-    NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-    NamedNode("http://purl.org/dc/terms/title"),
-)
+#: Where a label is looked for, in order: the first property that gives one wins.
+LABEL_PROPERTIES = tuple(NamedNode(str(term)) for term in (SKOS.prefLabel, RDFS.label, DCTERMS.title))
 
 
 @dataclass(frozen=True)

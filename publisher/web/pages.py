@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template
 
-from publisher import namedqueries
 from publisher.errors import StoreError
-from publisher.web import publication
+from publisher.sparql import namedqueries
 from publisher.web.i18n import language, words
+from publisher.web.state import publication
 
 bp = Blueprint("pages", __name__)
 
@@ -17,7 +17,14 @@ def home() -> str:
     pub = publication()
     lang = language()
     reports = namedqueries.get("reports").rows(pub.store, pub.iris.base, {})
-    return render_template("home.html", lang=lang, w=words(lang), reports=reports, base=pub.iris.base)
+    return render_template(
+        "home.html",
+        lang=lang,
+        w=words(lang),
+        reports=reports,
+        base=pub.iris.base,
+        endpoint=str(pub.catalog_iris.endpoint),
+    )
 
 
 @bp.route("/agencies", methods=["GET", "HEAD"])

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from publisher import namedqueries
-from publisher.mediatypes import RESULTS_BY_NAME, RESULTS_TYPES
-from publisher.web import publication
+from publisher.rdf.mediatypes import RESULTS_BY_NAME, RESULTS_TYPES
+from publisher.sparql import namedqueries
 from publisher.web.errors import error_response
 from publisher.web.i18n import language, words
-from publisher.web.resources import conditional, negotiate
+from publisher.web.negotiation import HTML, conditional, negotiate
+from publisher.web.state import publication
 
 bp = Blueprint("queries", __name__)
-
-HTML = "text/html"
 
 
 @bp.route("/queries", methods=["GET", "HEAD"])

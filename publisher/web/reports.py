@@ -1,7 +1,7 @@
 """Report and agency pages, regenerated from the named queries.
 
 The report page is the full report of its format rebuilt table by table from the
-format's named queries (publisher/queries/*.rq with a `table:` header): every
+format's named queries (publisher/sparql/queries/*.rq with a `table:` header): every
 number links to the query that produced it and shows its source quote; blank
 stays blank; stated totals and derived sums are shown apart; quality warnings are
 listed. A table query answers in one of three shapes, told by its variables: items ×
@@ -30,13 +30,15 @@ from urllib.parse import urlencode
 from flask import render_template, url_for
 from pyoxigraph import BlankNode, NamedNode
 
-from publisher import namedqueries
 from publisher.errors import NotFound
-from publisher.namespaces import QB, vocabulary
-from publisher.store import ReadStore
-from publisher.web import catalog, publication
+from publisher.rdf.iris import Iris
+from publisher.rdf.namespaces import QB, vocabulary
+from publisher.sparql import namedqueries
+from publisher.store.readstore import ReadStore
+from publisher.web.catalog import schema_org
 from publisher.web.i18n import words
 from publisher.web.labels import label
+from publisher.web.state import publication
 
 PERIOD_SUMS = "report-sum-checks"  # totals of items, one period type at a time (the Jilin template)
 CELL_SUMS = "national-sum-checks"  # totals of cells of rows × columns, blank cells included
@@ -205,7 +207,7 @@ def grid_table(
     """A national table: rows in order, group rows kept, one segment per heading of columns."""
     table = Table(query, url, [], kind="grid")
     by_row: dict[str, GridRow] = {}
-    prefix = f"{base}/def/"
+    prefix = Iris(base).definitions
     for result in rows:
         table.row_heading = table.row_heading or result.get(f"row_heading_{lang}", "")
         row = by_row.get(result["row"])
@@ -267,7 +269,7 @@ def render_report(agency: str, year: int, lang: str, alternates: Sequence[Any]) 
     meta = next((r for r in published if r["year"] == str(year)), None)
     if meta is None:
         raise NotFound(f"No report of {agency} for {year} is published.")
-    format_slug = meta["format"].rsplit("/def/", 1)[1]
+    format_slug = meta["format"].removeprefix(pub.iris.definitions)
     tables = []
     sums_query = sum_check_query(store, meta["format"], base)
     sums = sums_query.rows(store, base, params)
@@ -303,10 +305,10 @@ def render_report(agency: str, year: int, lang: str, alternates: Sequence[Any]) 
         report_iri=str(report_iri),
         agency=agency,
         agency_label=label(store, NamedNode(str(agency_iri)), lang),
-        agency_href=f"/id/agency/{agency}",
+        agency_href=str(agency_iri)[len(base) :],
         format_label=label(store, NamedNode(meta["format"]), lang),
         format_href=meta["format"][len(base) :],
-        source_href=f"/id/report/{agency}/{year}/source",
+        source_href=str(pub.iris.source(agency, year))[len(base) :],
         tables=tables,
         sums_kind="cells" if sums_query.name == CELL_SUMS else "periods",
         sums=sums if sums_query.name == PERIOD_SUMS else [],
@@ -319,7 +321,7 @@ def render_report(agency: str, year: int, lang: str, alternates: Sequence[Any]) 
         facts=namedqueries.get("report-facts").rows(store, base, params),
         facts_url=query_url("report-facts", params, lang),
         base=base,
-        schema_org=catalog.schema_org(agency, year),
+        schema_org=schema_org(agency, year),
     )
 
 

@@ -20,9 +20,13 @@ import signal
 import socket
 import sys
 import time
+import traceback
 from types import FrameType
 
-from publisher.settings import Settings
+from waitress import serve as waitress_serve
+
+from publisher.settings import Settings, load_settings
+from publisher.web import create_app
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -35,10 +39,6 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def _run_child(settings: Settings, sock: socket.socket) -> None:
-    from waitress import serve as waitress_serve
-
-    from publisher.web import create_app
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the children
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     app = create_app(settings)
@@ -56,9 +56,18 @@ APP_MODULES = (
     "publisher.web.catalog",
     "publisher.web.pages",
     "publisher.web.queries",
+    "publisher.web.documents",
+    "publisher.web.errors",
+    "publisher.web.i18n",
+    "publisher.web.labels",
+    "publisher.web.negotiation",
     "publisher.web.reports",
     "publisher.web.resources",
+    "publisher.web.servicedescription",
     "publisher.web.sparql",
+    "publisher.web.sparqlpage",
+    "publisher.web.sparqlrequest",
+    "publisher.web.state",
 )
 
 
@@ -81,8 +90,6 @@ def serve(settings: Settings) -> None:
             try:
                 _run_child(settings, sock)
             except BaseException:
-                import traceback
-
                 traceback.print_exc()
                 code = 1
             finally:
@@ -116,10 +123,6 @@ def serve(settings: Settings) -> None:
 
 
 def _run_child_in_place(settings: Settings, sock: socket.socket) -> None:
-    from waitress import serve as waitress_serve
-
-    from publisher.web import create_app
-
     app = create_app(settings)
     try:
         waitress_serve(app, sockets=[sock], threads=int(settings.threads), _quiet=True)
@@ -128,6 +131,4 @@ def _run_child_in_place(settings: Settings, sock: socket.socket) -> None:
 
 
 if __name__ == "__main__":  # python -m publisher.web.server: serve with the settings of the environment
-    from publisher.settings import load_settings
-
     serve(load_settings())

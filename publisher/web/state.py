@@ -1,4 +1,8 @@
-"""What the web app serves from: the published release, reopened when a build replaces it."""
+"""What the web app serves from: the published release, reopened when a build replaces it.
+
+`create_app` keeps one `Publication` and one `QueryService` in the app's extensions;
+views reach them through `publication()` and `query_service()`.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from publisher.iris import Iris
+from flask import current_app
+
+from publisher.rdf.iris import CatalogIris, Iris
+from publisher.release.paths import current_release
 from publisher.settings import Settings
-from publisher.store import ReadStore, current_release, open_store, read_manifest, remote_config
+from publisher.sparql.service import QueryService
+from publisher.store.readstore import ReadStore, open_store, read_manifest, remote_config
+
+#: The keys under which `create_app` keeps the shared state in `app.extensions`.
+PUBLICATION = "publication"
+QUERY_SERVICE = "query_service"
 
 
 class Publication:
@@ -26,6 +38,7 @@ class Publication:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.iris = Iris(settings.base)
+        self.catalog_iris = CatalogIris(self.iris)
         self.build_dir = Path(settings.build_dir)
         self.remote = remote_config(settings)
         self._lock = threading.Lock()
@@ -63,3 +76,15 @@ class Publication:
     def backend(self) -> str:
         """Which store answers: the embedded Oxigraph store, or the remote store (kind and endpoint)."""
         return "oxigraph (embedded)" if self.remote is None else f"{self.remote.kind} ({self.remote.query_url})"
+
+
+def publication() -> Publication:
+    """The publication the current app serves."""
+    pub: Publication = current_app.extensions[PUBLICATION]
+    return pub
+
+
+def query_service() -> QueryService:
+    """The query service of the current app (the SPARQL endpoint's engine)."""
+    found: QueryService = current_app.extensions[QUERY_SERVICE]
+    return found

@@ -1,0 +1,124 @@
+"""A record checked in a build process: read, turned into a graph and validated; the result kept in the cache.
+
+check_one     record → Report → graph → validation (one report per call, every shape
+              but the rules across years); the result (`CheckedReport`) is kept in the
+              cache under the record's key, its graph beside it as sorted N-Triples
+check_summary the same for a pool (publisher.build.pool): what the build's main process
+              needs of it, or the record's SourceError carried back as data
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from publisher.build.workerstate import WorkerState
+from publisher.errors import SourceError
+from publisher.graph.reports import report_graph
+from publisher.rdf.ntriples import sorted_ntriples
+from publisher.records.loading import load_report
+from publisher.records.model import Report
+from publisher.release.paths import CACHE_REPORTS
+from publisher.validation.findings import Finding, Outcome
+
+
+@dataclass
+class CheckedReport:
+    """One record read, turned into a graph and validated (its own shapes; rules come later)."""
+
+    key: str
+    record: str
+    report: Report
+    ntriples: bytes  # the report's graph, sorted N-Triples, without quality annotations
+    findings: list[Finding]
+
+    @property
+    def agency(self) -> str:
+        return self.report.agency
+
+    @property
+    def year(self) -> int:
+        return self.report.year
+
+    def outcome(self, extra: Sequence[Finding] = ()) -> Outcome:
+        return Outcome.of(self.record, [*self.findings, *extra])
+
+
+@dataclass(frozen=True)
+class CheckedSummary:
+    """What the build's main process needs of a checked report (the rest stays in the cache)."""
+
+    key: str
+    record: str
+    agency: str
+    year: int
+    format: str
+    findings: list[Finding]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A record that could not be read (a SourceError in a worker, carried back as data)."""
+
+    file: str
+    message: str
+    line: int | None
+
+
+def check_one(state: WorkerState, path: Path, key: str) -> CheckedReport:
+    """Read, graph and validate one record (its own shapes), and keep the result in the cache."""
+    project = state.project
+    report = load_report(path, project.registry, state.keys)
+    graph = report_graph(report, project.registry, project.formats[report.format], project.iris)
+    ntriples = sorted_ntriples(graph)
+    outcome = state.checker.check(graph, report.format, report, record=str(path), ntriples=ntriples, spare=True)
+    checked = CheckedReport(key, str(path), report, ntriples, outcome.findings)
+    write_cache(state.staging, checked)
+    return checked
+
+
+def check_summary(state: WorkerState, item: tuple[str, str]) -> CheckedSummary | Failure:
+    """`check_one` of a (record path, key), as the main process needs it; an unreadable record as a Failure."""
+    path, key = item
+    try:
+        c = check_one(state, Path(path), key)
+    except SourceError as exc:
+        where = f"{exc.file}:{exc.line}" if exc.line is not None else exc.file
+        return Failure(exc.file, str(exc)[len(where) + 2 :], exc.line)
+    return CheckedSummary(c.key, c.record, c.agency, c.year, c.report.format, c.findings)
+
+
+def cache_file(cache: Path, key: str) -> Path:
+    """The cached check of a report (a pickled CheckedReport)."""
+    return cache / CACHE_REPORTS / key[:2] / f"{key}.pickle"
+
+
+def graph_file(cache: Path, key: str) -> Path:
+    """The cached graph of a checked report, as sorted N-Triples (what the store's bulk load reads)."""
+    return cache / CACHE_REPORTS / key[:2] / f"{key}.nt"
+
+
+def write_cache(cache: Path, checked: CheckedReport) -> None:
+    """Keep a checked report in `cache`: its graph and the whole of it, each written whole or not at all."""
+    path = cache_file(cache, checked.key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for target, data in (
+        (graph_file(cache, checked.key), checked.ntriples),
+        (path, pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)),
+    ):
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+
+
+def read_cache(cache: Path, key: str) -> CheckedReport | None:
+    """The cached check of a report, or None (not there, unreadable, or pickled by code that has moved)."""
+    path = cache_file(cache, key)
+    try:
+        checked = pickle.loads(path.read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError, ImportError):
+        return None
+    return checked if isinstance(checked, CheckedReport) and checked.key == key else None

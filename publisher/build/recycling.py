@@ -1,0 +1,130 @@
+"""Recycling a release folder: a spare or a release about to be pruned, renamed into place as the new release.
+
+A spare (`build_dir/spare/*`, a hard-linked copy of a release's report files left by a
+build from nothing) or a release `Release.publish` would prune anyway is renamed into
+place; only the reports that differ between it and the new release are unlinked and
+linked again (`refit`, `link_reports`) or rewritten, instead of hard-linking every
+report's ~9 files (and deleting as many with the pruned release).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from publisher.build.releasefiles import DUMPS
+from publisher.build.splice import link_files, unlink_files
+from publisher.build.state import Previous, ReleaseState, ReportState, read_state
+from publisher.publication.downloads import CORPUS, report_stem
+from publisher.release.paths import (
+    CATALOG,
+    CATALOG_DATASETS,
+    CATALOG_SCHEMAORG,
+    DOWNLOADS,
+    DOWNLOADS_INDEX,
+    RELEASES,
+    SOURCES,
+    SPARE,
+    STATE,
+    source_text,
+)
+from publisher.store.publishing import KEEP_RELEASES
+
+#: The release's top folders that hold one or more files per report (what recycling keeps).
+KEPT = (DOWNLOADS, CATALOG, SOURCES)
+
+
+def recycle(build_dir: Path, target: Path, files: str, previous: Previous) -> ReleaseState | None:
+    """Rename into `target` a tree to start the new release from, and return its state; None if there is none.
+
+    A tree is a spare (`build_dir/spare/*`, left by a build from nothing) or a release
+    that `Release.publish` would prune anyway (not the published one, nor one it keeps),
+    built from the same `files` digest. Its store and release-wide files are removed;
+    its report files stay, to be kept, replaced or removed by `refit`.
+    """
+    spares = sorted((build_dir / SPARE).glob("*"), key=_mtime, reverse=True) if (build_dir / SPARE).is_dir() else []
+    current = previous.release
+    others = sorted((p for p in (build_dir / RELEASES).iterdir() if p.resolve() != current), key=_mtime, reverse=True)
+    for tree in [*spares, *others[max(0, KEEP_RELEASES - 2) :]]:
+        # a spare's state is its release's (the same file, hard-linked): read once
+        same = current is not None and _same_file(tree / STATE, current / STATE)
+        state = previous.state if same else read_state(tree)
+        if state is None or state.files != files or not all((tree / sub).is_dir() for sub in KEPT):
+            continue
+        try:
+            os.replace(tree, target)
+        except OSError:
+            continue
+        for item in os.scandir(target):
+            if item.name not in KEPT:
+                _remove(Path(item.path))
+        unlink_files(target / DOWNLOADS, [Path(DOWNLOADS_INDEX).name, *DUMPS.values()])
+        for item in os.scandir(target / CATALOG):
+            if not item.is_dir(follow_symlinks=False):
+                os.unlink(item.path)
+        unlink_files(target / CATALOG_DATASETS, [f"{CORPUS}.nt"])
+        return state
+    return None
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _report_files(report: ReportState) -> Iterable[tuple[str, str]]:
+    """(folder, name) of each file of a report in a release."""
+    stem = report_stem(report.agency, report.year)
+    for name in report.names:
+        yield DOWNLOADS, name
+    yield CATALOG_DATASETS, f"{stem}.nt"
+    yield CATALOG_SCHEMAORG, f"{stem}.json"
+    text = source_text(Path(), report.agency, report.year)
+    yield str(text.parent), text.name
+
+
+def _by_folder(reports: Iterable[ReportState]) -> dict[str, list[str]]:
+    folders: dict[str, list[str]] = {}
+    for report in reports:
+        for folder, name in _report_files(report):
+            folders.setdefault(folder, []).append(name)
+    return folders
+
+
+def link_reports(old: Path, new: Path, reports: Iterable[ReportState]) -> None:
+    """Hard-link reports' files (downloads, catalog entry, source) from release `old` into `new`."""
+    for folder, names in _by_folder(reports).items():
+        (new / folder).mkdir(exist_ok=True)
+        link_files(old / folder, new / folder, names)
+
+
+def refit(
+    release: Path, tree: ReleaseState, before: Mapping[str, ReportState], by_iri: Mapping[str, object], dirty: set[str]
+) -> list[str]:
+    """Make a recycled tree's report files those of the previous release: remove what differs; the reports to link."""
+    stale = [
+        report for iri, report in tree.reports.items()
+        if iri not in by_iri or iri in dirty or iri not in before or before[iri].files_id != report.files_id
+    ]  # fmt: skip
+    for folder, names in _by_folder(stale).items():
+        unlink_files(release / folder, names)
+    unlinked = {report.iri for report in stale}
+    return [iri for iri in sorted(by_iri) if iri not in dirty and (iri not in tree.reports or iri in unlinked)]

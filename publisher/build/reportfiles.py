@@ -1,0 +1,211 @@
+"""One report's files, written in a build process: its published graph, downloads, catalog entry and corpus pieces.
+
+publish_one   a checked report (publisher.build.checked) and its warnings → the graph
+              as the store holds it (with DQV annotations) → its downloads, its catalog
+              entry and schema.org description, its source text, and its pieces of the
+              corpus dumps (kept in the cache, spliced into the dumps by
+              publisher.build.releasefiles)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import pickle
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from publisher.build.checked import CheckedReport, read_cache
+from publisher.build.workerstate import WorkerState
+from publisher.errors import SourceError
+from publisher.publication import downloads
+from publisher.publication.csvw import csv_columns, to_csv
+from publisher.publication.dcat import catalog_entry, report_dataset_graph, title_in
+from publisher.publication.schemaorg import schema_org
+from publisher.rdf.jsonld import jsonld_nodes
+from publisher.rdf.namespaces import DCTERMS, RDF
+from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
+from publisher.rdf.turtle import to_turtle
+from publisher.release.paths import CACHE_PIECES, CATALOG_DATASETS, CATALOG_SCHEMAORG, DOWNLOADS, source_text
+from publisher.validation.findings import Finding, quality_annotations
+
+GZIP_LEVEL = 6
+
+
+@dataclass
+class PublishJob:
+    """A report to write: its checked report in the cache, its warnings, its previous files, the time, the release."""
+
+    key: str  # of the checked report in the cache
+    warnings: list[Finding]
+    previous: dict[str, downloads.DownloadFile]
+    now: str
+    folder: str  # the release folder
+
+
+@dataclass
+class ReportFiles:
+    """What a worker made for one report: its files, catalog entry and the pieces of the corpus dumps."""
+
+    key: str
+    graph_sha: str
+    triples: int
+    files: list[downloads.DownloadFile]
+    entry: dict[str, Any]
+    pieces: str  # cache file holding the gzip members of this report for each corpus dump, and `stats`
+    stats: dict[str, Any]  # for VoID: triples, subjects, classes (entities each), predicates
+    files_id: str = ""  # digest of every file written for the report: the same id, the same files
+    index_block: bytes = b""  # its entries of downloads/index.json (one JSON object a line)
+    catalog_block: bytes = b""  # its entry of catalog/index.json
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(f.name for f in self.files))
+
+
+def published_graph(state: WorkerState, checked: CheckedReport, warnings: Sequence[Finding]) -> bytes:
+    """The report's graph with its quality annotations, as the store holds it (sorted N-Triples)."""
+    iri = state.project.iris.report(checked.agency, checked.year)
+    data = checked.ntriples
+    if warnings:
+        annotations = quality_annotations(iri, warnings, state.project.iris)
+        data += annotations.serialize(format="nt", encoding="utf-8")
+    # Through an Oxigraph store, which canonicalises some datatypes, so the
+    # files say exactly what the store and the SPARQL endpoint say.
+    memory = ox.Store()
+    memory.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+    stored = memory.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    assert stored is not None
+    lines = sorted({line for line in stored.decode("utf-8").split("\n") if line})
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def publish_one(state: WorkerState, job: PublishJob) -> ReportFiles:
+    """Write one report's downloads and catalog entry into the release; keep its corpus pieces in the cache.
+
+    The report's graph is parsed once (`ReportTriples`): its Turtle, JSON-LD,
+    CSV rows, statistics and corpus pieces are made from the parsed triples, and the
+    catalog entry from an rdflib graph of the report's own statements and its period's
+    (all that `dcat.report_dataset_graph` reads of it).
+    """
+    project = state.project
+    checked = read_cache(state.cache, job.key)
+    if checked is None:
+        raise SourceError(job.key, "the build cache lost this report; delete the build's cache folder and build again")
+    iris, report = project.iris, checked.report
+    ntriples = published_graph(state, checked, job.warnings)
+    graph_sha = hashlib.sha256(ntriples).hexdigest()
+    parsed = ReportTriples(ntriples)
+    iri = str(iris.report(report.agency, report.year))
+    subject = URIRef(iri)
+    head = parsed.graph_of([subject, *parsed.objects(subject, DCTERMS.temporal)])
+    fmt = project.formats[report.format]
+    data = downloads.ReportData(report, head, fmt)
+    folder = Path(job.folder) / DOWNLOADS
+    nodes = jsonld_nodes(ntriples, iris.base, parsed.triples)
+    files, rows = downloads.write_report_files(
+        folder, data, project.registry, state.labels, iris, str(state.info.licence_iri), ntriples, nodes, parsed
+    )
+    written = {name: (kind, body, iri) for name, (kind, body) in files.items()}
+    entries = downloads.index_files(written, job.previous, dt.datetime.fromisoformat(job.now.replace("Z", "+00:00")))
+    stem = downloads.report_stem(report.agency, report.year)
+    source = source_text(Path(job.folder), report.agency, report.year)
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source_bytes = report.source.text.encode("utf-8")
+    source.write_bytes(source_bytes)
+    described = [f for f in entries if f.kind != "csvw"]
+    dataset = report_dataset_graph(state.inputs, data, described)
+    dataset_bytes = sorted_ntriples(dataset)
+    (Path(job.folder) / CATALOG_DATASETS / f"{stem}.nt").write_bytes(dataset_bytes)
+    schema = schema_org(dataset, subject, state.inputs, data)
+    schema_bytes = (json.dumps(schema, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    (Path(job.folder) / CATALOG_SCHEMAORG / f"{stem}.json").write_bytes(schema_bytes)
+    title = (title_in(head, subject, "zh"), title_in(head, subject, "en"))
+    entry = catalog_entry(stem, subject, title, described, report.agency, report.year)
+    # the corpus CSV has the columns of every format's dimensions (publisher.build.releasefiles writes its header)
+    columns = csv_columns(sorted({d.record_key for f in project.formats.values() for d in f.dimensions}))
+    csv_rows = to_csv(rows, columns).split(b"\r\n", 1)[1]
+    turtle = files[f"{stem}.ttl"][1]
+    pieces = corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes, turtle)
+    stats = graph_stats(parsed)
+    pieces_path = state.cache / CACHE_PIECES / graph_sha[:2] / f"{graph_sha}-{checked.key[:16]}.pickle"
+    pieces_path.parent.mkdir(parents=True, exist_ok=True)
+    pieces_path.write_bytes(pickle.dumps({"pieces": pieces, "stats": stats}, protocol=pickle.HIGHEST_PROTOCOL))
+    index_block = index_lines(entries)
+    files_id = hashlib.sha256()
+    for part in (index_block, dataset_bytes, schema_bytes, source_bytes):
+        files_id.update(hashlib.sha256(part).digest())
+    return ReportFiles(
+        checked.key, graph_sha, ntriples.count(b"\n"), entries, entry, str(pieces_path), stats,
+        files_id.hexdigest(), index_block, json.dumps(entry, ensure_ascii=False).encode("utf-8"),
+    )  # fmt: skip
+
+
+def index_lines(files: Sequence[downloads.DownloadFile]) -> bytes:
+    """Entries of downloads/index.json, by name, one JSON object a line (joined by ",\\n" as the file joins them)."""
+    ordered = sorted(files, key=lambda f: f.name)
+    return ",\n".join(json.dumps(asdict(f), ensure_ascii=False) for f in ordered).encode("utf-8")
+
+
+def read_pieces(path: str) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """A report's pieces of each corpus dump and its VoID statistics, as `publish_one` kept them."""
+    data = pickle.loads(Path(path).read_bytes())
+    return data["pieces"], data["stats"]
+
+
+def graph_stats(graph: ReportTriples) -> dict[str, Any]:
+    """A report graph's VoID statistics (its subjects are its own: report graphs share none)."""
+    classes: dict[str, int] = {}
+    predicates: set[str] = set()
+    for statements in graph.spo.values():
+        for predicate, objects in statements.items():
+            predicates.add(str(predicate))
+            if predicate == RDF.type:
+                for cls in set(objects):
+                    classes[str(cls)] = classes.get(str(cls), 0) + 1
+    return {
+        "triples": len(graph),
+        "subjects": len(graph.spo),
+        "entities": sum(1 for s in graph.spo if isinstance(s, URIRef)),
+        "classes": classes,
+        "predicates": sorted(predicates),
+    }
+
+
+def corpus_pieces(
+    ntriples: bytes,
+    graph: str,
+    base: str,
+    csv_rows: bytes,
+    first: bool,
+    nodes: list[dict[str, Any]] | None = None,
+    turtle_bytes: bytes | None = None,
+) -> dict[str, bytes]:
+    """A graph's part of each corpus dump, each a gzip member (gzip files concatenate).
+
+    `nodes` (its JSON-LD node objects) and `turtle_bytes` (its Turtle) when the caller has them already.
+    """
+    text = ntriples.decode("utf-8")
+    lines = [line for line in text.split("\n") if line]
+    nquads = "".join(f"{line[:-1].rstrip()} <{graph}> .\n" for line in lines)
+    turtle = (to_turtle(ntriples, base) if turtle_bytes is None else turtle_bytes).decode("utf-8")
+    body = "".join(line + "\n" for line in turtle.split("\n") if line and not line.startswith("@prefix"))
+    nodes = jsonld_nodes(ntriples, base) if nodes is None else nodes
+    jsonld = ",\n".join(json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes)
+    if jsonld and not first:
+        jsonld = ",\n" + jsonld
+    plain = {
+        "nquads": nquads.encode("utf-8"),
+        "ntriples": ntriples,
+        "turtle": body.encode("utf-8"),
+        "jsonld": jsonld.encode("utf-8"),
+        "csv": csv_rows,
+    }
+    return {kind: gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0) for kind, data in plain.items()}

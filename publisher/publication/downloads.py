@@ -1,0 +1,163 @@
+"""Downloads: the files people take away, written at build time into the release.
+
+    {release}/downloads/{agency}-{year}.ttl                 the report's graph, Turtle
+    {release}/downloads/{agency}-{year}.jsonld              the same, JSON-LD (context inline)
+    {release}/downloads/{agency}-{year}.nt                  the same, N-Triples (sorted lines)
+    {release}/downloads/{agency}-{year}.csv                 one row per cell, blank cells included (tidy)
+    {release}/downloads/{agency}-{year}.csv-metadata.json   its CSVW metadata
+    {release}/downloads/{agency}-{year}.source.txt          the source document, byte for byte
+    {release}/downloads/corpus.nq.gz                        every named graph of the store
+    {release}/downloads/corpus.{ttl,nt,jsonld,csv}.gz       the corpus in each format
+    {release}/downloads/index.json                          size, SHA-256, dates of each file
+
+Files are written before the release is published, so the atomic switch of
+`current` covers them and every size and checksum in the catalog is that of the
+bytes served. The output is deterministic where the data is (sorted triples,
+sorted JSON, gzip without a timestamp), so an unchanged report keeps its bytes,
+checksum and `modified` date from one build to the next: `index.json` carries
+`issued` (first published) and `modified` (bytes last changed) forward from the
+previous release.
+
+What the files hold is written elsewhere: the RDF by publisher.rdf (ntriples, turtle,
+jsonld), the CSV and its CSVW metadata by publisher.publication.csvw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+from publisher.graph.formats import Format
+from publisher.publication.csvw import csv_columns, csvw_metadata, observation_rows, to_csv
+from publisher.rdf.iris import Iris
+from publisher.rdf.jsonld import jsonld_document, jsonld_nodes
+from publisher.rdf.mediatypes import FILE_BY_NAME, media_type_of
+from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
+from publisher.rdf.turtle import to_turtle
+from publisher.records.model import Registry, Report
+from publisher.release.paths import DOWNLOADS_INDEX
+
+#: The stem of the corpus dumps' names (corpus.nq.gz …) and of the corpus dataset's.
+CORPUS = "corpus"
+
+
+@dataclass(frozen=True)
+class DownloadFile:
+    """One file under {release}/downloads, as the catalog describes it."""
+
+    name: str  # file name, also the last segment of its URL
+    kind: str  # turtle, jsonld, ntriples, csv, csvw, source, nquads
+    media_type: str  # of the content (of the uncompressed content when compressed)
+    compressed: bool  # gzip
+    size: int
+    sha256: str
+    issued: str  # ISO 8601 UTC: first published with these or earlier bytes
+    modified: str  # ISO 8601 UTC: these bytes first published
+    dataset: str  # the IRI of the dataset it is a distribution of
+
+    @property
+    def served_type(self) -> str:
+        """The Content-Type the file is served with."""
+        return FILE_BY_NAME["gzip"].media_type if self.compressed else self.media_type
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What the downloads of one report are made from."""
+
+    report: Report
+    graph: Graph
+    fmt: Format
+
+
+# ---------------------------------------------------------------------------
+# Writing a report's files
+# ---------------------------------------------------------------------------
+
+
+def report_stem(agency: str, year: int) -> str:
+    """The name of a report's files before their extensions: {agency}-{year}."""
+    return f"{agency}-{year}"
+
+
+def write_report_files(
+    downloads: Path,
+    data: ReportData,
+    registry: Registry,
+    labels: Graph,
+    iris: Iris,
+    licence: str,
+    ntriples: bytes | None = None,
+    nodes: list[dict[str, Any]] | None = None,
+    parsed: ReportTriples | None = None,
+) -> tuple[dict[str, tuple[str, bytes]], list[dict[str, str]]]:
+    """Write one report's files; returns name → (kind, bytes), and the CSV's rows.
+
+    `ntriples` (the graph as sorted N-Triples), `nodes` (its JSON-LD node objects) and
+    `parsed` (the same N-Triples parsed: its files are then made from it, not from
+    `data.graph`) may be given when the caller has them already.
+    """
+    stem = report_stem(data.report.agency, data.report.year)
+    if parsed is not None:
+        ntriples = parsed.ntriples
+    elif ntriples is None:
+        ntriples = sorted_ntriples(data.graph)
+    triples = parsed.triples if parsed is not None else None
+    nodes = jsonld_nodes(ntriples, iris.base, triples) if nodes is None else nodes
+    rows = observation_rows(data, registry, labels, iris, parsed)
+    files = {
+        f"{stem}.ttl": ("turtle", to_turtle(ntriples, iris.base, triples)),
+        f"{stem}.jsonld": ("jsonld", jsonld_document(ntriples, iris.base, nodes)),
+        f"{stem}.nt": ("ntriples", ntriples),
+        f"{stem}.csv": ("csv", to_csv(rows, csv_columns(d.record_key for d in data.fmt.dimensions))),
+        f"{stem}.csv-metadata.json": ("csvw", csvw_metadata(data, f"{stem}.csv", iris, licence)),
+        f"{stem}.source.txt": ("source", data.report.source.path.read_bytes()),
+    }
+    for name, (_kind, body) in files.items():
+        (downloads / name).write_bytes(body)
+    return files, rows
+
+
+# ---------------------------------------------------------------------------
+# The index that carries dates across builds
+# ---------------------------------------------------------------------------
+
+
+def read_index(release: Path | None) -> dict[str, DownloadFile]:
+    """The download index of a release (empty when there is none)."""
+    if release is None:
+        return {}
+    path = release / DOWNLOADS_INDEX
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {e["name"]: DownloadFile(**e) for e in entries}
+
+
+def index_files(
+    written: Mapping[str, tuple[str, bytes, str]],
+    previous: Mapping[str, DownloadFile],
+    now: dt.datetime,
+) -> list[DownloadFile]:
+    """Describe each written file (name → kind, bytes, dataset); dates carried over when bytes are unchanged."""
+    stamp = now.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    files = []
+    for name, (kind, body, dataset) in sorted(written.items()):
+        sha = hashlib.sha256(body).hexdigest()
+        before = previous.get(name)
+        issued = before.issued if before else stamp
+        modified = before.modified if before and before.sha256 == sha else stamp
+        compressed = name.endswith(".gz")
+        media_type = media_type_of(name[: -len(".gz")] if compressed else name)
+        if kind == "source":
+            media_type = FILE_BY_NAME["text"].media_type
+        files.append(DownloadFile(name, kind, media_type, compressed, len(body), sha, issued, modified, dataset))
+    return files

@@ -1,0 +1,138 @@
+"""The static export: the whole publication as files, for any web server or CDN.
+
+`publisher export DIR` asks the web app itself (Flask's test client, in process) for
+every document in every format and writes each answer's bytes under DIR at its URL
+path, so a static copy answers exactly what the live server does:
+
+    DIR/{path}.ttl .jsonld .nt .rdf .html   every document (/id, /def, /graph, /catalog, /void)
+    DIR/{path}.en.html                      the English HTML page (?lang=en)
+    DIR/{path}/index.html                   the HTML again, for hosts without negotiation
+    DIR/id/report/{agency}/{year}/source.txt   the source documents
+    DIR/download/{file}                     the downloads, copied from the release
+    DIR/index.html, agencies.html, queries.html, context.jsonld, sitemap.xml, robots.txt
+
+Content negotiation (the bare IRI → .ttl/.jsonld/.nt/.rdf/.html by Accept) is the web
+server's job: deploy/nginx.conf does it for nginx. What needs a running app is not
+exported: the SPARQL endpoint and named queries with parameters.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask
+from pyoxigraph import NamedNode, QuerySolutions
+
+from publisher.errors import BuildError, StoreError
+from publisher.publication.catalog import published_catalog
+from publisher.publication.downloads import read_index
+from publisher.release.paths import DOWNLOADS, current_release
+
+DOCUMENT_SUFFIXES = ("ttl", "jsonld", "nt", "rdf", "html")
+PAGES = {"/": "index.html", "/agencies": "agencies.html", "/queries": "queries.html"}
+FILES = ("/context.jsonld", "/sitemap.xml", "/robots.txt")
+
+
+@dataclass
+class ExportResult:
+    target: Path
+    files: int = 0
+    bytes: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        note = f"; {len(self.skipped)} IRI(s) had no document" if self.skipped else ""
+        return f"Exported {self.files} files ({self.bytes} bytes) to {self.target}{note}."
+
+
+def document_paths(app: Flask) -> list[str]:
+    """The URL path of every document: each IRI under the base that the store names, without fragment."""
+    pub = app.extensions["publication"]
+    base: str = pub.iris.base
+    query = """SELECT DISTINCT ?x WHERE {
+        { GRAPH ?x { ?s ?p ?o } } UNION { GRAPH ?g { ?x ?p ?o } } UNION { GRAPH ?g { ?s ?p ?x } }
+        FILTER (isIRI(?x)) }"""
+    solutions = pub.store.query(query)
+    assert isinstance(solutions, QuerySolutions)
+    paths: set[str] = set()
+    for solution in solutions:
+        node = solution["x"]
+        if not isinstance(node, NamedNode) or not pub.iris.within(node.value):
+            continue
+        path = node.value[len(base) :].split("#", 1)[0].rstrip("/")
+        if path.startswith(("/id/", "/def/", "/graph/")) and "." not in path.rsplit("/", 1)[-1]:
+            paths.add(path)
+    parents = {p.rsplit("/", 1)[0] for p in paths} - paths  # a document of several graphs: /def/shapes
+    paths |= {p for p in parents if p.count("/") >= 2 and (p + "/").startswith("/def/")}
+    catalog = published_catalog(pub.release, base)
+    size = int(pub.settings.catalog_page_size)
+    paths |= {"/catalog", "/catalog/corpus", "/void"}
+    paths |= {f"/catalog/page/{n}" for n in range(1, catalog.page_count(size) + 1)}
+    for entry in catalog.index:
+        if entry["agency"] and catalog.contact(entry["agency"]):
+            paths.add(f"/catalog/contact/{entry['agency']}")
+        for name in entry["files"]:
+            kind = read_index(pub.release)[name].kind
+            paths.add(f"/catalog/distribution/{entry['name']}/{kind}")
+    return sorted(paths)
+
+
+def export(app: Flask, target: Path) -> ExportResult:
+    """Write every document, page and download the app serves into `target` (emptied first)."""
+    pub = app.extensions["publication"]
+    try:
+        release = current_release(Path(pub.settings.build_dir))
+    except StoreError as exc:
+        raise BuildError(f"Nothing to export: {exc}") from exc
+    if target.exists():
+        if not target.is_dir() or (any(target.iterdir()) and not (target / "robots.txt").exists()):
+            raise BuildError(f"{target} exists and does not look like an earlier export; give an empty or new folder.")
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    result = ExportResult(target)
+    client = app.test_client()
+
+    def get(url: str) -> bytes | None:
+        response = client.get(url)
+        if response.status_code != 200:
+            return None
+        return response.get_data()
+
+    def write(relative: str, body: bytes) -> None:
+        path = target / relative.lstrip("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        result.files += 1
+        result.bytes += len(body)
+
+    for path in document_paths(app):
+        bodies = {suffix: get(f"{path}.{suffix}") for suffix in DOCUMENT_SUFFIXES}
+        if bodies["ttl"] is None:
+            result.skipped.append(path)
+            continue
+        for suffix, body in bodies.items():
+            if body is not None:
+                write(f"{path}.{suffix}", body)
+        english = get(f"{path}.html?lang=en")
+        if bodies["html"] is not None:
+            write(f"{path}/index.html", bodies["html"])
+        if english is not None:
+            write(f"{path}.en.html", english)
+        if path.startswith("/id/report/") and path.endswith("/source") and (text := get(f"{path}.txt")) is not None:
+            write(f"{path}.txt", text)
+    for path, name in PAGES.items():
+        for lang, suffix in (("zh", ".html"), ("en", ".en.html")):
+            body = get(f"{path}?lang={lang}")
+            if body is not None:
+                write(name.removesuffix(".html") + suffix, body)
+    for path in FILES:
+        body = get(path)
+        if body is not None:
+            write(path, body)
+    for name in sorted(read_index(release)):
+        source = release / DOWNLOADS / name
+        write(f"/download/{name}", source.read_bytes())
+    return result

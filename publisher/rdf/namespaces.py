@@ -1,0 +1,195 @@
+"""Namespaces: our vocabulary as a closed namespace, and the standard ones we use.
+
+Our terms live under the configurable base IRI ({base}/def/disclosure#), so the
+closed namespace is made per base by `vocabulary(base)`; a misspelt term raises
+instead of minting a wrong IRI. Standard vocabularies come from rdflib.namespace;
+the two rdflib does not ship (Web Annotation, DQV) are declared here, closed too.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from rdflib import URIRef
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ORG,
+    OWL,
+    PROV,
+    QB,
+    RDF,
+    RDFS,
+    SH,
+    SKOS,
+    XSD,
+    DefinedNamespace,
+    Namespace,
+)
+
+__all__ = [
+    "DCAT",
+    "DCTERMS",
+    "DQV",
+    "FOAF",
+    "FORMATS",
+    "OA",
+    "ORG",
+    "OWL",
+    "PROV",
+    "QB",
+    "RDF",
+    "RDFS",
+    "SH",
+    "SKOS",
+    "XSD",
+    "DisclosureTerms",
+    "vocabulary",
+]
+
+
+class OA(DefinedNamespace):
+    """W3C Web Annotation vocabulary (the terms we use)."""
+
+    _NS = Namespace("http://www.w3.org/ns/oa#")
+    _fail = True
+
+    Annotation: URIRef
+    SpecificResource: URIRef
+    TextPositionSelector: URIRef
+    TextQuoteSelector: URIRef
+    XPathSelector: URIRef
+    assessing: URIRef
+    end: URIRef
+    exact: URIRef
+    hasBody: URIRef
+    hasSelector: URIRef
+    hasSource: URIRef
+    hasTarget: URIRef
+    motivatedBy: URIRef
+    prefix: URIRef
+    start: URIRef
+    suffix: URIRef
+
+
+#: W3C's unique URIs for file formats (http://www.w3.org/ns/formats/), for void:feature: FORMATS["Turtle"].
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+
+
+class DQV(DefinedNamespace):
+    """W3C Data Quality Vocabulary (the terms we use)."""
+
+    _NS = Namespace("http://www.w3.org/ns/dqv#")
+    _fail = True
+
+    QualityAnnotation: URIRef
+    hasQualityAnnotation: URIRef
+    qualityAssessment: URIRef
+
+
+class DisclosureTerms(DefinedNamespace):
+    """The terms of ontology/disclosure.ttl; a test keeps the two lists equal."""
+
+    _NS = Namespace("urn:x-publisher:unbound#")  # replaced per base by vocabulary()
+    _fail = True
+
+    # Classes
+    AnnualReport: URIRef
+    BalanceRule: URIRef
+    BlankCell: URIRef
+    CarryOverRule: URIRef
+    CrossYearRule: URIRef
+    NarrativeFact: URIRef
+    ReportFormat: URIRef
+    ReportSection: URIRef
+    RestatementRule: URIRef
+    Rule: URIRef
+    StockFlowRule: URIRef
+    SumRule: URIRef
+    TextPattern: URIRef
+    UpperBoundRule: URIRef
+    # Components of the figures
+    agency: URIRef
+    amount: URIRef
+    cellStatus: URIRef
+    column: URIRef
+    count: URIRef
+    item: URIRef
+    periodType: URIRef
+    quantity: URIRef
+    reportYear: URIRef
+    unit: URIRef
+    # Provenance, narrative facts, blank cells and sections
+    cellOf: URIRef
+    factOf: URIRef
+    qualifier: URIRef
+    sectionOf: URIRef
+    statedAt: URIRef
+    value: URIRef
+    # Formats and rules
+    alongDimension: URIRef
+    blankAsZero: URIRef
+    bound: URIRef
+    bounded: URIRef
+    carryIn: URIRef
+    carryOut: URIRef
+    codeBase: URIRef
+    codes: URIRef
+    dataStructure: URIRef
+    defaultCode: URIRef
+    defaultUnit: URIRef
+    hasColumn: URIRef
+    inflow: URIRef
+    left: URIRef
+    legalBasis: URIRef
+    measuredBy: URIRef
+    outflow: URIRef
+    part: URIRef
+    position: URIRef
+    prose: URIRef
+    recordKey: URIRef
+    regex: URIRef
+    right: URIRef
+    rowHeading: URIRef
+    rule: URIRef
+    sections: URIRef
+    sets: URIRef
+    signed: URIRef
+    statesValue: URIRef
+    stock: URIRef
+    textPattern: URIRef
+    total: URIRef
+    # Quality
+    failedRule: URIRef
+
+
+@cache
+def vocabulary(base: str) -> type[DisclosureTerms]:
+    """Our closed namespace under `base` (no trailing slash)."""
+    namespace = Namespace(f"{base}/def/disclosure#")
+    return type("DIS", (DisclosureTerms,), {"_NS": namespace})
+
+
+def prefixes(base: str) -> dict[str, str]:
+    """Prefix → namespace IRI for serialising our data readably."""
+    return {
+        "dis": f"{base}/def/disclosure#",
+        "common": f"{base}/def/common/",
+        "agency": f"{base}/id/agency/",
+        "report": f"{base}/id/report/",
+        "dcat": str(DCAT),
+        "dct": str(DCTERMS),
+        "dqv": str(DQV._NS),
+        "foaf": str(FOAF),
+        "oa": str(OA._NS),
+        "org": str(ORG),
+        "owl": str(OWL),
+        "prov": str(PROV),
+        "qb": str(QB),
+        "rdf": str(RDF),
+        "rdfs": str(RDFS),
+        "sh": str(SH),
+        "skos": str(SKOS),
+        "xsd": str(XSD),
+    }

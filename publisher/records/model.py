@@ -1,0 +1,147 @@
+"""The record model: what one report record and the agency registry hold, once read and checked.
+
+A record file holds one report (agency, year, format, source, period, figures,
+facts, prose sections); `agencies.yaml` holds the agency registry. `loading.py`
+reads both into these types; what depends on a format's code lists and rules is
+left to SHACL (publisher.validation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from publisher.records.htmldoc import Document
+
+# ---------------------------------------------------------------------------
+# What a record holds
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Labels:
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Quote:
+    """An exact quote of the source text starting at `offset` (Unicode characters)."""
+
+    text: str
+    offset: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.text)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure (or blank cell) the report states: its dimension codes, value and where the source has it.
+
+    `value` is None for a blank cell; a whole number is an int, an amount with decimals a
+    Decimal. `location` is the XPath of the table cell for a figure read from an HTML
+    table; its `quote` is then the cell's text, at the offset of that text in the
+    source's text rendition.
+    """
+
+    key: str
+    codes: Mapping[str, str]
+    value: int | Decimal | None
+    quote: Quote
+    line: int
+    unit: str | None = None
+    location: str | None = None
+
+    @property
+    def blank(self) -> bool:
+        return self.value is None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A number the narrative mentions that is not a figure of the format.
+
+    `codes` names, when the narrative restates a figure of a table, the dimension codes
+    of the cell it restates (empty otherwise).
+    """
+
+    key: str
+    about: Labels
+    value: Decimal
+    unit: str
+    qualifier: str
+    quote: Quote
+    line: int
+    codes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the report written as prose: its key in the format's section scheme, its text."""
+
+    key: str
+    heading: str | None
+    text: Quote
+    line: int
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source document: its text (for an HTML page, the text rendition) and, for a page, the page."""
+
+    path: Path
+    url: str | None
+    language: str
+    text: str
+    document: Document | None = None
+
+    @property
+    def media_type(self) -> str:
+        return "text/html" if self.document is not None else "text/plain"
+
+
+@dataclass(frozen=True)
+class Report:
+    path: Path
+    agency: str
+    year: int
+    format: str
+    source: Source
+    period_from: dt.date
+    period_to: dt.date
+    period_quote: Quote
+    figures: tuple[Figure, ...]
+    facts: tuple[Fact, ...]
+    sections: tuple[Section, ...] = ()
+
+    def line_of(self, key: str) -> int | None:
+        lines = {entry.key: entry.line for entry in self.figures} | {entry.key: entry.line for entry in self.facts}
+        return lines.get(key)
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: Labels
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: Labels
+    division: str
+    kind: str
+    parent: str | None
+    website: str | None
+
+
+@dataclass(frozen=True)
+class Registry:
+    path: Path
+    agencies: Mapping[str, Agency]
+    divisions: Mapping[str, Division]

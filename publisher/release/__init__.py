@@ -1,0 +1,1 @@
+"""The release: where every file of a build and of a published release lives (`paths`)."""

@@ -1,0 +1,83 @@
+"""Every path of a build, in one table: the build folder's entries, a release's files, the cache's.
+
+A build folder (`build_dir`, the `build_dir` setting) holds:
+
+    current                 symlink to the published release (switched atomically)
+    releases/{id}/          one folder per release, the served one and its predecessor kept
+    cache/                  what the next build reuses (report graphs, files, keys)
+    spare/                  a pruned release kept to be recycled as the next one
+    responses/{id}/         whole responses cached per release by the web servers
+    .staging-{pid}/         a build's work in progress, removed when it ends
+    .trash/                 folders being removed after a build has switched
+    .remote-stale           the remote store may not hold the published release
+
+A release folder holds:
+
+    store/                  the release's Oxigraph store
+    manifest.json           the release's reports, digests and settings
+    build-state.pickle      what the next build reads instead of the previous release's files
+    validation.txt          the validation report of every record
+    remote.json             the remote store the release was published into
+    downloads/              report files and corpus dumps; downloads/index.json lists them
+    catalog/                the DCAT catalog: index.json, about.json, catalog.nt, void.nt, datasets/, schemaorg/
+    sources/{agency}/{year}.txt   the text rendition of each report's source document
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from publisher.errors import StoreError
+
+# The build folder.
+CURRENT = "current"
+RELEASES = "releases"
+CACHE = "cache"
+SPARE = "spare"
+RESPONSES = "responses"
+STAGING_PREFIX = ".staging-"
+TRASH = ".trash"
+REMOTE_STALE = ".remote-stale"
+
+# A release.
+STORE = "store"
+MANIFEST = "manifest.json"
+STATE = "build-state.pickle"
+VALIDATION = "validation.txt"
+REMOTE_FILE = "remote.json"
+DOWNLOADS = "downloads"
+DOWNLOADS_INDEX = "downloads/index.json"
+CATALOG = "catalog"
+CATALOG_INDEX = "catalog/index.json"
+CATALOG_ABOUT = "catalog/about.json"
+CATALOG_GRAPH = "catalog/catalog.nt"
+CATALOG_VOID = "catalog/void.nt"
+CATALOG_DATASETS = "catalog/datasets"
+CATALOG_SCHEMAORG = "catalog/schemaorg"
+SOURCES = "sources"
+#: The folders that hold one file (or a few) per report.
+REPORT_FOLDERS = (DOWNLOADS, CATALOG_DATASETS, CATALOG_SCHEMAORG, SOURCES)
+
+# The cache.
+CACHE_KEYS = "keys.json"
+CACHE_PROJECT = "project"
+CACHE_REPORTS = "reports"
+CACHE_PIECES = "pieces"
+
+
+def source_text(release: Path, agency: str, year: int | str) -> Path:
+    """The text rendition of a report's source document in a release."""
+    return release / SOURCES / agency / f"{year}.txt"
+
+
+def staging_dir(build_dir: Path, pid: int) -> Path:
+    """The folder a build process writes its release into before it is switched in."""
+    return build_dir / f"{STAGING_PREFIX}{pid}"
+
+
+def current_release(build_dir: Path) -> Path:
+    """The published release's folder, or StoreError when nothing has been published."""
+    link = build_dir / CURRENT
+    if not link.exists():
+        raise StoreError(f"No built store in {build_dir}; run `publisher build` first.")
+    return link.resolve()

@@ -1,0 +1,1 @@
+"""SPARQL: the query guard, the query service (workers, time limit, row cap), results and the named queries."""
