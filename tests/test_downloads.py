@@ -50,10 +50,10 @@ from publisher.records.loading import load_report
 from publisher.release.paths import current_release
 from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, PROVINCE, TOWN
+from tests.fixtures.national_pages import FEES, expected_cells
+from tests.fixtures.seed_figures import EXPECTED
 from tests.helpers import SEED_RECORD, SEED_SOURCE, LiveServer, make_settings, start_live_server
 from tests.http import Answer, fetch
-from tests.test_import_html import FEES, expected_cells
-from tests.test_seed_figures import EXPECTED
 
 SOURCE = SEED_SOURCE.read_text(encoding="utf-8")
 AGENCY, YEAR = "jilin-city-science-technology-bureau", 2011

@@ -24,139 +24,13 @@ from pathlib import Path
 import pytest
 
 from publisher.errors import SourceError
-from publisher.importers.record import ImportResult, import_report, write_record
+from publisher.importers.record import ImportResult, import_report
+from publisher.importers.recordfile import write_record
 from publisher.records.htmldoc import Document
 from publisher.records.loading import load_report
 from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, PROVINCE, TOWN
-
-B = None  # a blank cell
-
-# ---------------------------------------------------------------------------
-# Table 三, typed from the pages: row code → 自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计
-# ---------------------------------------------------------------------------
-
-ROWS_2019 = [
-    "new-requests", "carried-over", "disclosed", "partly-disclosed",
-    "not-disclosed/state-secret", "not-disclosed/prohibited-by-law", "not-disclosed/security-and-stability",
-    "not-disclosed/third-party-rights", "not-disclosed/internal-affairs", "not-disclosed/process-information",
-    "not-disclosed/enforcement-files", "not-disclosed/administrative-query",
-    "unable-to-provide/not-held", "unable-to-provide/needs-creation", "unable-to-provide/unclear-after-correction",
-    "not-processed/petitions-and-complaints", "not-processed/repeat-requests", "not-processed/publications",
-    "not-processed/excessive-requests", "not-processed/confirmation-or-reissue",
-    "other-handling", "total-results", "carried-forward",
-]  # fmt: skip
-ROWS_2021 = [
-    *ROWS_2019[:20],
-    "other-handling/failed-to-correct", "other-handling/failed-to-pay", "other-handling/other",
-    "total-results", "carried-forward",
-]  # fmt: skip
-APPLICANTS = [
-    "natural-person", "commercial-enterprises", "research-institutions", "public-interest-organisations",
-    "legal-service-organisations", "other-organisations", "total",
-]  # fmt: skip
-
-REQUESTS = {
-    (PROVINCE, 2019): """
-        120 15 2 1 6 3 147 | 4 1 0 0 0 0 5 | 58 8 1 1 3 2 73 | 9 2 0 0 1 0 12 | 0 0 0 0 0 0 0 | 1 0 0 0 0 0 1
-        0 0 0 0 0 0 0 | 2 1 0 0 0 0 3 | 1 0 0 0 0 0 1 | 3 0 0 0 1 0 4 | 0 0 0 0 0 0 0 | 2 0 0 0 0 0 2
-        22 2 1 0 1 1 27 | 4 0 0 0 0 0 4 | 3 0 0 0 0 0 3 | 5 0 0 0 0 0 5 | 6 1 0 0 0 0 7 | 1 0 0 0 0 0 1
-        2 0 0 0 0 0 2 | 1 0 0 0 0 0 1 | 2 1 0 0 0 0 3 | 122 15 2 1 6 3 149 | 2 1 0 0 0 0 3""",
-    (PROVINCE, 2020): """
-        133 11 0 2 4 1 151 | 2 1 0 0 0 0 3 | 70 6 0 2 2 1 81 | 10 1 0 0 0 0 11 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
-        1 0 0 0 0 0 1 | 2 0 0 0 1 0 3 | 0 0 0 0 0 0 0 | 2 1 0 0 0 0 3 | 0 0 0 0 0 0 0 | 1 0 0 0 0 0 1
-        25 3 0 0 1 0 29 | 3 0 0 0 0 0 3 | 2 0 0 0 0 0 2 | 4 0 0 0 0 0 4 | 5 0 0 0 0 0 5 | 0 0 0 0 0 0 0
-        1 0 0 0 0 0 1 | 0 0 0 0 0 0 0 | 3 0 0 0 0 0 3 | 129 11 0 2 4 1 147 | 6 1 0 0 0 0 7""",
-    (COUNTY, 2020): """
-        7 2 0 0 1 0 10 | 1 0 0 0 0 0 1 | 4 1 0 0 1 0 6 | 1 0 0 0 0 0 1 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
-        0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
-        2 1 0 0 0 0 3 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
-        0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 7 2 0 0 1 0 10 | 1 0 0 0 0 0 1""",
-    # (一) 予以公开 prints 6 in 总计 where its applicants add up to 5: imported as printed.
-    (COUNTY, 2021): """
-        6 2 0 0 1 0 9 | 1 0 0 0 0 0 1 | 4 1 0 0 0 0 6 | 1 0 0 0 1 0 2 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
-        0 0 0 0 0 0 0 | 0 1 0 0 0 0 1 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
-        1 0 0 0 0 0 1 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0
-        0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 | 1 0 0 0 0 0 1 | 0 0 0 0 0 0 0 | 7 2 0 0 1 0 10
-        0 0 0 0 0 0 0""",
-    (TOWN, 2021): """
-        2 . . . . . 2 | . . . . . . . | 1 . . . . . 1 | . . . . . . . | . . . . . . . | . . . . . . .
-        . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . .
-        1 . . . . . 1 | . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . .
-        . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . . | . . . . . . . | 2 . . . . . 2
-        . . . . . . .""",
-}
-
-# Table 二: row code → values by its part's columns (2019: 3, 3, 3, 2, 2 columns; 2021: 3, 1, 1, 1)
-PROACTIVE = {
-    (PROVINCE, 2019): {
-        "rules": [3, 3, 47], "normative-documents": [12, 12, 286],
-        "administrative-licensing": [26, -2, 1534], "other-external-services": [14, 0, 512],
-        "administrative-penalties": [5, B, 17], "administrative-coercion": [B, B, B],
-        "administrative-fees": [2, -1], "government-procurement": [18, (Decimal(251000), "yuan")],
-    },
-    (PROVINCE, 2020): {
-        "rules": [2, 2, 49], "normative-documents": [9, 10, 290],
-        "administrative-licensing": [24, 1, 1610], "other-external-services": [14, -3, 498],
-        "administrative-penalties": [5, 0, 21], "administrative-coercion": [0, 0, 0],
-        "administrative-fees": [1, 0], "government-procurement": [15, (Decimal(198600), "yuan")],
-    },
-    (COUNTY, 2020): {  # 行政事业性收费 · 本年增/减 holds a dash: not imported (see UNMAPPED)
-        "rules": [B, B, B], "normative-documents": [2, 2, 9],
-        "administrative-licensing": [6, 1, 40], "other-external-services": [3, 0, 12],
-        "administrative-penalties": [4, 0, 23], "administrative-coercion": [1, 0, 2],
-        "administrative-fees": [B], "government-procurement": [3, (Decimal("35.6"), "ten-thousand-yuan")],
-    },
-    (COUNTY, 2021): {
-        "rules": [B, B, B], "normative-documents": [1, 0, 10], "administrative-licensing": [44],
-        "administrative-penalties": [19], "administrative-coercion": [2],
-        "administrative-fees": [(Decimal("1.2"), "ten-thousand-yuan")],
-    },
-    (TOWN, 2021): {
-        "rules": [B, B, B], "normative-documents": [1, B, 6], "administrative-licensing": [B],
-        "administrative-penalties": [12], "administrative-coercion": [B], "administrative-fees": [B],
-    },
-}  # fmt: skip
-PROACTIVE_COLUMNS = {
-    2019: {
-        "rules": ["newly-made", "newly-published", "total-published"],
-        "normative-documents": ["newly-made", "newly-published", "total-published"],
-        "administrative-licensing": ["items-last-year", "change-this-year", "decisions"],
-        "other-external-services": ["items-last-year", "change-this-year", "decisions"],
-        "administrative-penalties": ["items-last-year", "change-this-year", "decisions"],
-        "administrative-coercion": ["items-last-year", "change-this-year", "decisions"],
-        "administrative-fees": ["items-last-year", "change-this-year"],
-        "government-procurement": ["procurement-projects", "procurement-amount"],
-    },
-    2021: {
-        "rules": ["issued", "repealed", "in-force"],
-        "normative-documents": ["issued", "repealed", "in-force"],
-        "administrative-licensing": ["decisions"],
-        "administrative-penalties": ["decisions"],
-        "administrative-coercion": ["decisions"],
-        "administrative-fees": ["fees-collected"],
-    },
-}
-
-# Table 四: 行政复议, 未经复议直接起诉, 复议后起诉 × 维持 纠正 其他 尚未审结 总计
-REVIEW = {
-    (PROVINCE, 2019): "3 1 0 1 5 | 2 0 1 0 3 | 1 0 0 0 1",
-    (PROVINCE, 2020): "2 0 1 0 3 | 1 1 0 0 2 | 0 0 0 0 0",
-    (COUNTY, 2020): "0 0 0 0 0 | 0 0 0 0 0 | 0 0 0 0 0",
-    (COUNTY, 2021): "1 0 0 0 1 | 0 0 0 0 0 | 0 0 0 0 0",
-    (TOWN, 2021): ". . . . . | . . . . . | . . . . .",
-}
-BLOCKS = ["reconsideration", "litigation-direct", "litigation-after-reconsideration"]
-RESULTS = ["upheld", "corrected", "other", "pending", "total"]
-
-# Information-processing fees (2021, in prose in section 六): (column, value, unit, quote)
-FEES = {
-    (COUNTY, 2021): [
-        ("cases", 1, None, "2021年，我局依据《政府信息公开信息处理费管理办法》，共有1件政府信息公开申请收取信息处理费"),
-        ("amount", 200, "yuan", "收取信息处理费共计200元"),
-    ],
-    (TOWN, 2021): [("cases", 0, None, "本机关2021年未收取信息处理费")],
-}
+from tests.fixtures.national_pages import FEES, expected_cells
 
 # What each page holds that the importer must report, not map: (location, text) of table cells,
 # and the numbers of its narrative (candidate facts) by their text.
@@ -167,6 +41,7 @@ UNMAPPED_CELLS = {
     (COUNTY, 2021): {("(//table)[2]/descendant::tr[29]/*[1]", "注：本表申请人情况以申请人填报为准。")},
     (TOWN, 2021): set(),
 }
+#: The numbers of each page's narrative, as the page states them: each one a fact of the record now.
 NARRATIVE_NUMBERS = {
     (PROVINCE, 2019): [
         "全年主动公开政府信息1.2万余条",
@@ -179,34 +54,6 @@ NARRATIVE_NUMBERS = {
     (COUNTY, 2021): ["我局共新收政府信息公开申请10件", "办结9件", "全年通过门户网站主动公开政府信息412条"],
     (TOWN, 2021): ["示例镇人民政府主动公开政府信息58条", "收到政府信息公开申请2件"],
 }
-
-
-def parse_values(text: str) -> list[int | None]:
-    return [None if v == "." else int(v) for v in text.replace("|", " ").split()]
-
-
-def expected_cells(key: tuple[str, int]) -> dict[tuple[str, str], object]:
-    """(item, column) → value (None for blank, (Decimal, unit) for money), typed above."""
-    year = key[1]
-    fmt_year = 2019 if (key[0], year) in ((PROVINCE, 2019), (PROVINCE, 2020), (COUNTY, 2020)) else 2021
-    cells: dict[tuple[str, str], object] = {}
-    rows = ROWS_2019 if fmt_year == 2019 else ROWS_2021
-    values = parse_values(REQUESTS[key])
-    assert len(values) == len(rows) * 7
-    for i, row in enumerate(rows):
-        for j, column in enumerate(APPLICANTS):
-            cells[(f"request/{row}", f"applicant/{column}")] = values[i * 7 + j]
-    for row, row_values in PROACTIVE[key].items():
-        columns = PROACTIVE_COLUMNS[fmt_year][row]
-        if key == (COUNTY, 2020) and row == "administrative-fees":
-            columns = columns[:1]
-        for column, value in zip(columns, row_values, strict=True):
-            cells[(f"proactive/{row}", f"proactive-column/{column}")] = value
-    review = parse_values(REVIEW[key])
-    for i, block in enumerate(BLOCKS):
-        for j, result in enumerate(RESULTS):
-            cells[(f"review/{block}", f"review-result/{result}")] = review[i * 5 + j]
-    return cells
 
 
 @pytest.fixture(scope="module", params=examples.ALL, ids=lambda key: f"{key[0]}-{key[1]}")
@@ -273,8 +120,9 @@ def test_what_cannot_be_mapped_is_listed_never_dropped(imported: tuple[tuple[str
     key, result = imported
     cells = {(u.location, u.text) for u in result.unmapped if not u.location.startswith("offset")}
     assert cells == UNMAPPED_CELLS[key]
-    numbers = [u.text for u in result.unmapped if u.location.startswith("offset")]
-    assert numbers == NARRATIVE_NUMBERS[key]
+    # every number of the narrative is now a fact of the record (none left as an unmapped offset)
+    assert [u.text for u in result.unmapped if u.location.startswith("offset")] == []
+    assert [f.quote for f in result.facts] == NARRATIVE_NUMBERS[key]
     for item in result.unmapped:
         assert item.reason
 
@@ -616,6 +464,5 @@ def test_a_fee_that_may_be_another_is_listed_not_guessed(
 def test_a_fee_not_yet_collected_is_not_a_fee_charged(tmp_path: Path) -> None:
     result = import_page(tmp_path, "<p>本年度依申请向1名申请人发出收费通知，尚未收取费用。</p>")
     assert not prose_fees(result)
-    assert [u.text for u in result.unmapped if u.location.startswith("offset")] == [
-        "本年度依申请向1名申请人发出收费通知"
-    ]
+    assert [u.text for u in result.unmapped if u.location.startswith("offset")] == []
+    assert [(f.quote, f.value, f.unit) for f in result.facts] == [("本年度依申请向1名", 1, "person")]

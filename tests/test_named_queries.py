@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from publisher.cli import main
 from publisher.sparql import namedqueries
+from tests.fixtures.seed_figures import EXPECTED
 from tests.helpers import BOTH_BACKENDS, LiveServer
 from tests.http import fetch
-from tests.test_seed_figures import EXPECTED
 
 pytestmark = BOTH_BACKENDS
 
@@ -140,3 +140,12 @@ def test_cli_reports_a_missing_parameter_with_exit_2(live_server: LiveServer) ->
     result = CliRunner().invoke(main, ["query", "jilin-fees", "--out", str(live_server.settings.build_dir)])
     assert result.exit_code == 2
     assert "needs parameter agency" in result.output
+
+
+def test_figure_over_years_names_each_figures_own_item(live_server: LiveServer) -> None:
+    """The seed's series, asked by its own code: one figure a year, whose own item is the code asked."""
+    params = f"agency={SAMPLE['agency']}&item={SAMPLE['item']}&period=cumulative&format=json"
+    answer = json.loads(fetch(f"{live_server.url}/queries/figure-over-years?{params}").body)
+    rows = [{k: v["value"] for k, v in b.items()} for b in answer["results"]["bindings"]]
+    item = f"{live_server.settings.base}/def/{SAMPLE['item']}"
+    assert [(r["year"], r["count"], r["item"], r["figureItem"]) for r in rows] == [("2011", "2006", item, item)]

@@ -29,11 +29,10 @@ from publisher.settings import Settings
 from publisher.sparql import namedqueries
 from publisher.store.readstore import open_store
 from publisher.web import create_app
+from tests.datacube import FIXED, ask, constraint_number, copy_of, hierarchy_checks, normalise
 from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, PROVINCE, TOWN
-from tests.helpers import BASE
-from tests.test_datacube import FIXED, ask, constraint_number, copy_of, hierarchy_checks, normalise
-from tests.test_import_html import (
+from tests.fixtures.national_pages import (
     APPLICANTS,
     BLOCKS,
     REQUESTS,
@@ -43,6 +42,7 @@ from tests.test_import_html import (
     expected_cells,
     parse_values,
 )
+from tests.helpers import BASE
 
 EXPECTED_WARNINGS = {
     (COUNTY, 2021): {

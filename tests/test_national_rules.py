@@ -22,6 +22,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from publisher.rdf.namespaces import QB, RDF, XSD
+from publisher.validation.checker import ReportChecker
 from publisher.validation.findings import Outcome
 from publisher.validation.validator import Validator
 from tests.fixtures import examples
@@ -173,3 +174,55 @@ def test_a_rule_counts_blank_as_zero_only_when_it_says_so() -> None:
     # 二 (carried over) and 四 (carried forward) are blank for natural persons: R1 cannot be checked there,
     # while R3 (the applicants of row 一 against its total of 2) still counts its blank cells as 0.
     assert results(outcome) == {warning(R3_RULE_21, "SumRuleHolds")}, outcome.text
+
+
+# ---------------------------------------------------------------------------
+# Blank totals and restatements: worded as they are, and found alike by the build's checker
+# ---------------------------------------------------------------------------
+
+WORDED = {
+    "R5-fail-reconsideration-total-blank-parts-5": (
+        "「行政复议 · 总计」：总计栏为空白，其各项之和为 5（规则：复议、诉讼各结果之和等于总计）。",
+        "Administrative reconsideration / Total: the total is left blank; its parts add up to 5 "
+        "(rule: Outcomes of each block sum to its total).",
+    ),
+    "R5-fail-reconsideration-total-stated-0-parts-5": (
+        "合计数 0 不等于各组成项之和 5。",
+        "The stated total 0 is not the sum of its parts, 5.",
+    ),
+    "R10-fail-restates-0-where-the-table-is-blank": (
+        "「二、上年结转政府信息公开申请数量 · 自然人」：叙述中复述的数字为 0，"
+        "而表格中该格为空白（分组则其各项均为空白）（规则：叙述中复述的数字与表格一致）。",
+        "II. Requests carried over from last year / Natural persons: the narrative restates 0, but the table leaves "
+        "the cell blank (for a group, every cell of its parts) (rule: Numbers restated in the narrative agree with "
+        "the tables).",
+    ),
+    "R10-fail-litigation-3+1-restated-as-5": (
+        "「行政诉讼 · 总计」：叙述中复述的数字为 5，表格只列出该分组的各项，其各项之和为 4"
+        "（规则：叙述中复述的数字与表格一致）。",
+        "Administrative litigation / Total: the narrative restates 5, a total the table gives only by its parts; "
+        "they add up to 4 (rule: Numbers restated in the narrative agree with the tables).",
+    ),
+}
+
+
+@pytest.mark.parametrize("case_id", sorted(WORDED))
+def test_a_blank_total_and_a_restatement_are_worded_as_they_are(case_id: str) -> None:
+    [case] = [p.values[0] for p in CASES if p.id == case_id]
+    _graph, outcome = run(case)
+    [finding] = [f for f in outcome.findings if f.rule and f.rule.endswith(("review-sum-to-total", "restatement"))]
+    assert (finding.message_zh, finding.message_en) == WORDED[case_id]
+
+
+NEW_CASES = [
+    p for p in CASES if p.id.startswith(("R2-fail-town-natural", "R5-", "R10-")) and len(p.values[0].reports) == 1
+]
+
+
+@pytest.mark.parametrize("case", NEW_CASES)
+def test_the_build_s_checker_finds_what_the_validator_finds(case: RuleCase) -> None:
+    graph, outcome = run(case)
+    project = examples.project()
+    checker = ReportChecker(project.validator, project.ontology, project.formats, project.agencies, project.iris)
+    assert checker.check(graph, examples.report(*case.reports[0]).format).findings == outcome.findings
+    assert len(NEW_CASES) >= 14

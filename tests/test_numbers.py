@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+import yaml
 from pyoxigraph import Store
 
-from tests.helpers import BASE, SEED_SOURCE
+from publisher.importers.record import import_report
+from tests.fixtures import examples
+from tests.helpers import BASE, SEED_RECORD, SEED_SOURCE
 
 SOURCE = SEED_SOURCE.read_text(encoding="utf-8")
 REPORT = f"{BASE}/id/report/jilin-city-science-technology-bureau/2011"
@@ -310,3 +313,21 @@ def test_the_issue_lists_these_facts(facts: list[Statement], text: str, value: s
     assert fact.value == Decimal(value)
     assert fact.unit == f"{COMMON}/unit/{unit}"
     assert fact.qualifier == f"{COMMON}/qualifier/{qualifier}"
+
+
+def test_the_importer_finds_every_hand_checked_fact_of_the_seed() -> None:
+    """Each fact of the hand-checked seed record is a fact the importer writes: same value, unit and qualifier."""
+    record = yaml.safe_load(SEED_RECORD.read_text(encoding="utf-8"))
+    result = import_report(SEED_SOURCE, "jilin-city-science-technology-bureau", 2011, examples.layouts())
+    assert len(record["facts"]) >= 10
+    missing = []
+    for key, fact in record["facts"].items():
+        start, end = fact["offset"], fact["offset"] + len(fact["quote"])
+        found = [
+            (Decimal(f.value), f.unit, f.qualifier)
+            for f in result.facts
+            if f.offset < end and start < f.offset + len(f.quote)
+        ]
+        if (Decimal(str(fact["value"])), fact["unit"], fact.get("qualifier", "exact")) not in found:
+            missing.append((key, found))
+    assert not missing

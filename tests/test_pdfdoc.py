@@ -2,10 +2,10 @@
 
 The two PDFs of ../shared/real-reports/ are reports as their agencies published them:
 洪泽区人民政府 2023 (5 pages) and 淮安市人民政府 2024 (6 pages), both in the national 2021
-format, both with tables 二 and 三 running on over a page break. Every expected cell below
-was typed from the pages as printed (rendered with `pdftoppm -r 80` and, for the tables,
-`-r 150`, and read by eye); labels are compared without white space, since a gap the eye
-sees is not always a space. Nothing is copied from the reader's output.
+format, both with tables 二 and 三 running on over a page break. Every expected cell (in
+tests/fixtures/real_reports.py) was typed from the pages as printed (rendered with
+`pdftoppm -r 80` and, for the tables, `-r 150`, and read by eye); labels are compared
+without white space, since a gap the eye sees is not always a space. Nothing is copied from the reader's output.
 
 The damaged, scanned and encrypted PDFs are written by the tests themselves (a PDF is a
 few objects and a cross-reference table; the encrypted one uses the standard security
@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
-from decimal import Decimal
 from pathlib import Path
 
 import pdfplumber
@@ -30,121 +29,23 @@ from publisher.importers.layout import Layout
 from publisher.importers.tables import read_tables
 from publisher.records.htmldoc import Element, LocationError
 from publisher.records.pdfdoc import PdfDocument, is_pdf
+from tests.fixtures.real_reports import (
+    HONGZE_PROACTIVE,
+    HONGZE_REQUESTS,
+    HONGZE_REVIEW,
+    HUAIAN_PROACTIVE,
+    HUAIAN_REQUESTS,
+    HUAIAN_REVIEW,
+    REVIEW_RESULTS,
+    ROWS_2021,
+    typed_figures,
+)
 from tests.helpers import REAL_REPORTS
 
 HONGZE = REAL_REPORTS / "hongze-2023" / "report.pdf"
 HUAIAN = REAL_REPORTS / "huaian-2024" / "report.pdf"
 
-
-def numbers(row: str) -> list[str]:
-    return row.split()
-
-
-Z = numbers("0 0 0 0 0 0 0")  # a row of table 三 printed as seven zeros
-
-# ---------------------------------------------------------------------------
-# Tables typed from the pages, row by row, cell by cell (td order: merged cells in their first row only)
-# ---------------------------------------------------------------------------
-
-PROACTIVE_HEAD = [["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]]
-DECISIONS = ["信息内容", "本年处理决定数量"]
-FEES = ["信息内容", "本年收费金额（单位：万元）"]
-
-# 洪泽 table 二: page 2, rows 1–8; page 3, rows 9–14
-HONGZE_PROACTIVE = [
-    ["第二十条第（一）项"], *PROACTIVE_HEAD, ["规章", "0", "0", "0"], ["行政规范性文件", "0", "5", "5"],
-    ["第二十条第（五）项"], DECISIONS, ["行政许可", "550"],
-    ["第二十条第（六）项"], DECISIONS, ["行政处罚", "4119"], ["行政强制", "195"],
-    ["第二十条第（八）项"], FEES, ["行政事业性收费", "7730.28"],
-]  # fmt: skip
-# 淮安 table 二: page 3, rows 1–8; page 4, rows 9–14
-HUAIAN_PROACTIVE = [
-    ["第二十条第（一）项"], *PROACTIVE_HEAD, ["规章", "1", "0", "11"], ["行政规范性文件", "8", "26", "66"],
-    ["第二十条第（五）项"], DECISIONS, ["行政许可", "447228"],
-    ["第二十条第（六）项"], DECISIONS, ["行政处罚", "3985758"], ["行政强制", "88283"],
-    ["第二十条第（八）项"], FEES, ["行政事业性收费", "96171.6"],
-]  # fmt: skip
-
-REQUESTS_HEAD = [
-    ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "申请人情况"],
-    ["自然人", "法人或其他组织", "总计"],
-    ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"],
-]
-# 洪泽 table 三: page 3, rows 1–17; page 4, rows 18–26. It prints 2.其他法律行政止公开 (sic) and
-# （六）其他处理 as one row of figures, as the 2019 format did.
-HONGZE_REQUESTS = [
-    *REQUESTS_HEAD,
-    ["一、本年新收政府信息公开申请数量", *numbers("21 0 0 0 0 0 21")],
-    ["二、上年结转政府信息公开申请数量", *Z],
-    ["三、本年度办理结果", "（一）予以公开", *Z],
-    ["（二）部分公开（区分处理的，只计这一情形，不计其他情形）", *numbers("4 0 0 0 0 0 4")],
-    ["（三）不予公开", "1.属于国家秘密", *numbers("1 0 0 0 0 0 1")],
-    ["2.其他法律行政止公开", *Z],
-    ["3.危及“三安全一稳定”", *Z],
-    ["4.保护第三方合法权益", *Z],
-    ["5.属于三类内部事务信息", *Z],
-    ["6.属于四类过程性信息", *numbers("1 0 0 0 0 0 1")],
-    ["7.属于行政执法案卷", *numbers("1 0 0 0 0 0 1")],
-    ["8.属于行政查询事项", *Z],
-    ["（四）无法提供", "1.本机关不掌握相关政府信息", *numbers("10 0 0 0 0 0 10")],
-    ["2.没有现成信息需要另行制作", *numbers("3 0 0 0 0 0 3")],
-    ["3.补正后申请内容仍不明确", *Z],
-    ["（五）不予处理", "1.信访举报投诉类申请", *numbers("1 0 0 0 0 0 1")],
-    ["2.重复申请", *Z],
-    ["3.要求提供公开出版物", *Z],
-    ["4.无正当理由大量反复申请", *Z],
-    ["5.要求行政机关确认或重新出具已获取信息", *Z],
-    ["（六）其他处理", *Z],
-    ["（七）总计", *numbers("21 0 0 0 0 0 21")],
-    ["四、结转下年度继续办理", *Z],
-]
-FAILED_TO_CORRECT = "1、申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"
-# 淮安 table 三: page 4, rows 1–16; page 5, rows 17–28. （四）无法提供 is printed 「（四）无」 at the
-# foot of page 4 and 「法提供」 at the top of page 5: one cell.
-HUAIAN_REQUESTS = [
-    *REQUESTS_HEAD,
-    ["一、本年新收政府信息公开申请数量", *numbers("3001 53 0 0 61 4 3119")],
-    ["二、上年结转政府信息公开申请数量", *numbers("34 0 0 0 0 0 34")],
-    ["三、本年度办理结果", "（一）予以公开", *numbers("1288 21 0 0 50 3 1362")],
-    ["（二）部分公开（区分处理的，只计这一情形，不计其他情形）", *numbers("447 7 0 0 0 0 454")],
-    ["（三）不予公开", "1.属于国家秘密", *numbers("2 0 0 0 0 0 2")],
-    ["2.其他法律行政法规禁止公开", *numbers("30 1 0 0 0 0 31")],
-    ["3.危及“三安全一稳定”", *numbers("5 0 0 0 0 0 5")],
-    ["4.保护第三方合法权益", *numbers("6 0 0 0 0 0 6")],
-    ["5.属于三类内部事务信息", *numbers("7 1 0 0 0 0 8")],
-    ["6.属于四类过程性信息", *numbers("12 0 0 0 0 0 12")],
-    ["7.属于行政执法案卷", *numbers("9 0 0 0 0 0 9")],
-    ["8.属于行政查询事项", *numbers("105 0 0 0 0 0 105")],
-    ["（四）无法提供", "1.本机关不掌握相关政府信息", *numbers("746 12 0 0 10 1 769")],
-    ["2.没有现成信息需要另行制作", *numbers("11 0 0 0 0 0 11")],
-    ["3.补正后申请内容仍不明确", *numbers("1 0 0 0 0 0 1")],
-    ["（五）不予处理", "1.信访举报投诉类申请", *numbers("56 6 0 0 0 0 62")],
-    ["2.重复申请", *numbers("25 0 0 0 0 0 25")],
-    ["3.要求提供公开出版物", *Z],
-    ["4.无正当理由大量反复申请", *Z],
-    ["5.要求行政机关确认或重新出具已获取信息", *numbers("1 0 0 0 0 0 1")],
-    [
-        "（六）其他处理",
-        "1、申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-        *numbers("67 3 0 0 1 0 71"),
-    ],
-    ["2、申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", *numbers("6 0 0 0 0 0 6")],
-    ["3、其他", *numbers("108 2 0 0 0 0 110")],
-    ["（七）总计", *numbers("2932 53 0 0 61 4 3050")],
-    ["四、结转下年度继续办理", *numbers("103 0 0 0 0 0 103")],
-]
-
-RESULTS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
-REVIEW_HEAD = [
-    ["行政复议", "行政诉讼"],
-    [*RESULTS, "未经复议直接起诉", "复议后起诉"],
-    [*RESULTS, *RESULTS],
-]
-# Table 四, page 4 (洪泽) and page 5 (淮安). 洪泽 prints 总计 0 beside 10 upheld and 1 corrected,
-# and 0 beside 5 upheld after reconsideration: read as printed.
-HONGZE_REVIEW = [*REVIEW_HEAD, numbers("10 1 0 0 0 0 0 0 0 0 5 0 0 0 0")]
-HUAIAN_REVIEW = [*REVIEW_HEAD, numbers("72 64 178 37 351 13 4 8 1 26 12 1 1 6 20")]
-
+# The tables typed from the pages, row by row, cell by cell: tests/fixtures/real_reports.py
 EXPECTED = {
     "hongze": [HONGZE_PROACTIVE, HONGZE_REQUESTS, HONGZE_REVIEW],
     "huaian": [HUAIAN_PROACTIVE, HUAIAN_REQUESTS, HUAIAN_REVIEW],
@@ -349,49 +250,6 @@ def test_an_element_of_another_document_has_no_location(hongze: PdfDocument) -> 
 # ---------------------------------------------------------------------------
 # The national 2021 format read from the PDFs' tables by tables.read_tables, unchanged
 # ---------------------------------------------------------------------------
-
-ROWS_2021 = [
-    "new-requests", "carried-over", "disclosed", "partly-disclosed",
-    "not-disclosed/state-secret", "not-disclosed/prohibited-by-law", "not-disclosed/security-and-stability",
-    "not-disclosed/third-party-rights", "not-disclosed/internal-affairs", "not-disclosed/process-information",
-    "not-disclosed/enforcement-files", "not-disclosed/administrative-query",
-    "unable-to-provide/not-held", "unable-to-provide/needs-creation", "unable-to-provide/unclear-after-correction",
-    "not-processed/petitions-and-complaints", "not-processed/repeat-requests", "not-processed/publications",
-    "not-processed/excessive-requests", "not-processed/confirmation-or-reissue",
-    "other-handling/failed-to-correct", "other-handling/failed-to-pay", "other-handling/other",
-    "total-results", "carried-forward",
-]  # fmt: skip
-APPLICANTS = [
-    "natural-person", "commercial-enterprises", "research-institutions", "public-interest-organisations",
-    "legal-service-organisations", "other-organisations", "total",
-]  # fmt: skip
-REVIEWS = ["reconsideration", "litigation-direct", "litigation-after-reconsideration"]
-REVIEW_RESULTS = ["upheld", "corrected", "other", "pending", "total"]
-
-
-def typed_figures(
-    proactive: list[list[str]], requests: list[list[str]], rows: list[str | None], review: list[str]
-) -> dict[tuple[str, str], int | Decimal]:
-    """The figures of the typed tables by the national 2021 format's codes (`rows`: table 三's, None: not in it)."""
-    figures: dict[tuple[str, str], int | Decimal] = {}
-    items = {"规章": "rules", "行政规范性文件": "normative-documents", "行政许可": "administrative-licensing",
-             "行政处罚": "administrative-penalties", "行政强制": "administrative-coercion"}  # fmt: skip
-    for row in proactive:
-        if row[0] in items and len(row) == 4:
-            for column, value in zip(("issued", "repealed", "in-force"), row[1:], strict=True):
-                figures[f"proactive/{items[row[0]]}", f"proactive-column/{column}"] = int(value)
-        elif row[0] in items:
-            figures[f"proactive/{items[row[0]]}", "proactive-column/decisions"] = int(row[1])
-        elif row[0] == "行政事业性收费":
-            figures["proactive/administrative-fees", "proactive-column/fees-collected"] = Decimal(row[1])
-    for code, row in zip(rows, requests[len(REQUESTS_HEAD) :], strict=True):
-        for applicant, value in zip(APPLICANTS, row[-7:], strict=True):
-            if code is not None:
-                figures[f"request/{code}", f"applicant/{applicant}"] = int(value)
-    for index, value in enumerate(review):
-        block, result = REVIEWS[index // 5], REVIEW_RESULTS[index % 5]
-        figures[f"review/{block}", f"review-result/{result}"] = int(value)
-    return figures
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ from publisher.errors import SourceError
 from publisher.graph.formats import union
 from publisher.graph.reports import report_graph
 from publisher.importers.detection import Detection, FormatFacts, detect_format, document_year, format_facts
-from publisher.importers.record import ImportResult, import_report, write_record
+from publisher.importers.record import ImportResult, import_report
+from publisher.importers.recordfile import write_record
 from publisher.records.htmldoc import Document
 from publisher.records.loading import load_report
 from tests.fixtures import examples

@@ -8,6 +8,8 @@ national examples, from their pages as typed in tests/test_import_html.py.
 
 from __future__ import annotations
 
+import re
+import shutil
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,10 +18,10 @@ import pytest
 
 from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, TOWN
+from tests.fixtures.national_pages import REQUESTS, ROWS_2021, parse_values
+from tests.fixtures.seed_figures import EXPECTED
 from tests.helpers import BOTH_BACKENDS, Backend, LiveServer, start_live_server
 from tests.http import fetch
-from tests.test_import_html import REQUESTS, ROWS_2021, parse_values
-from tests.test_seed_figures import EXPECTED
 
 pytestmark = BOTH_BACKENDS
 
@@ -275,3 +277,73 @@ def test_a_blank_total_shows_blank_not_zero_in_chromium(national_server: LiveSer
         assert page.locator("section#sums tr.disagrees").count() == 0  # the town's figures add up
     finally:
         page.close()
+
+
+# ---------------------------------------------------------------------------
+# A blank total whose parts add up to more than 0: worded as blank, never as a stated total that disagrees
+# ---------------------------------------------------------------------------
+
+#: The town's 2021 page, （七）总计 · 自然人: printed 2 (its parts: 1 disclosed + 1 not held), left blank in a copy.
+TOWN_TOTAL_NATURAL_YAML = (
+    "  request-total-results-natural-person:  # （七）总计 · 自然人\n"
+    "    column: applicant/natural-person\n"
+    "    item: request/total-results\n"
+    "    value: 2\n"
+    "    at: (//table)[5]/descendant::tr[27]/*[2]\n"
+    "    text: '2'\n"
+)
+TOWN_TOTAL_NATURAL_HTML = '<tr><td colspan="2">（七）总计</td><td>2</td>'
+
+
+@pytest.fixture(scope="module")
+def blank_total_server(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Iterator[LiveServer]:
+    """The national examples with the town's （七）总计 · 自然人 left blank (page and record), built and served."""
+    root = tmp_path_factory.mktemp("blank-total")
+    data = root / "national"
+    shutil.copytree(examples.EXAMPLES, data)
+    record = data / "reports" / TOWN / "2021.yaml"
+    text = record.read_text(encoding="utf-8")
+    assert text.count(TOWN_TOTAL_NATURAL_YAML) == 1
+    blank = TOWN_TOTAL_NATURAL_YAML.replace("    value: 2\n", "    blank: true\n").replace("text: '2'", "text: ''")
+    text = text.replace(TOWN_TOTAL_NATURAL_YAML, blank)
+    # the text rendition is one character shorter from there on: the quotes of sections 五 and 六 move up by one
+    text, moved = re.subn(r"offset: (1[12]\d\d)\n", lambda m: f"offset: {int(m[1]) - 1}\n", text)
+    assert moved == 3, moved
+    record.write_text(text, encoding="utf-8")
+    page = data / "reports" / TOWN / "2021.source.html"
+    html = page.read_text(encoding="utf-8")
+    assert html.count(TOWN_TOTAL_NATURAL_HTML) == 1
+    blank_cell = TOWN_TOTAL_NATURAL_HTML.replace("<td>2</td>", "<td>&nbsp;</td>")
+    page.write_text(html.replace(TOWN_TOTAL_NATURAL_HTML, blank_cell), encoding="utf-8")
+    server = start_live_server(root / "build", data, backend=backend)
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize(
+    "lang, wording, stated_wording",
+    [
+        pytest.param("zh", "总计栏为空白，其各项之和为 {}", "不一致", id="zh"),
+        pytest.param("en", "the total is left blank; its parts add up to {}", "disagrees", id="en"),
+    ],
+)
+def test_a_blank_total_whose_parts_add_up_is_worded_as_blank(
+    blank_total_server: LiveServer, lang: str, wording: str, stated_wording: str
+) -> None:
+    values = parse_values(REQUESTS[(TOWN, 2021)])
+    parts_sum = values[ROWS_2021.index("total-results") * 7]  # as printed on the page, and its parts add up to it
+    assert parts_sum == 2
+    answer = fetch(f"{blank_total_server.url}/id/report/{TOWN}/2021?lang={lang}", headers={"Accept": "text/html"})
+    assert answer.status == 200
+    html = answer.body.decode("utf-8")
+    figure = f"{blank_total_server.url}/id/report/{TOWN}/2021/request-total-results-natural-person"
+    [row] = re.findall(rf'<tr[^>]*data-figure="{re.escape(figure)}">.*?</tr>', html, re.S)
+    assert re.search(r'<td class="number stated blank"', row), row
+    [verdict] = re.findall(r'<td class="verdict">(.*?)</td>', row, re.S)
+    assert verdict.strip() == wording.format(parts_sum)
+    assert stated_wording not in verdict
+    # a stated total that disagrees keeps its wording: （七）总计 · 总计, 2, now against its applicants (one blank)
+    row_total = f"{blank_total_server.url}/id/report/{TOWN}/2021/request-total-results-total"
+    rows = re.findall(rf'<tr[^>]*data-figure="{re.escape(row_total)}">.*?</tr>', html, re.S)
+    verdicts = {v.strip() for r in rows for v in re.findall(r'<td class="verdict">(.*?)</td>', r, re.S)}
+    assert stated_wording in verdicts, verdicts

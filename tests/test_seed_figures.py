@@ -14,65 +14,13 @@ from collections import Counter
 import pytest
 
 from publisher.store.readstore import ReadStore
-from tests.helpers import BASE, BOTH_BACKENDS, SEED_SOURCE
+from tests.fixtures.seed_figures import EXPECTED, SOURCE
+from tests.helpers import BASE, BOTH_BACKENDS
 
 pytestmark = BOTH_BACKENDS
 
-SOURCE = SEED_SOURCE.read_text(encoding="utf-8")
 REPORT = f"{BASE}/id/report/jilin-city-science-technology-bureau/2011"
 
-CATEGORY_LABELS = ["规范性文件类", "规划计划类", "公共资金使用类", "机构类", "工作动态等其他"]
-
-
-def period_of(prefix: str) -> str:
-    """'2011年' → the year itself; '截止2011年末' / '截至2011年末' → cumulative to its end."""
-    if re.fullmatch(r"截[止至]2011年末", prefix):
-        return "cumulative"
-    assert prefix == "2011年", prefix
-    return "annual"
-
-
-def figures_in_source() -> list[tuple[str, str, int]]:
-    """(Chinese item label, period type, value) for every figure the source states."""
-    figures: list[tuple[str, str, int]] = []
-    categories = re.compile(
-        r"(2011年|截[止至]2011年末),我局主动公开政府信息共(\d+)条,其中,"
-        r"规范性文件类信息(\d+)条、规划计划类信息(\d+)条,公共资金使用类信息(\d+)条,"
-        r"机构类信息(\d+)条,工作动态等其他信息(\d+)条"
-    )
-    for match in categories.finditer(SOURCE):
-        period = period_of(match.group(1))
-        figures.append(("主动公开政府信息总数", period, int(match.group(2))))
-        for label, value in zip(CATEGORY_LABELS, match.groups()[2:], strict=True):
-            figures.append((label, period, int(value)))
-    channels = re.compile(
-        r"(2011年|截[止至]2011年末),我局在信息公开专栏或信息公开网站发布信息(\d+)条,通过新闻发布会发布信息(\d+)条"
-    )
-    for match in channels.finditer(SOURCE):
-        period = period_of(match.group(1))
-        figures.append(("信息公开专栏或信息公开网站", period, int(match.group(2))))
-        figures.append(("新闻发布会", period, int(match.group(3))))
-    timeliness = re.compile(
-        r"(2011年|截[止至]2011年末),?(?:我局)?文件信息从生成到网上公开不超过20个工作日的数量为(\d+)条,"
-        r"文件信息从生成到向公共查阅点报送不超过30个工作日的数量为(\d+)条"
-    )
-    for match in timeliness.finditer(SOURCE):
-        period = period_of(match.group(1))
-        figures.append(("从生成到网上公开不超过20个工作日", period, int(match.group(2))))
-        figures.append(("从生成到向公共查阅点报送不超过30个工作日", period, int(match.group(3))))
-    # Zeros stated in words.
-    if "未收到任何形式的申请公开信息要求" in SOURCE:
-        figures.append(("收到的政府信息公开申请", "annual", 0))
-    match = re.search(r"(截[止至]2011年末),未发生与信息公开相关的行政复议和诉讼案件", SOURCE)
-    assert match
-    figures += [("行政复议案件", period_of(match.group(1)), 0), ("行政诉讼案件", period_of(match.group(1)), 0)]
-    match = re.search(r"(截[止至]2011年末),未发生与信息公开相关的收费和减免情况", SOURCE)
-    assert match
-    figures += [("收费", period_of(match.group(1)), 0), ("减免", period_of(match.group(1)), 0)]
-    return figures
-
-
-EXPECTED = figures_in_source()
 
 OBSERVATIONS = f"""
 PREFIX qb: <http://purl.org/linked-data/cube#>

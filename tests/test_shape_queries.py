@@ -5,7 +5,10 @@
 that Oxigraph evaluates them in milliseconds, where the first three took a good part of a
 second on a report of the national formats (benchmarks/shapes_cost.py measures both
 texts). Their text before the rewrite is kept here, verbatim (`ORIGINAL`), as the
-reference. Every case evaluates both texts the way the build does — `Validator.evaluate_on`
+reference — but for SumRuleHolds, whose plain text now leaves a blank total to the shape's
+other constraint (worded as blank, never as a stated 0): its reference is the plain text
+with that one change, and the verbatim text before it (`SUM_BEFORE_BLANK_TOTALS`) holds the
+two constraints together to what it found. Every case evaluates both texts the way the build does — `Validator.evaluate_on`
 on the store `ReportChecker` makes for a report (the report, its agency, its format's
 context), or on the whole context as `Validator.validate` does — and compares the results.
 
@@ -22,6 +25,7 @@ changed): the degenerate inputs a rewrite could get wrong while the ordinary one
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -80,11 +84,8 @@ ORIGINAL = {
             { SELECT $this (COUNT(DISTINCT ?anyPart) AS ?parts) WHERE { $this dis:part ?anyPart } GROUP BY $this }
             ?format dis:rule $this .
             ?dataset dct:conformsTo ?format ; qb:structure ?structure .
-            # the total: stated, or left blank and counted as 0 where the rule says so
-            { ?value qb:dataSet ?dataset ; dis:count ?total . }
-            UNION
-            { ?value dis:cellOf ?dataset . $this dis:blankAsZero true . BIND (0 AS ?total) }
-            ?value ?along ?totalCode .
+            # the total as stated (a blank total is worded apart, by the shape's other constraint)
+            ?value qb:dataSet ?dataset ; dis:count ?total ; ?along ?totalCode .
             # each part, the same way, agreeing with the total in every other dimension
             $this dis:part ?partCode .
             ?part ?along ?partCode .
@@ -173,6 +174,37 @@ ORIGINAL = {
             FILTER (?stated != ?restated)
         }""",
 }
+
+#: SumRuleHolds as it was before a blank total was worded apart (it called a blank total a stated 0): verbatim,
+#: the reference `test_the_stated_and_the_blank_totals_are_what_the_sum_rule_found_before` holds the two
+#: constraints of shape:SumRule to.
+SUM_BEFORE_BLANK_TOTALS = """
+        SELECT $this ?value ?total (SUM(?count) AS ?sum) WHERE {
+            $this dis:alongDimension ?along ; dis:total ?totalCode .
+            { SELECT $this (COUNT(DISTINCT ?anyPart) AS ?parts) WHERE { $this dis:part ?anyPart } GROUP BY $this }
+            ?format dis:rule $this .
+            ?dataset dct:conformsTo ?format ; qb:structure ?structure .
+            # the total: stated, or left blank and counted as 0 where the rule says so
+            { ?value qb:dataSet ?dataset ; dis:count ?total . }
+            UNION
+            { ?value dis:cellOf ?dataset . $this dis:blankAsZero true . BIND (0 AS ?total) }
+            ?value ?along ?totalCode .
+            # each part, the same way, agreeing with the total in every other dimension
+            $this dis:part ?partCode .
+            ?part ?along ?partCode .
+            { ?part qb:dataSet ?dataset ; dis:count ?count . }
+            UNION
+            { ?part dis:cellOf ?dataset . $this dis:blankAsZero true . BIND (0 AS ?count) }
+            FILTER NOT EXISTS {
+                ?structure qb:component/qb:dimension ?dimension .
+                FILTER (?dimension != ?along)
+                ?value ?dimension ?code .
+                FILTER NOT EXISTS { ?part ?dimension ?code }
+            }
+        }
+        GROUP BY $this ?value ?total ?parts
+        # checked only when every part is there
+        HAVING (COUNT(DISTINCT ?partCode) = ?parts && SUM(?count) != ?total)"""
 
 Result = tuple[str, str, str | None, str]  # constraint, focus node, value, English message
 Mutation = Callable[[Graph], None]
@@ -487,16 +519,14 @@ CASES = [
         id="sum-part-changed",
     ),
     pytest.param(
-        # a blank total counts as 0 here (dis:blankAsZero): against its parts, 2, and in its row
+        # a blank total is no stated total: the row's total, 2, against its parts (the blank total among them, as
+        # 0); the blank total itself is worded apart (test_the_stated_and_the_blank_totals_…)
         Case(
             (TOWN, 2021),
             "SumRuleHolds",
             to_blank(NATURAL_TOTAL),
             frozenset(
-                {
-                    (rule("results-sum-to-total"), str(NATURAL_TOTAL), SUM.format(0, 2)),
-                    (rule("applicants-sum-to-total"), fig(TOWN, 2021, "request-total-results-total"), SUM.format(2, 0)),
-                }
+                {(rule("applicants-sum-to-total"), fig(TOWN, 2021, "request-total-results-total"), SUM.format(2, 0))}
             ),
         ),
         id="sum-blank-total",
@@ -643,6 +673,95 @@ def test_a_rewritten_constraint_finds_what_it_should_and_what_it_found(case: Cas
         (str(focus), value and str(value), message) for focus, value, message in case.expected
     }
     assert now == then
+
+
+# ---------------------------------------------------------------------------
+# A blank total: worded apart, found as before
+# ---------------------------------------------------------------------------
+
+BLANK_TOTAL = re.compile(r"the total is left blank; its parts add up to (?P<sum>\S+) \(rule: ")
+
+
+def blank_total_constraint(checking: Checking) -> SparqlConstraint:
+    """shape:SumRule's constraint for a total left blank, shape:SumRuleBlankTotal."""
+    [constraint] = [c for c in checking.checker.local if name(c) == "SumRuleBlankTotal"]
+    return constraint
+
+
+def as_before(finding: Finding) -> tuple[str, str | None, str]:
+    """A finding of shape:SumRule's two constraints as the text before found it: a blank total as a stated 0."""
+    found = BLANK_TOTAL.search(finding.message_en)
+    message = SUM.format(0, found["sum"]) if found else finding.message_en
+    return finding.focus, finding.value, message
+
+
+BLANK_TOTAL_VARIANTS = [
+    pytest.param((TOWN, 2021), None, id="town-as-published"),
+    pytest.param((TOWN, 2021), to_blank(NATURAL_TOTAL), id="town-natural-persons-total-blank"),
+    pytest.param(
+        (TOWN, 2021),
+        both_ways(to_blank(town("request-total-results-total")), to_blank(NATURAL_TOTAL)),
+        id="town-two-totals-blank-in-one-row",
+    ),
+    pytest.param(
+        (TOWN, 2021),
+        both_ways(to_figure(town("review-reconsideration-upheld"), 3), remove(town("review-reconsideration-pending"))),
+        id="town-blank-total-with-a-part-missing",
+    ),
+    pytest.param(
+        (COUNTY, 2021),
+        both_ways(
+            to_blank(URIRef(fig(COUNTY, 2021, "review-reconsideration-total"))),
+            to_blank(URIRef(fig(COUNTY, 2021, "request-disclosed-total"))),
+        ),
+        id="county-totals-blank",
+    ),
+]
+
+
+@pytest.mark.parametrize(("report", "mutate"), BLANK_TOTAL_VARIANTS)
+def test_the_stated_and_the_blank_totals_are_what_the_sum_rule_found_before(
+    report: tuple[str, int], mutate: Mutation | None
+) -> None:
+    """SumRuleHolds (stated totals) and the blank-total constraint together find what the one text found before,
+    a blank total's 0 aside: the same totals, the same sums; and only a blank total is worded as blank."""
+    checking, fmt, published = case_report(report)
+    graph = copy(published)
+    if mutate is not None:
+        mutate(graph)
+    store = checking.store(graph, fmt)
+    [stated] = [c for c in checking.current if name(c) == "SumRuleHolds"]
+    before = replace(stated, query=original(stated).query.replace(ORIGINAL["SumRuleHolds"], SUM_BEFORE_BLANK_TOTALS))
+    blank = blank_total_constraint(checking)
+    now = checking.validator.evaluate_on([stated, blank], store, None)
+    then = checking.validator.evaluate_on([before], store, None)
+    assert sorted(map(as_before, now)) == sorted(map(as_before, then))
+    for finding in now:
+        is_blank = (URIRef(finding.value or ""), RDF.type, DIS.BlankCell) in graph
+        assert is_blank == (BLANK_TOTAL.search(finding.message_en) is not None), finding
+        assert is_blank == ("总计栏为空白，其各项之和为" in finding.message_zh), finding
+        assert is_blank != ("stated total" in finding.message_en), finding
+
+
+def test_a_blank_total_is_found_by_the_variants() -> None:
+    """The variants above are not vacuous: blank totals worded as blank, with the sums typed from the town's page."""
+    checking, fmt, published = case_report((TOWN, 2021))
+    graph = copy(published)
+    both_ways(to_blank(town("request-total-results-total")), to_blank(NATURAL_TOTAL))(graph)
+    found = checking.validator.evaluate_on([blank_total_constraint(checking)], checking.store(graph, fmt), None)
+    # natural persons: disclosed 1 + not held 1; the row (七): its six applicant cells, natural persons' blank now
+    assert {(f.focus, f.value, f.message_en) for f in found} == {
+        (
+            rule("results-sum-to-total"),
+            str(NATURAL_TOTAL),
+            "(7) Total / Natural persons: the total is left blank; its parts add up to 2 (rule: Outcomes sum to the total).",
+        ),
+        (
+            rule("results-sum-to-total"),
+            fig(TOWN, 2021, "request-total-results-total"),
+            "(7) Total / Total: the total is left blank; its parts add up to 2 (rule: Outcomes sum to the total).",
+        ),
+    }
 
 
 # ---------------------------------------------------------------------------

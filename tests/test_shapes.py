@@ -508,6 +508,15 @@ def from_rules(shapes: tuple[str, ...], case_id: str) -> object:
     return pytest.param(Case(shapes, rule_case.mutate, rule_case.expected, rule_case.reports), id=f"national-{case_id}")
 
 
+def passing_from_rules(shape: str, case_id: str) -> object:
+    """A passing case of tests/test_national_rules.py, with its witness, as a passing case of `shape`."""
+    [param] = [p for p in national.CASES if p.id == case_id]
+    rule_case = param.values[0]
+    assert rule_case.passing and rule_case.witness is not None, case_id
+    case = Case((shape,), rule_case.mutate, rule_case.expected, rule_case.reports)
+    return pytest.param(case, rule_case.witness, id=f"{shape}-national-{case_id}")
+
+
 FAILING += [
     pytest.param(
         Case(
@@ -567,6 +576,11 @@ FAILING += [
     ),
     from_rules(("BalanceRule", "BalanceRuleHolds"), "R1-fail-town-new-natural-persons-3"),
     from_rules(("RestatementRule", "RestatementRuleHolds"), "R10-fail-overview-restates-148-for-147"),
+    # a blank total worded as blank (3 + 1 + 0 + 1 = 5 under a blank 总计), a restated 0 where the table is blank,
+    # and a group total restated as 5 where the table gives only its parts, 3 + 1
+    from_rules(("SumRuleBlankTotal",), "R5-fail-reconsideration-total-blank-parts-5"),
+    from_rules(("RestatementRuleOfBlank",), "R10-fail-restates-0-where-the-table-is-blank"),
+    from_rules(("RestatementRuleOfGroup",), "R10-fail-litigation-3+1-restated-as-5"),
     from_rules(("CarryOverRule", "CarryOverRuleHolds"), "R7-fail-county-2021-carries-in-2"),
     from_rules(("StockFlowRule", "StockFlowRuleHolds"), "R9-fail-286+10-stated-as-290"),
 ]
@@ -637,6 +651,12 @@ PASSING += [
     for shape, (reports, witness) in sorted(NATIONAL_WITNESSES.items())
 ]
 PASSING += [
+    # the town's table 四 is blank throughout: its blank totals, of blank parts, agree under the rule
+    passing_from_rules("SumRuleBlankTotal", "R5-pass-town-blank-totals-of-blank-parts"),
+    # 无 (none corrected) restated as 0 where the table states ０, not a blank
+    passing_from_rules("RestatementRuleOfBlank", "R10-pass-none-corrected-in-words-0"),
+    # 行政诉讼, a group: restated as 4, its parts 3 + 1
+    passing_from_rules("RestatementRuleOfGroup", "R10-pass-litigation-3+1-restated-as-4"),
     pytest.param(
         Case(("StockFlowRule",), national.P20_NORMATIVE_TOTAL_296, reports=national.PROVINCE_PAIR),
         national.R9_RULE_19,

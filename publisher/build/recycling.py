@@ -5,6 +5,11 @@ build from nothing) or a release `Release.publish` would prune anyway is renamed
 place; only the reports that differ between it and the new release are unlinked and
 linked again (`refit`, `link_reports`) or rewritten, instead of hard-linking every
 report's ~9 files (and deleting as many with the pruned release).
+
+A report's files are its downloads, its catalog entry and schema.org description, the
+text rendition of its source and, for a PDF or a saved page, the original as published
+(`sources/{agency}/{year}.pdf` or `.html`): a text report has no original, so an
+original is linked where the previous release has one and unlinked where it may be.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ from publisher.release.paths import (
     CATALOG_SCHEMAORG,
     DOWNLOADS,
     DOWNLOADS_INDEX,
+    ORIGINAL_SUFFIXES,
     RELEASES,
     SOURCES,
     SPARE,
     STATE,
+    source_original,
     source_text,
 )
 from publisher.store.publishing import KEEP_RELEASES
@@ -90,29 +97,45 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _report_files(report: ReportState) -> Iterable[tuple[str, str]]:
-    """(folder, name) of each file of a report in a release."""
+def _report_files(report: ReportState) -> Iterable[tuple[str, str, bool]]:
+    """(folder, name, whether it may be absent) of each file of a report in a release.
+
+    Every report has its downloads, catalog entry, schema.org description and source
+    text; only a PDF or a page has an original (of one kind), which the release may lack.
+    """
     stem = report_stem(report.agency, report.year)
     for name in report.names:
-        yield DOWNLOADS, name
-    yield CATALOG_DATASETS, f"{stem}.nt"
-    yield CATALOG_SCHEMAORG, f"{stem}.json"
+        yield DOWNLOADS, name, False
+    yield CATALOG_DATASETS, f"{stem}.nt", False
+    yield CATALOG_SCHEMAORG, f"{stem}.json", False
     text = source_text(Path(), report.agency, report.year)
-    yield str(text.parent), text.name
+    yield str(text.parent), text.name, False
+    for suffix in ORIGINAL_SUFFIXES:
+        original = source_original(Path(), report.agency, report.year, suffix)
+        yield str(original.parent), original.name, True
 
 
-def _by_folder(reports: Iterable[ReportState]) -> dict[str, list[str]]:
-    folders: dict[str, list[str]] = {}
+def _by_folder(reports: Iterable[ReportState]) -> dict[str, tuple[list[str], list[str]]]:
+    """Reports' files by folder: the names every report has there, and the names it has only if it is so kept."""
+    folders: dict[str, tuple[list[str], list[str]]] = {}
     for report in reports:
-        for folder, name in _report_files(report):
-            folders.setdefault(folder, []).append(name)
+        for folder, name, optional in _report_files(report):
+            always, maybe = folders.setdefault(folder, ([], []))
+            (maybe if optional else always).append(name)
     return folders
 
 
 def link_reports(old: Path, new: Path, reports: Iterable[ReportState]) -> None:
-    """Hard-link reports' files (downloads, catalog entry, source) from release `old` into `new`."""
-    for folder, names in _by_folder(reports).items():
+    """Hard-link reports' files (downloads, catalog entry, source and its original) from release `old` into `new`.
+
+    An original is linked where `old` has one (one listing of the folder, rather than a
+    failed link for each report that has none).
+    """
+    for folder, (names, optional) in _by_folder(reports).items():
         (new / folder).mkdir(exist_ok=True)
+        if optional:
+            present = set(os.listdir(old / folder))
+            names = names + [name for name in optional if name in present]
         link_files(old / folder, new / folder, names)
 
 
@@ -124,7 +147,7 @@ def refit(
         report for iri, report in tree.reports.items()
         if iri not in by_iri or iri in dirty or iri not in before or before[iri].files_id != report.files_id
     ]  # fmt: skip
-    for folder, names in _by_folder(stale).items():
-        unlink_files(release / folder, names)
+    for folder, (names, optional) in _by_folder(stale).items():
+        unlink_files(release / folder, names + optional)
     unlinked = {report.iri for report in stale}
     return [iri for iri in sorted(by_iri) if iri not in dirty and (iri not in tree.reports or iri in unlinked)]

@@ -2,9 +2,9 @@
 
 publish_one   a checked report (publisher.build.checked) and its warnings → the graph
               as the store holds it (with DQV annotations) → its downloads, its catalog
-              entry and schema.org description, its source text, and its pieces of the
-              corpus dumps (kept in the cache, spliced into the dumps by
-              publisher.build.releasefiles)
+              entry and schema.org description, its source text (and a PDF's or a page's
+              original), and its pieces of the corpus dumps (kept in the cache, spliced
+              into the dumps by publisher.build.releasefiles)
 """
 
 from __future__ import annotations
@@ -33,7 +33,17 @@ from publisher.rdf.jsonld import jsonld_nodes
 from publisher.rdf.namespaces import DCTERMS, RDF
 from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
 from publisher.rdf.turtle import to_turtle
-from publisher.release.paths import CACHE_PIECES, CATALOG_DATASETS, CATALOG_SCHEMAORG, DOWNLOADS, source_text
+from publisher.records.model import Report
+from publisher.records.sources import FILE_SUFFIXES
+from publisher.release.paths import (
+    CACHE_PIECES,
+    CATALOG_DATASETS,
+    CATALOG_SCHEMAORG,
+    DOWNLOADS,
+    ORIGINAL_SUFFIXES,
+    source_original,
+    source_text,
+)
 from publisher.validation.findings import Finding, quality_annotations
 
 GZIP_LEVEL = 6
@@ -120,6 +130,7 @@ def publish_one(state: WorkerState, job: PublishJob) -> ReportFiles:
     source.parent.mkdir(parents=True, exist_ok=True)
     source_bytes = report.source.text.encode("utf-8")
     source.write_bytes(source_bytes)
+    originals = _write_original(Path(job.folder), report)
     described = [f for f in entries if f.kind != "csvw"]
     dataset = report_dataset_graph(state.inputs, data, described)
     dataset_bytes = sorted_ntriples(dataset)
@@ -140,12 +151,22 @@ def publish_one(state: WorkerState, job: PublishJob) -> ReportFiles:
     pieces_path.write_bytes(pickle.dumps({"pieces": pieces, "stats": stats}, protocol=pickle.HIGHEST_PROTOCOL))
     index_block = index_lines(entries)
     files_id = hashlib.sha256()
-    for part in (index_block, dataset_bytes, schema_bytes, source_bytes):
+    for part in (index_block, dataset_bytes, schema_bytes, source_bytes, *originals):
         files_id.update(hashlib.sha256(part).digest())
     return ReportFiles(
         checked.key, graph_sha, ntriples.count(b"\n"), entries, entry, str(pieces_path), stats,
         files_id.hexdigest(), index_block, json.dumps(entry, ensure_ascii=False).encode("utf-8"),
     )  # fmt: skip
+
+
+def _write_original(folder: Path, report: Report) -> tuple[bytes, ...]:
+    """Keep a PDF or a page as published beside its text rendition; returns what was written (nothing for text)."""
+    suffix = FILE_SUFFIXES[report.source.media_type]
+    if suffix not in ORIGINAL_SUFFIXES:
+        return ()
+    original = report.source.path.read_bytes()
+    source_original(folder, report.agency, report.year, suffix).write_bytes(original)
+    return (original,)
 
 
 def index_lines(files: Sequence[downloads.DownloadFile]) -> bytes:

@@ -26,7 +26,8 @@ from publisher.validation.findings import Finding
 #: Bumped when ReleaseState changes shape: a state of another version is not read (the next build starts anew).
 #: 2: its classes moved out of publisher.build.pipeline. 3: the checked reports it names in the cache are
 #: publisher.build.checked's (were publisher.build.workers'), and `python -m publisher.build.pipeline` is gone.
-STATE_VERSION = 3
+#: 4: a release keeps each report's original source document (PDF, page) beside its text rendition.
+STATE_VERSION = 4
 
 
 @dataclass

@@ -5,10 +5,11 @@ qb:Observation per stated figure, one dis:BlankCell per cell the source leaves
 blank (not an observation: it has no value), one dis:NarrativeFact per narrative
 number and one dis:ReportSection per prose section, each pointing at the exact
 quote of the source that states it (Web Annotation quote and position selectors,
-and for a cell of an HTML table an XPath selector too). A figure's number is
-stated with the measure its format gives its cell (dis:count, or dis:amount for
-money) and with every measure of the data structure above it (dis:quantity in the
-national formats). No I/O, no clock: the same record gives the same graph.
+and for a table cell an XPath selector too: for a cell of a PDF, refining a
+selector of its page). A figure's number is stated with the measure its format
+gives its cell (dis:count, or dis:amount for money) and with every measure of the
+data structure above it (dis:quantity in the national formats). No I/O, no clock:
+the same record gives the same graph.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from publisher.rdf.namespaces import (
     FOAF,
     OA,
     ORG,
+    PDF_FRAGMENTS,
     PROV,
     QB,
     RDF,
@@ -36,6 +38,8 @@ from publisher.rdf.namespaces import (
     vocabulary,
 )
 from publisher.records.model import Quote, Registry, Report
+from publisher.records.pdfdoc import PAGE_LOCATION
+from publisher.records.sources import PDF
 
 CONTEXT_CHARS = 16  # characters of prefix/suffix kept around a quote
 
@@ -73,7 +77,8 @@ class _ReportContext:
         self.by_key = {d.record_key: d for d in fmt.dimensions}
 
     def stated_at(self, graph: Graph, node: URIRef, quote: Quote, location: str | None = None) -> None:
-        _stated_at(graph, self.iris, node, self.source, quote, self.report.source.text, location)
+        pdf = self.report.source.media_type == PDF
+        _stated_at(graph, self.iris, node, self.source, quote, self.report.source.text, location, pdf)
 
 
 def _describe_report(graph: Graph, c: _ReportContext, registry: Registry) -> None:
@@ -185,9 +190,32 @@ def _number(value: int | Decimal, whole: bool) -> Literal:
 
 
 def _stated_at(
-    graph: Graph, iris: Iris, node: URIRef, source: URIRef, quote: Quote, text: str, location: str | None = None
+    graph: Graph,
+    iris: Iris,
+    node: URIRef,
+    source: URIRef,
+    quote: Quote,
+    text: str,
+    location: str | None = None,
+    pdf: bool = False,
 ) -> None:
-    """node dis:statedAt a specific resource of the source, selected by quote and position (and XPath for a cell)."""
+    """node dis:statedAt a specific resource of the source, selected by quote and position (and XPath for a cell).
+
+    The quote and position selectors select the figure's words in the source's text
+    rendition; a table cell's XPath selector selects its cell element. In a web page
+    the XPath is a selector of the resource beside the other two: each selects the
+    same content, as the Web Annotation model asks of a resource's several selectors.
+
+    In a PDF a cell is located by its page and an XPath ("page 3, (//table)[2]/…"):
+    the page is a FragmentSelector (RFC 3778, "page=3"), refined (oa:refinedBy) by the
+    XPath selector of the cell. The page alone selects more than the cell, so it is
+    not a selector beside the others (a client picks one of those, and would have the
+    page); the model's refinement — "a broader selector and the more specific selector
+    that SHOULD be applied to the results of the first" — says the cell is in that
+    page. The XPath is absolute ("(//table)[2]" counts the document's tables, joined
+    across pages): applied within the page it selects the same element of the
+    document's tree (records/pdfdoc.py). A web page's graph is what it was.
+    """
     dis = vocabulary(iris.base)
     base = str(node).split("#", 1)[0]
     fragment = str(node).split("#", 1)[1] + "-" if "#" in str(node) else ""
@@ -206,11 +234,22 @@ def _stated_at(
     graph.add((by_position, RDF.type, OA.TextPositionSelector))
     graph.add((by_position, OA.start, Literal(quote.offset, datatype=XSD.nonNegativeInteger)))
     graph.add((by_position, OA.end, Literal(quote.end, datatype=XSD.nonNegativeInteger)))
-    if location is not None:
-        by_path = Iris.fragment(base, f"{fragment}xpath")
+    if location is None:
+        return
+    by_path = Iris.fragment(base, f"{fragment}xpath")
+    paged = PAGE_LOCATION.fullmatch(location) if pdf else None
+    if paged is None:
         graph.add((target, OA.hasSelector, by_path))
-        graph.add((by_path, RDF.type, OA.XPathSelector))
-        graph.add((by_path, RDF.value, Literal(location)))
+    else:
+        by_page = Iris.fragment(base, f"{fragment}page")
+        graph.add((target, OA.hasSelector, by_page))
+        graph.add((by_page, RDF.type, OA.FragmentSelector))
+        graph.add((by_page, DCTERMS.conformsTo, PDF_FRAGMENTS))
+        graph.add((by_page, RDF.value, Literal(f"page={paged[1]}")))
+        graph.add((by_page, OA.refinedBy, by_path))
+        location = paged[2]
+    graph.add((by_path, RDF.type, OA.XPathSelector))
+    graph.add((by_path, RDF.value, Literal(location)))
 
 
 def agencies_graph(registry: Registry, iris: Iris) -> Graph:

@@ -38,7 +38,7 @@ from publisher.importers.layout import Layout, normalise
 from publisher.importers.prose import find_figures
 from publisher.importers.tables import read_tables
 from publisher.rdf.namespaces import DCTERMS, OWL
-from publisher.records.htmldoc import Document
+from publisher.records.htmldoc import SourceDocument
 
 __all__ = ["Detection", "Era", "FormatFacts", "detect_format", "document_year", "format_facts"]
 
@@ -129,7 +129,7 @@ def document_year(text: str) -> int | None:
 def detect_format(
     path: Path,
     text: str,
-    document: Document | None,
+    document: SourceDocument | None,
     layouts: Mapping[str, Layout],
     facts: FormatFacts,
     year: int | None = None,
@@ -193,7 +193,7 @@ def _heading_lines(text: str) -> list[str]:
     return [key for line in text.split("\n") if 0 < len(line.strip()) <= LONGEST_HEADING if (key := normalise(line))]
 
 
-def _evidence(layout: Layout, text: str, document: Document | None, lines: list[str]) -> _Evidence:
+def _evidence(layout: Layout, text: str, document: SourceDocument | None, lines: list[str]) -> _Evidence:
     headings = []
     for section in layout.sections:
         keys = {k for k in section.concept.keys if len(k) >= 2}

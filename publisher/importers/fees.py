@@ -14,7 +14,7 @@ cannot be another fee:
   format reports, or the costs of the 2008 Regulation: 检索、复制、邮寄、工本费).
 
 An amount with its unit (元, 万元) gives the fee's amount; "no fee charged" (未收取
-任何费用) gives 0 cases charged, as the format's own pattern for 未收取信息处理费
+任何费用, 无收取信息处理费情况) gives 0 cases charged, as the format's own pattern for 未收取信息处理费
 does. Anything else is listed for the reviewer with its reason, never guessed: a
 fee that may be another, a rule rather than a fact (不收取任何费用: not charged as
 a matter of course), a figure the text already gives, and any fee at all in a
@@ -33,12 +33,13 @@ from publisher.importers.tables import Unmapped
 
 # An amount charged: a charging verb, the fee, then the amount with its unit.
 AMOUNT = re.compile(
-    r"(?:收取(?:了)?(?:各类|任何|相关)?(?:信息处理)?费用?|收费(?:金额|总额|总金额)?)"
+    r"(?:收取(?:了)?(?:各类|任何|相关)?(?:政府信息公开)?(?:信息处理)?费用?|收费(?:金额|总额|总金额)?)"
     r"(?:共计|合计|总计|共|为|是|达)*\s*[:：]?\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>万元|元)"
 )
-# No fee charged this year (尚未收取, not yet collected, is not that).
+# No fee charged this year (尚未收取, not yet collected, is not that); 无收取信息处理费情况 (there was
+# no charging of the fee) says the same with 无.
 NONE = re.compile(
-    r"(?:(?<![尚暂])未|没有|并未|均未|从未)(?:向申请人)?(?:收取|收缴|收)(?:过)?(?:任何|相关)?(?:信息处理)?费用?"
+    r"(?:(?<![尚暂])未|没有|并未|均未|从未|(?<![尚暂])无)(?:向申请人)?(?:收取|收缴|收)(?:过)?(?:任何|相关)?(?:信息处理)?费用?"
 )
 # Not charged as a rule (a statement of practice, not of what happened): listed, not mapped.
 RULE = re.compile(r"不(?:收取|收)(?:任何)?(?:信息处理)?费用?")

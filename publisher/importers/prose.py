@@ -27,25 +27,22 @@ from decimal import Decimal
 from rdflib import URIRef
 
 from publisher.importers.layout import Concept, Layout, Pattern
+from publisher.importers.nonfigures import NOT_FIGURES, kind_of, non_figure_spans
 from publisher.importers.tables import Unmapped
 
 SENTENCE = re.compile(r"[^。！？!?\n]+")
 CLAUSE_BREAKS = ",，、;；:："
 PERIOD = re.compile(
-    r"(?P<y1>\d{4})\s*年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日\s*起?\s*(?:至|到|—|－|-)\s*"
-    r"(?P<y2>\d{4})\s*年\s*(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})\s*日\s*止?"
+    r"(?P<y1>\d{4})\s*年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日\s*起?\s*(?:至|到|—|－|-|~|～)\s*"
+    r"(?:(?P<y2>\d{4})\s*年\s*)?(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})\s*日\s*止?"
 )
+# the end date alone (截至2019年12月31日): the period is the calendar year it ends
+PERIOD_END = re.compile(r"截[至止]\s*(?P<y2>\d{4})\s*年\s*(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})\s*日\s*止?")
 NUMBER = re.compile(
     r"\d+(?:[.,]\d+)*"
     r"|(?<![\d.零一二两三四五六七八九十百千万亿])[零一二两三四五六七八九十百千万亿]*[零一二两三四五六七八九十百千]"
     r"[零一二两三四五六七八九十百千万亿]*(?=个|项|位|部分|件|条|名|次|人|家|场|期|篇|亿元|万元|元)"
 )
-NOT_FIGURES = {
-    "years": re.compile(r"(?<!\d)(?:19|20)\d{2}(?=\s*年)"),
-    "dates": re.compile(r"(?<!\d)\d{1,2}(?=\s*[月日])"),
-    "list numbers": re.compile(r"(?<=[(（])\s*\d{1,2}\s*(?=[)）])|(?<![\d.])\d{1,2}(?=[.、．](?!\d))"),
-    "document numbers": re.compile(r"(?<=〔)\d{4}(?=〕)|(?<=〕)\d+(?=号)"),
-}
 
 
 def codes_once(
@@ -180,7 +177,13 @@ def number_value(raw: str) -> int | Decimal:
 
 
 def find_period(text: str) -> Period | None:
-    """The statistics period the text states (统计期限自…起至…止), with its quote, else None."""
+    """The statistics period the text states, with its quote, else None.
+
+    The phrasings: 统计期限自2019年1月1日起至2019年12月31日止, 统计期限从2019年1月1日到12月31日止
+    (an end date without its year is in the start's year), 统计期限为2021年1月1日至12月31日, and, when
+    no sentence about statistics gives both ends, the end date alone (数据截至2019年12月31日): the
+    period is then the calendar year up to that date.
+    """
     for sentence in sentences(text):
         if "统计" not in text[sentence[0] : sentence[1]]:
             continue
@@ -189,11 +192,26 @@ def find_period(text: str) -> Period | None:
             continue
         try:
             start = dt.date(int(match["y1"]), int(match["m1"]), int(match["d1"]))
+            end = dt.date(int(match["y2"] or match["y1"]), int(match["m2"]), int(match["d2"]))
+        except ValueError:
+            continue
+        if end < start:
+            continue
+        begin = clause_start(text, sentence, match.start())
+        return Period(start, end, text[begin : match.end()], begin)
+    for sentence in sentences(text):
+        words = text[sentence[0] : sentence[1]]
+        if "统计" not in words and "数据" not in words:
+            continue
+        match = PERIOD_END.search(text, sentence[0], sentence[1])
+        if match is None:
+            continue
+        try:
             end = dt.date(int(match["y2"]), int(match["m2"]), int(match["d2"]))
         except ValueError:
             continue
         begin = clause_start(text, sentence, match.start())
-        return Period(start, end, text[begin : match.end()], begin)
+        return Period(dt.date(end.year, 1, 1), end, text[begin : match.end()], begin)
     return None
 
 
@@ -202,16 +220,14 @@ def leftover_numbers(
 ) -> tuple[list[Unmapped], dict[str, int]]:
     """Numbers of the text outside `covered` spans: reported one by one, save years and the like (counted)."""
     where = locate or (lambda offset: f"offset {offset}")
-    excluded: dict[str, list[tuple[int, int]]] = {
-        name: [m.span() for m in pattern.finditer(text)] for name, pattern in NOT_FIGURES.items()
-    }
+    excluded = non_figure_spans(text)
     counts = dict.fromkeys(NOT_FIGURES, 0)
     unmapped = []
     for match in NUMBER.finditer(text):
         start, end = match.span()
         if any(a <= start and end <= b for a, b in covered):
             continue
-        kind = next((name for name, spans in excluded.items() if any(a <= start and end <= b for a, b in spans)), None)
+        kind = kind_of(start, end, excluded)
         if kind is not None:
             counts[kind] += 1
             continue

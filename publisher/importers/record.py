@@ -1,8 +1,10 @@
 """One report document imported into a record for review: read, mapped, written as YAML.
 
-`import_report` reads a source (an HTML page, or plain text), tells its format from
-the document itself when it is not given (the format whose table labels, or text
-patterns, the document matches best; a tie is an error asking for --format), maps
+`import_report` reads a source in any form (records/sources.py: a PDF, a web page —
+of a saved whole page, its report's article only —, plain text, in any encoding; one
+in traditional characters matched as simplified, its quotes kept as published),
+refuses a page with no report and a title stating another year, tells its format
+when it is not given (importers/detection.py, the reasons kept), maps
 its tables cell by cell (importers/tables.py), its prose figures and statistics
 period (importers/prose.py), the fees it states in prose in its own words
 (importers/fees.py) and its prose sections, and collects everything it
@@ -15,22 +17,32 @@ written.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from publisher.errors import SourceError
+from publisher.importers.detection import FormatFacts, detect_format
 from publisher.importers.fees import find_fees
 from publisher.importers.layout import Layout, normalise
+from publisher.importers.narrative import NarrativeFact, find_facts
 from publisher.importers.prose import Period, QuotedFigure, find_figures, find_period, leftover_numbers
 from publisher.importers.tables import Unmapped, read_tables
-from publisher.records.htmldoc import BLOCKS, Document
-from publisher.records.loading import HTML_SUFFIXES
+from publisher.records.article import Article, check_year, find_article, is_report_title
+from publisher.records.htmldoc import BLOCKS, Document, SourceDocument
+from publisher.records.sources import (
+    HTML,
+    TEXT,
+    Opened,
+    check_title_year,
+    kind_of,
+    open_source,
+    read_bytes,
+    simplified,
+    text_title,
+)
+from publisher.records.textdoc import decode, is_traditional
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,12 @@ class ImportResult:
     sections: list[ImportedSection] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    facts: list[NarrativeFact] = field(default_factory=list)  # numbers of the prose that are not figures
+    format_reasons: list[str] = field(default_factory=list)  # why the format was chosen (zh / en lines)
+    title: str | None = None  # the report's title as the document states it
+    article: str | None = None  # a saved whole page: the XPath of the report's article (the record's source.article)
+    media_type: str = TEXT  # of the source as published: text/plain, text/html or application/pdf
+    traditional: bool = False  # written in traditional characters (matched as simplified; quotes as published)
 
 
 def figure_key(codes: Mapping[str, str]) -> str:
@@ -76,22 +94,39 @@ def figure_key(codes: Mapping[str, str]) -> str:
 
 
 def import_report(
-    path: Path, agency: str, year: int, layouts: Mapping[str, Layout], format_slug: str | None = None
+    path: Path,
+    agency: str,
+    year: int,
+    layouts: Mapping[str, Layout],
+    format_slug: str | None = None,
+    *,
+    facts: FormatFacts | None = None,
 ) -> ImportResult:
-    """Read `path` and map it onto a format (`format_slug`, or the one the document matches best)."""
-    document, text = _read_document(path)
-    layout_slug = format_slug or _choose_format(path, document, text, layouts)
-    if layout_slug not in layouts:
-        raise SourceError(path, f"unknown format {layout_slug!r}; known formats: {', '.join(sorted(layouts))}")
-    layout = layouts[layout_slug]
+    """Read `path` and map it onto a format (`format_slug`, or the one detection finds, with its reasons).
+
+    `facts` (detection.format_facts) gives the formats' eras; without it detection
+    weighs the document alone. SourceError, nothing mapped: a document that cannot be
+    read, a page with no report, a title stating another year than `year`.
+    """
+    read = _read_document(path, year)
+    document, text = read.matching.document, read.matching.text
+    if format_slug is not None:
+        reasons = [f"格式由 --format 指定 / format given: {format_slug}"]
+    else:
+        format_slug, reasons = _choose_format(path, read, layouts, facts or FormatFacts({}, {}), year)
+    if format_slug not in layouts:
+        raise SourceError(path, f"unknown format {format_slug!r}; known formats: {', '.join(sorted(layouts))}")
+    layout = layouts[format_slug]
 
     def locate(offset: int) -> str:
         if document is None:
             return f"offset {offset}"
-        inner = [e for e in document.root.iter() if e.tag in BLOCKS and e.start <= offset < max(e.end, e.start + 1)]
+        inner = [e for e in document.scope.iter() if e.tag in BLOCKS and e.start <= offset < max(e.end, e.start + 1)]
         return f"offset {offset}, in {document.locate(inner[-1])}" if inner else f"offset {offset}"
 
-    result = ImportResult(path, agency, year, layout_slug, find_period(text))
+    result = ImportResult(path, agency, year, format_slug, find_period(text))
+    result.format_reasons, result.title, result.article = reasons, read.title, read.article
+    result.media_type, result.traditional = read.original.media_type, read.matching is not read.original
     covered: list[tuple[int, int]] = []
     if result.period is None:
         result.unmapped.append(Unmapped("(text)", "统计期限", "the text states no statistics period: give 'period'"))
@@ -105,40 +140,92 @@ def import_report(
     skipped = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
     if skipped:
         result.notes.append(f"not listed: {skipped} (not figures)")
+    if result.traditional:
+        _as_published(result, read)
     return result
 
 
-def _read_document(path: Path) -> tuple[Document | None, str]:
-    """The source: an HTML page (parsed) or plain text, and the text that quotes and offsets refer to."""
+@dataclass(frozen=True)
+class _Read:
+    """A source read for import: as published, and as matched (simplified when written in traditional characters)."""
+
+    original: Opened
+    matching: Opened
+    title: str | None
+    article: str | None
+    no_report: SourceError | None  # a page with no report title: refused unless its content fits a format
+
+
+def _read_document(path: Path, year: int) -> _Read:
+    """The source as published and as matched; for a page, its article only; its title checked against `year`."""
+    data = read_bytes(path)
+    media_type = kind_of(data, path)
+    article: Article | None = None
+    no_report: SourceError | None = None
+    if media_type == HTML:
+        page = Document(decode(data, path, html=True))
+        try:
+            article = find_article(page, path)
+        except SourceError as refusal:
+            if is_report_title(page.text):
+                raise  # it names a report but holds none: an attachment, an image, a link page
+            no_report = refusal  # a page with no title at all: read whole, if its content is a report's
+    if article is not None:
+        check_year(article, year, path)
+        body = next(iter(page.elements("body")), page.root)
+        whole = (article.start, article.end) == page.span(body)
+        scope = None if whole else article.location
+        title: str | None = article.title
+    else:
+        scope = None
+    original = open_source(data, path, scope)
+    if article is None:
+        title = text_title(original.text) if media_type != HTML else None
+        check_title_year(title, year, path)
+    matching = simplified(original, data, path, scope) if is_traditional(original.text) else original
+    return _Read(original, matching, title, scope, no_report)
+
+
+def _choose_format(
+    path: Path, read: _Read, layouts: Mapping[str, Layout], facts: FormatFacts, year: int
+) -> tuple[str, list[str]]:
+    """The format detection finds (era, headings, table labels, sentences), and why; SourceError if none fits."""
+    matching = read.matching
     try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SourceError(path, "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(
-            path, f"not UTF-8 text ({exc.reason} at byte {exc.start}); convert it to UTF-8 first"
-        ) from None
-    document = Document(raw) if path.suffix.lower() in HTML_SUFFIXES else None
-    return document, document.text if document is not None else raw
+        found = detect_format(path, matching.text, matching.document, layouts, facts, year)
+    except SourceError as exc:
+        if read.no_report is None:
+            raise
+        refusal = str(read.no_report).removeprefix(f"{read.no_report.file}: ")
+        detail = str(exc).removeprefix(f"{exc.file}: ")
+        message = f"cannot tell the report's format from the page: {detail}. Besides, {refusal}"
+        raise SourceError(path, message) from None
+    return found.format, list(found.reasons)
 
 
-def _choose_format(path: Path, document: Document | None, text: str, layouts: Mapping[str, Layout]) -> str:
-    """The format whose table labels and text patterns the document matches best; a tie is an error."""
+def _as_published(result: ImportResult, read: _Read) -> None:
+    """Quotes and cell texts as the source has them: a report in traditional characters was matched as simplified."""
+    text, document = read.original.text, read.original.document
+    matched = read.matching.text
 
-    def score(layout: Layout) -> int:
-        tables = read_tables(document, layout).score if document is not None else 0
-        return tables + len(find_figures(text, layout).figures)
+    def quoted(quote: str, offset: int) -> str:
+        return text[offset : offset + len(quote)]
 
-    scores = sorted(((score(layout), slug) for slug, layout in layouts.items()), reverse=True)
-    if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[0][0] == scores[1][0]):
-        ranking = ", ".join(f"{slug} {points}" for points, slug in scores)
-        raise SourceError(
-            path, f"cannot tell the report's format from the document (labels matched: {ranking}); give --format"
-        )
-    return scores[0][1]
+    for index, figure in enumerate(result.figures):
+        if figure.location is not None and document is not None:
+            result.figures[index] = replace(figure, text=document.resolve(figure.location).text())
+        elif figure.quote is not None and figure.offset is not None:
+            result.figures[index] = replace(figure, quote=quoted(figure.quote, figure.offset))
+    result.facts = [replace(fact, quote=quoted(fact.quote, fact.offset)) for fact in result.facts]
+    if result.period is not None:
+        result.period = replace(result.period, quote=quoted(result.period.quote, result.period.offset))
+    for index, section in enumerate(result.sections):
+        heading_at = matched.rfind(section.heading, 0, section.offset)
+        heading = quoted(section.heading, heading_at) if heading_at >= 0 else section.heading
+        result.sections[index] = replace(section, heading=heading, text=quoted(section.text, section.offset))
 
 
-def _table_figures(result: ImportResult, document: Document, layout: Layout) -> list[tuple[int, int]]:
+def _table_figures(result: ImportResult, document: SourceDocument, layout: Layout) -> list[tuple[int, int]]:
     """The figures of the page's tables, cell by cell; returns the tables' spans in the text."""
     tables = read_tables(document, layout)
     for cell in tables.figures:
@@ -165,7 +252,7 @@ def _text_figures(
     table_spans: list[tuple[int, int]],
     locate: Callable[[int], str],
 ) -> list[tuple[int, int]]:
-    """The figures the prose states (patterns of the format, then fees); returns the spans they cover."""
+    """The figures the prose states (patterns of the format, then fees), then its facts; returns the spans read."""
     covered: list[tuple[int, int]] = []
     prose = find_figures(text, layout, skip=table_spans, locate=locate)
     for figure in prose.figures:
@@ -179,6 +266,17 @@ def _text_figures(
         result.figures.append(_from_text(fee, " · ".join(c.label_zh for c in fee.concepts)))
     covered += fees.spans
     result.unmapped += fees.unmapped
+    narrative = find_facts(text, layout, skip=[*table_spans, *covered], locate=locate)
+    result.facts += narrative.facts
+    result.unmapped += narrative.unmapped
+    covered += narrative.spans
+    covered += [(f.offset, f.offset + len(f.quote)) for f in narrative.facts]
+    untranslated = [f.key for f in narrative.facts if f.about_en is None]
+    if untranslated:
+        result.notes.append(
+            f"{len(untranslated)} facts have no English label (英文待补): their `about.en` repeats the Chinese; "
+            f"translate it ({', '.join(untranslated[:5])}{' …' if len(untranslated) > 5 else ''})"
+        )
     prose_tables = layout.prose_tables()
     for table in layout.tables:
         stated = [c for f in prose.figures for c in f.concepts] + [c for f in fees.figures for c in f.concepts]
@@ -211,95 +309,6 @@ def _sections(text: str, layout: Layout) -> list[ImportedSection]:
         if stripped:
             found.append(ImportedSection(section.key, line.strip(), stripped, body_start + body.index(stripped)))
     return found
-
-
-# ---------------------------------------------------------------------------
-# Writing the record
-# ---------------------------------------------------------------------------
-
-
-def _scalar(value: Any) -> str:
-    """One YAML scalar, quoted where YAML needs it."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    dumped = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=1_000_000)
-    return dumped.removesuffix("\n...\n").rstrip("\n")
-
-
-def write_record(result: ImportResult, source_name: str, url: str | None = None, language: str = "zh") -> str:
-    """The record file's text, for a person to review."""
-    out: list[str] = [
-        f"# {result.agency} {result.year}: imported by `publisher import` from {result.source.name}",
-        "#",
-        "# IMPORTED — NOT YET REVIEWED (导入所得，尚未核对). Check every figure against the source,",
-        "# then delete this notice; `publisher validate` checks the record.",
-        "# Each figure says where the source states it: a table cell (`at`, its XPath, and `text`,",
-        '# what it reads; "" for a blank cell) or a quote (`quote`, `offset`). Blank is not zero.',
-        "#",
-        "# Left to you (留待核对者): `facts` — numbers of the narrative that are not figures of the",
-        "# format are not imported; the numbers below are candidates.",
-    ]
-    if result.unmapped:
-        out += ["#", f"# Not mapped ({len(result.unmapped)}), nothing guessed (未能对应，未作推测):"]
-        out += [f"#   {u.location}: {u.text!r}: {u.reason}" for u in result.unmapped]
-    if result.notes:
-        out += ["#", *(f"# Note: {n}" for n in result.notes)]
-    out += [
-        "",
-        f"agency: {result.agency}",
-        f"year: {result.year}",
-        f"format: {result.format}",
-        "",
-        "source:",
-        f"  file: {_scalar(source_name)}",
-    ]
-    if url:
-        out.append(f"  url: {_scalar(url)}")
-    out.append(f"  language: {language}")
-    out.append("")
-    if result.period is not None:
-        out += [
-            "period:",
-            f"  from: {_scalar(result.period.start)}",
-            f"  to: {_scalar(result.period.end)}",
-            f"  quote: {_scalar(result.period.quote)}",
-            f"  offset: {result.period.offset}",
-            "",
-        ]
-    else:
-        out += ["# period: not found in the source; give from, to, quote and offset", ""]
-    if result.sections:
-        out.append("sections:")
-        for section in result.sections:
-            out.append(f"  {section.key}:")
-            out.append(f"    heading: {_scalar(section.heading)}")
-            out.append("    text: |-")
-            out += [f"      {line}" if line else "" for line in section.text.split("\n")]
-            out.append(f"    offset: {section.offset}")
-        out.append("")
-    out.append("figures:")
-    group = None
-    for figure in result.figures:
-        if figure.group != group:
-            group = figure.group
-            out.append(f"  # {group}")
-        out.append(f"  {figure.key}:  # {figure.label}")
-        out += [f"    {key}: {_scalar(code)}" for key, code in sorted(figure.codes.items())]
-        if figure.value is None:
-            out.append("    blank: true")
-        else:
-            out.append(f"    value: {_scalar(figure.value)}")
-        if figure.unit:
-            out.append(f"    unit: {figure.unit}")
-        if figure.location is not None:
-            out.append(f"    at: {_scalar(figure.location)}")
-            out.append(f"    text: {_scalar(figure.text or '')}")
-        else:
-            out.append(f"    quote: {_scalar(figure.quote)}")
-            out.append(f"    offset: {figure.offset}")
-    return "\n".join(out) + "\n"
 
 
 def _from_text(figure: QuotedFigure, label: str) -> ImportedFigure:

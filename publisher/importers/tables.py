@@ -1,4 +1,4 @@
-"""The tables of an HTML report mapped onto a format, cell by cell.
+"""The tables of a report (a page's or a PDF's) mapped onto a format, cell by cell.
 
 Each table of the page (not one used only to lay out the page around other tables)
 is laid out on a grid, rowspan and colspan spread over the rows and columns they
@@ -30,7 +30,7 @@ from decimal import Decimal
 from rdflib import URIRef
 
 from publisher.importers.layout import Concept, Layout, TableLayout, fold, normalise, split_unit
-from publisher.records.htmldoc import CELLS, Document, Element, table_rows
+from publisher.records.htmldoc import CELLS, Element, SourceDocument, table_rows
 
 NUMBER = re.compile(r"(?P<sign>[+-]?)(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?(?P<unit>\D*)")
 # Cells that hold a mark instead of a number: a dash, a slash, 无. Blank or 0? Not for the importer to guess.
@@ -98,7 +98,7 @@ def read_number(text: str, layout: Layout) -> tuple[int | Decimal, str | None] |
     return int(digits), unit
 
 
-def report_tables(document: Document) -> list[Element]:
+def report_tables(document: SourceDocument) -> list[Element]:
     """The page's tables, without those that only hold other tables (a page layout)."""
     return [t for t in document.tables() if not any(e.tag == "table" for e in list(t.iter())[1:])]
 
@@ -143,7 +143,7 @@ def _cells(grid: list[list[GridCell | None]]) -> Iterator[GridCell]:
                 yield cell
 
 
-def read_tables(document: Document, layout: Layout) -> TablesResult:
+def read_tables(document: SourceDocument, layout: Layout) -> TablesResult:
     """Every cell of the page's report tables, mapped onto the format's tables, and what could not be."""
     result = TablesResult()
     if not layout.tables:
@@ -210,7 +210,7 @@ def _resolve(
     grid: list[list[GridCell | None]],
     table: TableLayout,
     layout: Layout,
-    document: Document,
+    document: SourceDocument,
     result: TablesResult,
 ) -> CellFigure | None:
     """The figure a number or blank cell gives, or None (reported, unless a blank cell outside the data)."""

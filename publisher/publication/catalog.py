@@ -41,7 +41,7 @@ from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 from rdflib import URIRef
 
 from publisher.errors import SourceError
-from publisher.publication.downloads import CORPUS
+from publisher.publication.downloads import CORPUS, ORIGINAL_KINDS
 from publisher.rdf.catalogterms import (
     COUNTRIES,
     HYDRA,
@@ -72,6 +72,8 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "nquads": ("nquads", "N-Quads（全部命名图）", "N-Quads (every named graph)"),
     "csv": ("csv", "CSV（每个表格单元一行）", "CSV (one row per table cell)"),
     "source": ("text", "原文", "source document"),
+    ORIGINAL_KINDS["pdf"]: ("pdf", "原文（PDF，按发布原样）", "source document as published (PDF)"),
+    ORIGINAL_KINDS["html"]: ("html", "原文（网页，按发布原样）", "source document as published (web page)"),
 }
 
 

@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 from publisher.publication.catalog import CORPUS_TITLE, KINDS, CatalogInfo
-from publisher.publication.downloads import CORPUS, DownloadFile, ReportData, report_stem
+from publisher.publication.downloads import CORPUS, ORIGINAL_KINDS, DownloadFile, ReportData, report_stem
 from publisher.rdf.catalogterms import (
     COUNTRIES,
     CSVW_STANDARD,
@@ -140,7 +140,7 @@ def _distribution(graph: Graph, inputs: CatalogInputs, stem: str, file: Download
         graph.add((metadata, RDF.type, DCTERMS.Standard))
         bilingual(graph, metadata, DCTERMS.title, "此 CSV 的 CSVW 元数据", "CSVW metadata of this CSV")
         graph.add((metadata, DCTERMS.conformsTo, CSVW_STANDARD.iri))
-    if file.kind == "source":
+    if file.kind == "source" or file.kind in ORIGINAL_KINDS.values():
         graph.add((dist, DCTERMS.language, LANGUAGES["zh"].iri))
     return dist
 

@@ -5,7 +5,11 @@
     {release}/downloads/{agency}-{year}.nt                  the same, N-Triples (sorted lines)
     {release}/downloads/{agency}-{year}.csv                 one row per cell, blank cells included (tidy)
     {release}/downloads/{agency}-{year}.csv-metadata.json   its CSVW metadata
-    {release}/downloads/{agency}-{year}.source.txt          the source document, byte for byte
+    {release}/downloads/{agency}-{year}.source.txt          the source as text: a text source byte for byte; a
+                                                            PDF's or a page's text rendition (UTF-8), what quotes
+                                                            and offsets refer to
+    {release}/downloads/{agency}-{year}.source.pdf          a source that is a PDF, as published
+    {release}/downloads/{agency}-{year}.source.html         a source that is a web page, as published
     {release}/downloads/corpus.nq.gz                        every named graph of the store
     {release}/downloads/corpus.{ttl,nt,jsonld,csv}.gz       the corpus in each format
     {release}/downloads/index.json                          size, SHA-256, dates of each file
@@ -42,10 +46,13 @@ from publisher.rdf.mediatypes import FILE_BY_NAME, media_type_of
 from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
 from publisher.rdf.turtle import to_turtle
 from publisher.records.model import Registry, Report
-from publisher.release.paths import DOWNLOADS_INDEX
+from publisher.records.sources import FILE_SUFFIXES
+from publisher.release.paths import DOWNLOADS_INDEX, ORIGINAL_SUFFIXES
 
 #: The stem of the corpus dumps' names (corpus.nq.gz …) and of the corpus dataset's.
 CORPUS = "corpus"
+#: The download kind of a source kept as published beside its text ("source"), by its suffix: source-pdf, source-html.
+ORIGINAL_KINDS = {suffix: f"source-{suffix}" for suffix in ORIGINAL_SUFFIXES}
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ class DownloadFile:
     """One file under {release}/downloads, as the catalog describes it."""
 
     name: str  # file name, also the last segment of its URL
-    kind: str  # turtle, jsonld, ntriples, csv, csvw, source, nquads
+    kind: str  # turtle, jsonld, ntriples, csv, csvw, source, source-pdf, source-html, nquads
     media_type: str  # of the content (of the uncompressed content when compressed)
     compressed: bool  # gzip
     size: int
@@ -118,11 +125,26 @@ def write_report_files(
         f"{stem}.nt": ("ntriples", ntriples),
         f"{stem}.csv": ("csv", to_csv(rows, csv_columns(d.record_key for d in data.fmt.dimensions))),
         f"{stem}.csv-metadata.json": ("csvw", csvw_metadata(data, f"{stem}.csv", iris, licence)),
-        f"{stem}.source.txt": ("source", data.report.source.path.read_bytes()),
+        f"{stem}.source.txt": ("source", source_as_text(data.report)),
     }
+    suffix = FILE_SUFFIXES[data.report.source.media_type]
+    if suffix in ORIGINAL_KINDS:
+        files[f"{stem}.source.{suffix}"] = (ORIGINAL_KINDS[suffix], data.report.source.path.read_bytes())
     for name, (_kind, body) in files.items():
         (downloads / name).write_bytes(body)
     return files, rows
+
+
+def source_as_text(report: Report) -> bytes:
+    """The source as a text download: a text source as published; a PDF's or a page's text rendition, UTF-8.
+
+    The rendition is what the record's quotes and offsets refer to (a saved page's
+    article only), the text served at /id/report/{agency}/{year}/source.txt; the PDF or
+    the page itself is a download of its own (`ORIGINAL_KINDS`).
+    """
+    if report.source.media_type == FILE_BY_NAME["text"].media_type:
+        return report.source.path.read_bytes()
+    return report.source.text.encode("utf-8")
 
 
 # ---------------------------------------------------------------------------

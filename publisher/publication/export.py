@@ -7,7 +7,10 @@ path, so a static copy answers exactly what the live server does:
     DIR/{path}.ttl .jsonld .nt .rdf .html   every document (/id, /def, /graph, /catalog, /void)
     DIR/{path}.en.html                      the English HTML page (?lang=en)
     DIR/{path}/index.html                   the HTML again, for hosts without negotiation
-    DIR/id/report/{agency}/{year}/source.txt   the source documents
+    DIR/id/report/{agency}/{year}/source.txt   each source's text (what quotes and offsets refer to)
+    DIR/id/report/{agency}/{year}/source.pdf   a source that is a PDF, as published
+    DIR/id/report/{agency}/{year}/source.html  a source that is a web page, as published (its description
+                                               is then source/index.html and source.en.html)
     DIR/download/{file}                     the downloads, copied from the release
     DIR/index.html, agencies.html, queries.html, context.jsonld, sitemap.xml, robots.txt
 
@@ -18,6 +21,7 @@ exported: the SPARQL endpoint and named queries with parameters.
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,11 +32,17 @@ from pyoxigraph import NamedNode, QuerySolutions
 from publisher.errors import BuildError, StoreError
 from publisher.publication.catalog import published_catalog
 from publisher.publication.downloads import read_index
-from publisher.release.paths import DOWNLOADS, current_release
+from publisher.rdf.mediatypes import FILE_BY_NAME
+from publisher.release.paths import DOWNLOADS, ORIGINAL_SUFFIXES, current_release, source_original
 
 DOCUMENT_SUFFIXES = ("ttl", "jsonld", "nt", "rdf", "html")
 PAGES = {"/": "index.html", "/agencies": "agencies.html", "/queries": "queries.html"}
 FILES = ("/context.jsonld", "/sitemap.xml", "/robots.txt")
+#: A report's source document: /id/report/{agency}/{year}/source.
+SOURCE_PATH = re.compile(r"/id/report/([^/]+)/([^/]+)/source")
+#: A source's text rendition, by its URL suffix.
+TEXT_SUFFIX = FILE_BY_NAME["text"].extension
+HTML = FILE_BY_NAME["html"].media_type
 
 
 @dataclass
@@ -80,6 +90,18 @@ def document_paths(app: Flask) -> list[str]:
     return sorted(paths)
 
 
+def source_suffixes(release: Path, path: str) -> list[str]:
+    """The suffixes a report's source is also served with beyond a document's: its text, and its original (pdf, html).
+
+    Empty for a path that is no report's source.
+    """
+    match = SOURCE_PATH.fullmatch(path)
+    if match is None:
+        return []
+    agency, year = match.groups()
+    return [TEXT_SUFFIX, *(s for s in ORIGINAL_SUFFIXES if source_original(release, agency, year, s).is_file())]
+
+
 def export(app: Flask, target: Path) -> ExportResult:
     """Write every document, page and download the app serves into `target` (emptied first)."""
     pub = app.extensions["publication"]
@@ -95,8 +117,8 @@ def export(app: Flask, target: Path) -> ExportResult:
     result = ExportResult(target)
     client = app.test_client()
 
-    def get(url: str) -> bytes | None:
-        response = client.get(url)
+    def get(url: str, accept: str | None = None) -> bytes | None:
+        response = client.get(url, headers={"Accept": accept} if accept else {})
         if response.status_code != 200:
             return None
         return response.get_data()
@@ -116,13 +138,17 @@ def export(app: Flask, target: Path) -> ExportResult:
         for suffix, body in bodies.items():
             if body is not None:
                 write(f"{path}.{suffix}", body)
-        english = get(f"{path}.html?lang=en")
-        if bodies["html"] is not None:
-            write(f"{path}/index.html", bodies["html"])
+        extra = source_suffixes(release, path)
+        page, english = bodies["html"], get(f"{path}.html?lang=en")
+        if "html" in extra:  # {path}.html is the page as published: the description is asked for by Accept
+            page, english = get(path, HTML), get(f"{path}?lang=en", HTML)
+        if page is not None:
+            write(f"{path}/index.html", page)
         if english is not None:
             write(f"{path}.en.html", english)
-        if path.startswith("/id/report/") and path.endswith("/source") and (text := get(f"{path}.txt")) is not None:
-            write(f"{path}.txt", text)
+        for suffix in (s for s in extra if s not in DOCUMENT_SUFFIXES):
+            if (body := get(f"{path}.{suffix}")) is not None:
+                write(f"{path}.{suffix}", body)
     for path, name in PAGES.items():
         for lang, suffix in (("zh", ".html"), ("en", ".en.html")):
             body = get(f"{path}?lang={lang}")

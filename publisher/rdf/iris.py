@@ -56,7 +56,7 @@ class Iris:
 
     def common(self, scheme: str, code: str | None = None) -> URIRef:
         """A shared code list ({base}/def/common/{scheme}) or one of its codes."""
-        return URIRef(f"{self.base}/def/common/{scheme}" + (f"/{code}" if code is not None else ""))
+        return URIRef(f"{self.codes}{scheme}" + (f"/{code}" if code is not None else ""))
 
     def term(self, name: str) -> URIRef:
         """A term of our vocabulary: {base}/def/disclosure#{name}."""
@@ -71,6 +71,11 @@ class Iris:
     def definitions(self) -> str:
         """The prefix of every term of the formats and code lists."""
         return f"{self.base}/def/"
+
+    @property
+    def codes(self) -> str:
+        """The prefix of the code lists every format shares ({base}/def/common/)."""
+        return f"{self.base}/def/common/"
 
     @property
     def agencies(self) -> str:

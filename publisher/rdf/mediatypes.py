@@ -69,6 +69,7 @@ FILE_TYPES: tuple[FileType, ...] = (
     FileType("gzip", "gz", "application/gzip", "GZIP", "gzip"),
     FileType("html", "html", "text/html", "HTML", "HTML"),
     FileType("xml", "xml", "application/xml", "XML", "XML"),
+    FileType("pdf", "pdf", "application/pdf", "PDF", "PDF"),
 )
 
 RDF_BY_NAME = {t.name: t for t in RDF_TYPES}

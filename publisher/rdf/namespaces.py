@@ -28,6 +28,8 @@ from rdflib.namespace import (
     Namespace,
 )
 
+from publisher.rdf.iris import Iris
+
 __all__ = [
     "DCAT",
     "DCTERMS",
@@ -37,6 +39,7 @@ __all__ = [
     "OA",
     "ORG",
     "OWL",
+    "PDF_FRAGMENTS",
     "PROV",
     "QB",
     "RDF",
@@ -56,6 +59,7 @@ class OA(DefinedNamespace):
     _fail = True
 
     Annotation: URIRef
+    FragmentSelector: URIRef
     SpecificResource: URIRef
     TextPositionSelector: URIRef
     TextQuoteSelector: URIRef
@@ -69,9 +73,14 @@ class OA(DefinedNamespace):
     hasTarget: URIRef
     motivatedBy: URIRef
     prefix: URIRef
+    refinedBy: URIRef
     start: URIRef
     suffix: URIRef
 
+
+#: The fragment identifiers of application/pdf (RFC 3778: "page=3"), as a Web Annotation
+#: FragmentSelector's dcterms:conformsTo names them (https://www.w3.org/TR/annotation-model/#fragment-selector).
+PDF_FRAGMENTS = URIRef("http://tools.ietf.org/rfc/rfc3778")
 
 #: W3C's unique URIs for file formats (http://www.w3.org/ns/formats/), for void:feature: FORMATS["Turtle"].
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
@@ -167,17 +176,18 @@ class DisclosureTerms(DefinedNamespace):
 @cache
 def vocabulary(base: str) -> type[DisclosureTerms]:
     """Our closed namespace under `base` (no trailing slash)."""
-    namespace = Namespace(f"{base}/def/disclosure#")
+    namespace = Namespace(Iris(base).vocabulary)
     return type("DIS", (DisclosureTerms,), {"_NS": namespace})
 
 
 def prefixes(base: str) -> dict[str, str]:
     """Prefix → namespace IRI for serialising our data readably."""
+    iris = Iris(base)
     return {
-        "dis": f"{base}/def/disclosure#",
-        "common": f"{base}/def/common/",
-        "agency": f"{base}/id/agency/",
-        "report": f"{base}/id/report/",
+        "dis": iris.vocabulary,
+        "common": iris.codes,
+        "agency": iris.agencies,
+        "report": iris.reports,
         "dcat": str(DCAT),
         "dct": str(DCTERMS),
         "dqv": str(DQV._NS),

@@ -245,34 +245,77 @@ class _Writer:
         return "".join(self.parts)
 
 
-class Document:
-    """A parsed HTML page: its elements, its text rendition, and locations of its elements."""
+class SourceDocument:
+    """What every kind of source document offers: an element tree, a text rendition, locations of its elements.
 
-    def __init__(self, markup: str) -> None:
-        builder = _TreeBuilder()
-        builder.feed(markup)
-        builder.close()
-        self.root = builder.root
-        writer = _Writer()
-        writer.walk(self.root)
-        self.text = writer.result()
+    Subclasses (`Document` for HTML, `pdfdoc.PdfDocument` for PDF) build `root` and
+    `text` (recording each element's `start`/`end` in it), call `_index`, and say how
+    an element is located (`locate`) and found again (`resolve`). `scope` is the element
+    whose text the rendition is (the whole document unless a page is read for its article
+    only): `tables` are those inside it, `span` refuses an element outside it, while
+    `elements`, `locate` and `resolve` stay document-wide.
+    """
+
+    root: Element
+    text: str
+    scope: Element
+
+    def _index(self) -> None:
         self._by_tag: dict[str, list[Element]] = {}
         for element in self.root.iter():
             self._by_tag.setdefault(element.tag, []).append(element)
 
     def elements(self, tag: str) -> list[Element]:
-        """Every `tag` element of the page, in document order."""
+        """Every `tag` element of the document, in document order."""
         return list(self._by_tag.get(tag, []))
+
+    def tables(self) -> list[Element]:
+        """The tables whose text is in the rendition (inside `scope`)."""
+        return [t for t in self.elements("table") if self.in_scope(t)]
+
+    def in_scope(self, element: Element) -> bool:
+        """Whether the element's text is part of the rendition."""
+        return element is self.scope or any(a is self.scope for a in element.ancestors())
 
     def span(self, element: Element) -> tuple[int, int]:
         """Where the element's text (Element.text) starts and ends in the rendition."""
+        if not self.in_scope(element):
+            raise LocationError(f"<{element.tag}> lies outside the text the document is read for")
         text = element.text()
         if not text:
             return element.start, element.start
         found = self.text.find(text, element.start, max(element.end, element.start + len(text)))
-        if found < 0:  # pragma: no cover - the rendition is built from the same walk
+        if found < 0:  # pragma: no cover - the rendition is written from the same tree
             raise LocationError(f"the text of <{element.tag}> is not where the rendition has it")
         return found, found + len(text)
+
+    def locate(self, element: Element) -> str:  # pragma: no cover - every subclass has its own
+        """The location of an element, as records write it."""
+        raise NotImplementedError
+
+    def resolve(self, location: str) -> Element:  # pragma: no cover - every subclass has its own
+        """The element a location selects, or LocationError saying why there is none."""
+        raise NotImplementedError
+
+
+class Document(SourceDocument):
+    """A parsed HTML page: its elements, its text rendition, and locations of its elements.
+
+    With `scope` (a location `locate` writes, such as the article `article.find_article`
+    finds), the rendition is that element's text only, as `Element.text` gives it; the
+    locations of elements stay those of the whole page, as a browser sees it.
+    """
+
+    def __init__(self, markup: str, scope: str | None = None) -> None:
+        builder = _TreeBuilder()
+        builder.feed(markup)
+        builder.close()
+        self.root = builder.root
+        self._index()
+        self.scope = self.root if scope is None else self.resolve(scope)
+        writer = _Writer(cell_depth=1 if self.scope.in_cell else 0)
+        writer.walk(self.scope)
+        self.text = writer.result()
 
     def locate(self, element: Element) -> str:
         """The XPath location of an element (see the module docstring for the two forms)."""
@@ -314,9 +357,6 @@ class Document:
             f"{location!r} is not a location the publisher writes: use (//table)[T]/descendant::tr[R]/*[C] "
             "for a table cell or (//TAG)[N] for another element"
         )
-
-    def tables(self) -> list[Element]:
-        return self.elements("table")
 
 
 def table_rows(table: Element) -> list[Element]:

@@ -5,12 +5,15 @@ keys, missing or mistyped fields, unknown agency or format, quotes that are not 
 source at their offsets, table cells that are not where the record says or do not read
 what it says — and raises SourceError naming the file, line and field.
 
-A source is plain text, or an HTML page (`.html`/`.htm`). Quotes and offsets refer to
-the source's text: for an HTML page, its text rendition (importers/htmldoc.py). A
-figure says where the source states it either by `quote` and `offset`, or — for a
-table cell of an HTML page — by `at` (the cell's XPath location) and `text` (what
-the cell reads, "" for a blank cell). A figure gives its `value`, or `blank: true`
-for a cell the source leaves empty (blank is not zero), and may give its `unit`.
+A source is plain text, an HTML page or a PDF, in any encoding textdoc.decode reads
+(publisher.records.sources). Quotes and offsets refer to the source's text: for a page
+or a PDF, its text rendition (htmldoc, pdfdoc); for a saved whole page whose record
+gives `source: article:` (the article element's XPath location), the rendition of that
+article only. A figure says where the source states it either by `quote` and `offset`,
+or — for a table cell of a page or a PDF — by `at` (the cell's location: its XPath, and
+for a PDF its page first) and `text` (what the cell reads, "" for a blank cell). A
+figure gives its `value`, or `blank: true` for a cell the source leaves empty (blank is
+not zero), and may give its `unit`.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from collections.abc import Collection, Mapping
 from decimal import Decimal
 from pathlib import Path
 
+from publisher.errors import SourceError
 from publisher.rdf.iris import RESERVED_KEYS, SLUG
 from publisher.records.fields import Fields, load_yaml
-from publisher.records.htmldoc import Document, LocationError
+from publisher.records.htmldoc import LocationError
 from publisher.records.model import (
     Agency,
     Division,
@@ -33,11 +37,13 @@ from publisher.records.model import (
     Section,
     Source,
 )
+from publisher.records.sources import HTML, kind_of, open_source
 
 FIGURE_FIELDS = frozenset({"value", "blank", "unit", "quote", "offset", "at", "text"})
 FACT_FIELDS = frozenset({"about", "value", "unit", "qualifier", "quote", "offset", "restates"})
 SECTION_FIELDS = frozenset({"heading", "text", "offset"})
 REPORT_FIELDS = frozenset({"agency", "year", "format", "source", "period", "figures", "facts", "sections"})
+#: Suffixes of the source documents read as web pages whatever their bytes (publisher.records.sources).
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 
 
@@ -261,7 +267,7 @@ def _entry(parent: Fields, key: str) -> Fields:
 def _read_location(fields: Fields, source: Source) -> Quote:
     """A table cell of an HTML source, by XPath location, checked to read `text`; its quote in the rendition."""
     if source.document is None:
-        raise fields.fail("at", f"a location in the page is only for HTML sources; {source.path.name} is plain text")
+        raise fields.fail("at", f"a cell's location is only for pages and PDFs; {source.path.name} is plain text")
     if "quote" in fields.mapping or "offset" in fields.mapping:
         raise fields.fail("at", "give either 'at' and 'text' (a table cell) or 'quote' and 'offset', not both")
     location = fields.text("at")
@@ -283,25 +289,36 @@ def _read_location(fields: Fields, source: Source) -> Quote:
 
 
 def _read_source(root: Fields, record_path: Path) -> Source:
+    """The source document beside the record, read into its text rendition (a page's article's, if `article`)."""
     fields = root.mapping_of("source")
     assert fields is not None
-    fields.only({"file", "url", "language"})
+    fields.only({"file", "url", "language", "article"})
     name = fields.text("file")
     assert name is not None
     path = record_path.parent / name
+    article = fields.text("article", optional=True)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise fields.fail("file", f"source document {path} not found; keep it beside the record") from None
-    except UnicodeDecodeError:
-        raise fields.fail("file", f"source document {path} is not UTF-8 text") from None
-    document = Document(text) if path.suffix.lower() in HTML_SUFFIXES else None
+    except OSError as exc:
+        raise fields.fail("file", f"source document {path} cannot be read ({exc.strerror or exc})") from None
+    if article is not None and kind_of(data, path) != HTML:
+        raise fields.fail("article", f"only a web page has an article; {name} is not one: leave 'article' out")
+    try:
+        opened = open_source(data, path, article)
+    except LocationError as exc:
+        raise fields.fail("article", f"{exc} in {name}: give the article's location as the importer wrote it") from None
+    except SourceError as exc:
+        raise fields.fail("file", f"source document {exc}") from None
     return Source(
         path=path,
         url=fields.text("url", optional=True),
         language=fields.text("language", optional=True) or "zh",
-        text=document.text if document is not None else text,
-        document=document,
+        text=opened.text,
+        document=opened.document,
+        media_type=opened.media_type,
+        article=article,
     )
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from publisher.records.htmldoc import Document
+from publisher.rdf.mediatypes import FILE_BY_NAME
+from publisher.records.htmldoc import SourceDocument
 
 # ---------------------------------------------------------------------------
 # What a record holds
@@ -44,9 +45,9 @@ class Figure:
     """One figure (or blank cell) the report states: its dimension codes, value and where the source has it.
 
     `value` is None for a blank cell; a whole number is an int, an amount with decimals a
-    Decimal. `location` is the XPath of the table cell for a figure read from an HTML
-    table; its `quote` is then the cell's text, at the offset of that text in the
-    source's text rendition.
+    Decimal. `location` is where the table cell is, for a figure read from a table: its
+    XPath in a page, its page and XPath in a PDF ("page 3, (//table)[2]/…"); its `quote`
+    is then the cell's text, at the offset of that text in the source's text rendition.
     """
 
     key: str
@@ -92,17 +93,22 @@ class Section:
 
 @dataclass(frozen=True)
 class Source:
-    """A source document: its text (for an HTML page, the text rendition) and, for a page, the page."""
+    """A source document: its text rendition and, for a page or a PDF, the parsed document.
+
+    `text` is what quotes and offsets refer to and what is served as the source's text:
+    plain text as it is, a page's or a PDF's text rendition, or — for a saved whole page
+    read for its `article` (the article element's XPath location) — the article's text.
+    `media_type` is the original's (text/plain, text/html, application/pdf), kept and
+    served as published.
+    """
 
     path: Path
     url: str | None
     language: str
     text: str
-    document: Document | None = None
-
-    @property
-    def media_type(self) -> str:
-        return "text/html" if self.document is not None else "text/plain"
+    document: SourceDocument | None = None
+    media_type: str = FILE_BY_NAME["text"].media_type
+    article: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 A PDF with a text layer is read with pdfplumber (MIT, on pdfminer.six) into the same
 kind of tree as an HTML page (`htmldoc.Element`): `p` elements for paragraphs and
-`table`/`tr`/`td` for tables, so that `PdfDocument` can stand in for
-`htmldoc.Document` (`root`, `text`, `elements`, `span`, `locate`, `resolve`,
-`tables`) and `tables.read_tables` reads its tables unchanged.
+`table`/`tr`/`td` for tables: `PdfDocument` is a `htmldoc.SourceDocument`, as an
+HTML page is (`root`, `text`, `elements`, `span`, `tables` shared; its own `locate`
+and `resolve`), so `tables.read_tables` reads its tables unchanged.
 
 The text rendition is the document's text, pages in order, page numbers ("- 3 -",
 "第3页") left out: each paragraph or table row stands on its own line, the cells of a
@@ -40,7 +40,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from publisher.errors import SourceError
-from publisher.records.htmldoc import CELL_LOCATION, ELEMENT_LOCATION, Element, LocationError
+from publisher.records.htmldoc import CELL_LOCATION, ELEMENT_LOCATION, Element, LocationError, SourceDocument
 from publisher.records.pdfflow import Paragraph, flow
 from publisher.records.pdfpage import Glyph, Objects, Page, join, rules_of
 from publisher.records.pdftables import Part, Table, assemble
@@ -127,7 +127,7 @@ def _check_text(pages: list[Page], path: object) -> None:
 # ---------------------------------------------------------------------------
 
 
-class PdfDocument:
+class PdfDocument(SourceDocument):
     """A PDF report: its elements, its text rendition, and page-and-XPath locations of its elements."""
 
     def __init__(self, data: bytes, source: object = "(PDF)") -> None:
@@ -149,12 +149,10 @@ class PdfDocument:
         self.source = str(source)
         self.pages = len(pages)
         self.image_only_pages = [p.number for p in pages if p.images and not any(g.text.strip() for g in p.glyphs)]
-        self.root = Element("#document", {})
+        self.root = self.scope = Element("#document", {})
         self._build(flow(pages))
         self.text = self._render()
-        self._by_tag: dict[str, list[Element]] = {}
-        for element in self.root.iter():
-            self._by_tag.setdefault(element.tag, []).append(element)
+        self._index()
 
     @classmethod
     def read(cls, path: Path) -> PdfDocument:
@@ -226,28 +224,10 @@ class PdfDocument:
         self.root.end = length
         return "".join(out)
 
-    def elements(self, tag: str) -> list[Element]:
-        """Every `tag` element of the document, in document order."""
-        return list(self._by_tag.get(tag, []))
-
-    def tables(self) -> list[Element]:
-        """The tables, joined across pages."""
-        return self.elements("table")
-
-    def span(self, element: Element) -> tuple[int, int]:
-        """Where the element's text (Element.text) starts and ends in the rendition."""
-        text = element.text()
-        if not text:
-            return element.start, element.start
-        found = self.text.find(text, element.start, max(element.end, element.start + len(text)))
-        if found < 0:  # pragma: no cover - the rendition is written from the same tree
-            raise LocationError(f"the text of <{element.tag}> is not where the rendition has it")
-        return found, found + len(text)
-
     def locate(self, element: Element) -> str:
         """The location of an element: its page and its XPath (see the module docstring for the forms)."""
         page = element.attrs.get("data-page")
-        if page is None or not any(e is element for e in self._by_tag.get(element.tag, [])):
+        if page is None or not any(e is element for e in self.elements(element.tag)):
             raise LocationError(f"<{element.tag}> is not an element of {self.source} that has a location")
         if element.tag == "td" and element.parent is not None and element.parent.parent is not None:
             row, table = element.parent, element.parent.parent
@@ -255,7 +235,7 @@ class PdfDocument:
             r = next(i for i, e in enumerate(table.elements, start=1) if e is row)
             c = next(i for i, e in enumerate(row.elements, start=1) if e is element)
             return f"page {page}, (//table)[{t}]/descendant::tr[{r}]/*[{c}]"
-        n = next(i for i, e in enumerate(self._by_tag[element.tag], start=1) if e is element)
+        n = next(i for i, e in enumerate(self.elements(element.tag), start=1) if e is element)
         return f"page {page}, (//{element.tag})[{n}]"
 
     def resolve(self, location: str) -> Element:

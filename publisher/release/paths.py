@@ -20,7 +20,9 @@ A release folder holds:
     remote.json             the remote store the release was published into
     downloads/              report files and corpus dumps; downloads/index.json lists them
     catalog/                the DCAT catalog: index.json, about.json, catalog.nt, void.nt, datasets/, schemaorg/
-    sources/{agency}/{year}.txt   the text rendition of each report's source document
+    sources/{agency}/{year}.txt   the text rendition of each report's source document (quotes and offsets refer to it)
+    sources/{agency}/{year}.pdf   the original of a source that is a PDF, byte for byte
+    sources/{agency}/{year}.html  the original of a source that is a web page, byte for byte
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ CATALOG_VOID = "catalog/void.nt"
 CATALOG_DATASETS = "catalog/datasets"
 CATALOG_SCHEMAORG = "catalog/schemaorg"
 SOURCES = "sources"
+#: The kinds of source kept as published beside their text rendition (a plain-text source is its rendition).
+ORIGINAL_SUFFIXES = ("pdf", "html")
 #: The folders that hold one file (or a few) per report.
 REPORT_FOLDERS = (DOWNLOADS, CATALOG_DATASETS, CATALOG_SCHEMAORG, SOURCES)
 
@@ -68,6 +72,13 @@ CACHE_PIECES = "pieces"
 def source_text(release: Path, agency: str, year: int | str) -> Path:
     """The text rendition of a report's source document in a release."""
     return release / SOURCES / agency / f"{year}.txt"
+
+
+def source_original(release: Path, agency: str, year: int | str, suffix: str) -> Path:
+    """The original of a report's source document in a release, by its kind's suffix (pdf, html)."""
+    if suffix not in ORIGINAL_SUFFIXES:
+        raise ValueError(f"an original source is kept as one of {', '.join(ORIGINAL_SUFFIXES)}, not {suffix!r}")
+    return release / SOURCES / agency / f"{year}.{suffix}"
 
 
 def staging_dir(build_dir: Path, pid: int) -> Path:

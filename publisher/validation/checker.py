@@ -216,7 +216,7 @@ class ReportChecker:
         self.shared = [graph for name, graph in ontology.items() if name not in by_document]
         self.contexts: dict[str, _Context] = {}
         self._agency_nt: dict[URIRef, bytes] = {}
-        self._agency_predicate = URIRef(f"{iris.base}/def/disclosure#agency")
+        self._agency_predicate = iris.term("agency")
 
     def context(self, fmt: str) -> _Context:
         """The context of a format's reports, made the first time it is needed."""
@@ -234,7 +234,7 @@ class ReportChecker:
         """The format's own document, and the documents of the formats it cites (transitively)."""
         wanted = {slug}
         pending = [slug]
-        prefix = f"{self.iris.base}/def/"
+        prefix = self.iris.definitions
         documents = {s: ontology[doc] for doc, s in by_document.items()}
         while pending:
             current = pending.pop()

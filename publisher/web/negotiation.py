@@ -3,9 +3,10 @@
 Every table here is read from publisher.rdf.mediatypes (one table, many readers):
 
     documents   a linked-data or catalog document: the RDF formats but N-Quads, and HTML;
-                a report's source document also as text. Chosen by a suffix
-                (.ttl .jsonld .nt .rdf .html .txt) or by Accept (q-values); every answer
-                lists its alternates in a Link header and says which one it is in
+                a report's source document also as its text rendition and as published
+                (a PDF; a web page by its .html suffix). Chosen by a suffix
+                (.ttl .jsonld .nt .rdf .html .txt .pdf) or by Accept (q-values); every
+                answer lists its alternates in a Link header and says which one it is in
                 Content-Location when the URL had no suffix.
     SPARQL      the endpoint's results and graphs: chosen by `format=` (a name, extension
                 or media type, or an alias such as json or xml), else by Accept.
@@ -25,6 +26,7 @@ from werkzeug.exceptions import NotAcceptable
 
 from publisher.rdf.iris import Iris
 from publisher.rdf.mediatypes import FILE_BY_NAME, RDF_BY_NAME, RDF_TYPES, RESULTS_BY_NAME, RESULTS_TYPES, RdfType
+from publisher.records.sources import FILE_SUFFIXES, PDF
 from publisher.web.errors import JSON, error_response
 from publisher.web.state import publication
 
@@ -44,14 +46,15 @@ DOCUMENT_TYPES: tuple[RdfType, ...] = tuple(t for t in RDF_TYPES if t.name != "n
 DOCUMENT_OFFERS: tuple[str, ...] = (*(t.media_type for t in DOCUMENT_TYPES), HTML)
 #: URL suffix → media type of a document.
 SUFFIXES = {t.extension: t.media_type for t in DOCUMENT_TYPES} | {"html": HTML}
-#: URL suffix → media type of a document or of a report's source document (text).
-SOURCE_SUFFIXES = SUFFIXES | {FILE_BY_NAME["text"].extension: TEXT}
+#: URL suffix → media type of a document or of a report's source document (its text, or a PDF original).
+SOURCE_SUFFIXES = SUFFIXES | {FILE_BY_NAME["text"].extension: TEXT, FILE_SUFFIXES[PDF]: PDF}
 #: Media type → URL suffix.
 EXTENSIONS = {media_type: extension for extension, media_type in SOURCE_SUFFIXES.items()}
 #: Media type → its name in the list of other formats.
 LABELS = {t.media_type: t.label for t in DOCUMENT_TYPES} | {
     HTML: FILE_BY_NAME["html"].label,
     TEXT: FILE_BY_NAME["text"].label,
+    PDF: "PDF",
 }
 NOT_ACCEPTABLE = "None of the media types you accept is available for this resource."
 

@@ -8,18 +8,25 @@ and the RDF formats of publisher.rdf.mediatypes, or a suffix (.ttl .jsonld .nt .
 .html); JSON-LD is compacted with the context published at /context.jsonld. Every
 answer carries Vary, ETag, Last-Modified and Link alternates; 304 on revalidation;
 406 lists the available types.
+
+A report's source (/id/report/{agency}/{year}/source) is also its text rendition
+(text/plain, .txt: what quotes and offsets refer to) and, when it is a PDF or a web
+page, the document as published: application/pdf (Accept or .pdf), or the page by its
+.html suffix (text/html by Accept stays the description, as for any resource).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request
 from pyoxigraph import NamedNode, Quad, Triple
 
 from publisher.errors import NotFound
 from publisher.rdf.namespaces import DCTERMS
-from publisher.release.paths import source_text
+from publisher.records.sources import FILE_SUFFIXES, PDF
+from publisher.release.paths import ORIGINAL_SUFFIXES, source_original, source_text
 from publisher.store.readstore import ReadStore
 from publisher.web import reports
 from publisher.web.documents import context_response, rdf_response
@@ -58,18 +65,26 @@ def resource(rest: str) -> Response:
     pub = publication()
     path, suffix_type = split_suffix(request.path, SOURCE_SUFFIXES)
     iri = pub.iris.page(path)
+    original = source_original_of(path) if is_source(path) else None
+    if original is not None and suffix_type == original[1] == HTML:
+        return original_document(*original)  # source.html: the page as published
     offers = [*DOCUMENT_OFFERS, *([TEXT] if is_source(path) else [])]
+    offers += [PDF] if original is not None and original[1] == PDF else []
     media_type = choose(offers, suffix_type)
     if media_type is None:
         return not_acceptable(offers)
     if media_type == TEXT:
         return source_document(path)
+    if media_type == PDF and original is not None:
+        return original_document(*original)
     triples = describe(pub.store, iri)
     if not triples:
         raise NotFound(f"Nothing is published at {iri}.")
     found = alternates(pub.iris, path, offers)
     if media_type == HTML:
         response = Response(render_html(iri, triples, found), mimetype=HTML)
+        if original is not None and original[1] == HTML:  # source.html is the page as published, not this
+            return with_alternates(response, found, media_type, HTML)
     else:
         response = rdf_response(triples, media_type)
     return with_alternates(response, found, media_type, suffix_type)
@@ -117,7 +132,7 @@ def _with_fragments(store: ReadStore, node: NamedNode, depth: int) -> Iterator[Q
 
 
 def source_document(path: str) -> Response:
-    """The source document itself, as kept beside the record and copied into the release."""
+    """The source document's text rendition (what quotes and offsets refer to), as the build wrote it."""
     parts = path.split("/")  # "", "id", "report", agency, year, "source"
     if len(parts) != 6:
         abort(404)
@@ -125,6 +140,32 @@ def source_document(path: str) -> Response:
     if not text_path.is_file():
         raise NotFound(f"No source document is published for {path}.")
     response = Response(text_path.read_bytes(), mimetype=TEXT)
+    return conditional(response)
+
+
+def source_original_of(path: str) -> tuple[Path, str] | None:
+    """The original of a source (/id/report/{agency}/{year}/source) that is a PDF or a page, and its media type."""
+    parts = path.split("/")
+    if len(parts) != 6:
+        return None
+    for media_type, suffix in FILE_SUFFIXES.items():
+        if suffix in ORIGINAL_SUFFIXES:
+            original = source_original(publication().release, parts[3], parts[4], suffix)
+            if original.is_file():
+                return original, media_type
+    return None
+
+
+def original_document(original: Path, media_type: str) -> Response:
+    """A source as its agency published it, byte for byte.
+
+    A page is sent without a charset of ours (its own <meta charset> says how it is
+    encoded) and sandboxed: its site's scripts and forms do not run on this origin.
+    """
+    response = Response(original.read_bytes(), content_type=media_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if media_type == HTML:
+        response.headers["Content-Security-Policy"] = "sandbox"
     return conditional(response)
 
 
