@@ -24,7 +24,7 @@ in any browser's DOM (whether or not it inserts tbody):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -289,6 +289,50 @@ class SourceDocument:
             raise LocationError(f"the text of <{element.tag}> is not where the rendition has it")
         return found, found + len(text)
 
+    #: How messages name the document ("the page", "the document").
+    noun = "the document"
+
+    def xpath_of(self, element: Element) -> str:
+        """The XPath of an element, in one of the two forms (a table cell, or the N-th TAG element)."""
+        if element.tag in CELLS and element.parent is not None and element.parent.tag == "tr":
+            table = next((a for a in element.ancestors() if a.tag == "table"), None)
+            if table is not None:
+                rows = [e for e in table.iter() if e.tag == "tr"]
+                row = element.parent
+                t = self.elements("table").index(table) + 1
+                r = next(i for i, e in enumerate(rows, start=1) if e is row)
+                c = next(i for i, e in enumerate(row.elements, start=1) if e is element)
+                return f"(//table)[{t}]/descendant::tr[{r}]/*[{c}]"
+        n = next(i for i, e in enumerate(self.elements(element.tag), start=1) if e is element)
+        return f"(//{element.tag})[{n}]"
+
+    def select(self, path: str, tags: Collection[str] | None = None) -> Element | None:
+        """The element an XPath of the two forms selects (a TAG among `tags`, if given).
+
+        None for a path of neither form; LocationError, saying why, for one that selects nothing.
+        """
+        cell = CELL_LOCATION.fullmatch(path)
+        if cell:
+            t, r, c = (int(g) for g in cell.groups())
+            tables = self.elements("table")
+            if not 1 <= t <= len(tables):
+                raise LocationError(f"{self.noun} has {len(tables)} table(s), not {t}")
+            rows = [e for e in tables[t - 1].iter() if e.tag == "tr"]
+            if not 1 <= r <= len(rows):
+                raise LocationError(f"table {t} has {len(rows)} row(s), not {r}")
+            children = rows[r - 1].elements
+            if not 1 <= c <= len(children):
+                raise LocationError(f"row {r} of table {t} has {len(children)} cell(s), not {c}")
+            return children[c - 1]
+        plain = ELEMENT_LOCATION.fullmatch(path)
+        if plain and (tags is None or plain.group(1) in tags):
+            tag, n = plain.group(1), int(plain.group(2))
+            found = self.elements(tag)
+            if not 1 <= n <= len(found):
+                raise LocationError(f"{self.noun} has {len(found)} <{tag}> element(s), not {n}")
+            return found[n - 1]
+        return None
+
     def locate(self, element: Element) -> str:  # pragma: no cover - every subclass has its own
         """The location of an element, as records write it."""
         raise NotImplementedError
@@ -317,46 +361,21 @@ class Document(SourceDocument):
         writer.walk(self.scope)
         self.text = writer.result()
 
+    noun = "the page"
+
     def locate(self, element: Element) -> str:
         """The XPath location of an element (see the module docstring for the two forms)."""
-        if element.tag in CELLS and element.parent is not None and element.parent.tag == "tr":
-            table = next((a for a in element.ancestors() if a.tag == "table"), None)
-            if table is not None:
-                rows = [e for e in table.iter() if e.tag == "tr"]
-                row = element.parent
-                t = self.elements("table").index(table) + 1
-                r = next(i for i, e in enumerate(rows, start=1) if e is row)
-                c = next(i for i, e in enumerate(row.elements, start=1) if e is element)
-                return f"(//table)[{t}]/descendant::tr[{r}]/*[{c}]"
-        n = next(i for i, e in enumerate(self.elements(element.tag), start=1) if e is element)
-        return f"(//{element.tag})[{n}]"
+        return self.xpath_of(element)
 
     def resolve(self, location: str) -> Element:
         """The element a location selects, or LocationError saying why there is none."""
-        cell = CELL_LOCATION.fullmatch(location.strip())
-        if cell:
-            t, r, c = (int(g) for g in cell.groups())
-            tables = self.elements("table")
-            if not 1 <= t <= len(tables):
-                raise LocationError(f"the page has {len(tables)} table(s), not {t}")
-            rows = [e for e in tables[t - 1].iter() if e.tag == "tr"]
-            if not 1 <= r <= len(rows):
-                raise LocationError(f"table {t} has {len(rows)} row(s), not {r}")
-            children = rows[r - 1].elements
-            if not 1 <= c <= len(children):
-                raise LocationError(f"row {r} of table {t} has {len(children)} cell(s), not {c}")
-            return children[c - 1]
-        plain = ELEMENT_LOCATION.fullmatch(location.strip())
-        if plain:
-            tag, n = plain.group(1), int(plain.group(2))
-            found = self.elements(tag)
-            if not 1 <= n <= len(found):
-                raise LocationError(f"the page has {len(found)} <{tag}> element(s), not {n}")
-            return found[n - 1]
-        raise LocationError(
-            f"{location!r} is not a location the publisher writes: use (//table)[T]/descendant::tr[R]/*[C] "
-            "for a table cell or (//TAG)[N] for another element"
-        )
+        found = self.select(location.strip())
+        if found is None:
+            raise LocationError(
+                f"{location!r} is not a location the publisher writes: use (//table)[T]/descendant::tr[R]/*[C] "
+                "for a table cell or (//TAG)[N] for another element"
+            )
+        return found
 
 
 def table_rows(table: Element) -> list[Element]:

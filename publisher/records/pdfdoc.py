@@ -40,7 +40,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from publisher.errors import SourceError
-from publisher.records.htmldoc import CELL_LOCATION, ELEMENT_LOCATION, Element, LocationError, SourceDocument
+from publisher.records.htmldoc import Element, LocationError, SourceDocument
 from publisher.records.pdfflow import Paragraph, flow
 from publisher.records.pdfpage import Glyph, Objects, Page, join, rules_of
 from publisher.records.pdftables import Part, Table, assemble
@@ -229,14 +229,7 @@ class PdfDocument(SourceDocument):
         page = element.attrs.get("data-page")
         if page is None or not any(e is element for e in self.elements(element.tag)):
             raise LocationError(f"<{element.tag}> is not an element of {self.source} that has a location")
-        if element.tag == "td" and element.parent is not None and element.parent.parent is not None:
-            row, table = element.parent, element.parent.parent
-            t = next(i for i, e in enumerate(self.tables(), start=1) if e is table)
-            r = next(i for i, e in enumerate(table.elements, start=1) if e is row)
-            c = next(i for i, e in enumerate(row.elements, start=1) if e is element)
-            return f"page {page}, (//table)[{t}]/descendant::tr[{r}]/*[{c}]"
-        n = next(i for i, e in enumerate(self.elements(element.tag), start=1) if e is element)
-        return f"page {page}, (//{element.tag})[{n}]"
+        return f"page {page}, {self.xpath_of(element)}"
 
     def resolve(self, location: str) -> Element:
         """The element a location selects, or LocationError saying why there is none."""
@@ -256,30 +249,13 @@ class PdfDocument(SourceDocument):
         return element
 
     def _select(self, path: str, location: str) -> Element:
-        cell = CELL_LOCATION.fullmatch(path)
-        if cell:
-            t, r, c = (int(g) for g in cell.groups())
-            tables = self.tables()
-            if not 1 <= t <= len(tables):
-                raise LocationError(f"the document has {len(tables)} table(s), not {t}")
-            rows = tables[t - 1].elements
-            if not 1 <= r <= len(rows):
-                raise LocationError(f"table {t} has {len(rows)} row(s), not {r}")
-            cells = rows[r - 1].elements
-            if not 1 <= c <= len(cells):
-                raise LocationError(f"row {r} of table {t} has {len(cells)} cell(s), not {c}")
-            return cells[c - 1]
-        plain = ELEMENT_LOCATION.fullmatch(path)
-        if plain and plain.group(1) in ("p", "table", "tr", "td"):
-            tag, n = plain.group(1), int(plain.group(2))
-            found = self.elements(tag)
-            if not 1 <= n <= len(found):
-                raise LocationError(f"the document has {len(found)} <{tag}> element(s), not {n}")
-            return found[n - 1]
-        raise LocationError(
-            f"{location!r}: after the page write (//table)[T]/descendant::tr[R]/*[C] for a table cell "
-            "or (//TAG)[N] with TAG one of p, table, tr, td"
-        )
+        found = self.select(path, tags=("p", "table", "tr", "td"))
+        if found is None:
+            raise LocationError(
+                f"{location!r}: after the page write (//table)[T]/descendant::tr[R]/*[C] for a table cell "
+                "or (//TAG)[N] with TAG one of p, table, tr, td"
+            )
+        return found
 
 
 def _page_attrs(first: int, last: int) -> dict[str, str]:
