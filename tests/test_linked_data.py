@@ -179,3 +179,41 @@ def test_every_minted_iri_dereferences(live_server: LiveServer) -> None:
             if answer.status != 200:
                 failures.append(f"{answer.status} {accept} {iri}")
     assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------------------
+# Paths no IRI can have, and paths that try to climb out of a release's sources (#15)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/id/agency/%00", id="nul"),
+        pytest.param("/id/report/%20", id="space"),
+        pytest.param("/def/%7B", id="brace"),
+        pytest.param("/id/report/a%5Eb", id="caret"),
+        pytest.param("/id/report/%", id="lone-percent"),
+        pytest.param("/graph/%0A", id="newline"),
+    ],
+)
+def test_a_path_no_iri_can_have_is_not_found_never_a_server_error(live_server: LiveServer, path: str) -> None:
+    answer = fetch(live_server.url + path, headers={"Accept": "application/json"})
+    assert answer.status == 404, answer.body[:300]
+    assert json.loads(answer.body)["error"]["status"] == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/id/report/%2E%2E/validation/source.txt", id="encoded-dots"),
+        pytest.param("/id/report/../validation/source.txt", id="dots"),
+        pytest.param("/id/report/jilin-city-science-technology-bureau/%2E%2E/source.txt", id="year-dots"),
+        pytest.param("/id/report/%2E%2E/%2E%2E/source", id="text-by-accept"),
+    ],
+)
+def test_a_source_path_cannot_climb_out_of_the_sources(live_server: LiveServer, path: str) -> None:
+    answer = fetch(live_server.url + path, headers={"Accept": "text/plain"})
+    assert answer.status == 404, answer.body[:300]
+    assert str(live_server.settings.build_dir).encode() not in answer.body  # no path of the server's
+    assert "符合要求".encode() not in answer.body  # nor the release's validation report

@@ -17,6 +17,7 @@ page, the document as published: application/pdf (Accept or .pdf), or the page b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from pyoxigraph import NamedNode, Quad, Triple
 
 from publisher.errors import NotFound
+from publisher.rdf.iris import SLUG
 from publisher.rdf.namespaces import DCTERMS
 from publisher.records.sources import FILE_SUFFIXES, PDF
 from publisher.release.paths import ORIGINAL_SUFFIXES, source_original, source_text
@@ -47,6 +49,9 @@ from publisher.web.negotiation import (
 )
 from publisher.web.state import publication
 
+#: A report's year in its IRI.
+YEAR = re.compile(r"[0-9]{4}")
+
 bp = Blueprint("resources", __name__)
 
 MAX_FRAGMENT_DEPTH = 4
@@ -65,6 +70,12 @@ def resource(rest: str) -> Response:
     pub = publication()
     path, suffix_type = split_suffix(request.path, SOURCE_SUFFIXES)
     iri = pub.iris.page(path)
+    try:
+        NamedNode(iri)
+    except ValueError:
+        raise NotFound(
+            f'{path!r} is not the path of an IRI: an IRI holds no spaces, controls or <>"{{}}|\\^`.'
+        ) from None
     original = source_original_of(path) if is_source(path) else None
     if original is not None and suffix_type == original[1] == HTML:
         return original_document(*original)  # source.html: the page as published
@@ -131,12 +142,24 @@ def _with_fragments(store: ReadStore, node: NamedNode, depth: int) -> Iterator[Q
             yield from _with_fragments(store, target, depth + 1)
 
 
+def report_of_source(path: str) -> tuple[str, str] | None:
+    """(agency, year) of a source's path /id/report/{agency}/{year}/source, or None for any other path.
+
+    Only an agency slug and a four-digit year: the two name a file of the release, so a
+    segment such as ".." never reaches the file system.
+    """
+    parts = path.split("/")  # "", "id", "report", agency, year, "source"
+    if len(parts) != 6 or not SLUG.fullmatch(parts[3]) or not YEAR.fullmatch(parts[4]):
+        return None
+    return parts[3], parts[4]
+
+
 def source_document(path: str) -> Response:
     """The source document's text rendition (what quotes and offsets refer to), as the build wrote it."""
-    parts = path.split("/")  # "", "id", "report", agency, year, "source"
-    if len(parts) != 6:
+    report = report_of_source(path)
+    if report is None:
         abort(404)
-    text_path = source_text(publication().release, parts[3], parts[4])
+    text_path = source_text(publication().release, *report)
     if not text_path.is_file():
         raise NotFound(f"No source document is published for {path}.")
     response = Response(text_path.read_bytes(), mimetype=TEXT)
@@ -145,12 +168,12 @@ def source_document(path: str) -> Response:
 
 def source_original_of(path: str) -> tuple[Path, str] | None:
     """The original of a source (/id/report/{agency}/{year}/source) that is a PDF or a page, and its media type."""
-    parts = path.split("/")
-    if len(parts) != 6:
+    report = report_of_source(path)
+    if report is None:
         return None
     for media_type, suffix in FILE_SUFFIXES.items():
         if suffix in ORIGINAL_SUFFIXES:
-            original = source_original(publication().release, parts[3], parts[4], suffix)
+            original = source_original(publication().release, *report, suffix)
             if original.is_file():
                 return original, media_type
     return None
