@@ -39,9 +39,10 @@ from publisher.records.loading import load_report
 from publisher.records.sources import open_source
 from publisher.records.textdoc import read_text
 from tests.fixtures import examples
+from tests.fixtures.real_reports import PINGTAN, REGISTRY
 from tests.helpers import REAL_REPORTS, make_settings
 
-AGENCY = "pingtan-comprehensive-experimental-zone"
+AGENCY = PINGTAN
 DOCUMENTS = {  # folder → (file, year, format)
     "pingtan-2011": ("page.html", 2011, "pre-2019"),
     "pingtan-2016": ("page.html", 2016, "pre-2019"),
@@ -51,16 +52,6 @@ DOCUMENTS = {  # folder → (file, year, format)
     "hongze-2023": ("report.pdf", 2023, "national-2021"),
     "huaian-2024": ("report.pdf", 2024, "national-2021"),
 }
-REGISTRY = """\
-divisions:
-  "350128":
-    name: {zh: 福建省平潭县, en: "Pingtan County, Fujian Province"}
-agencies:
-  pingtan-comprehensive-experimental-zone:
-    name: {zh: 平潭综合实验区管委会, en: Pingtan Comprehensive Experimental Zone Administrative Committee}
-    division: "350128"
-    kind: government
-"""
 
 # ---------------------------------------------------------------------------
 # The statistics period, in every common phrasing

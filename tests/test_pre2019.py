@@ -26,11 +26,12 @@ from publisher.importers.recordfile import write_record
 from publisher.records.htmldoc import Document
 from publisher.records.loading import load_report
 from tests.fixtures import examples
+from tests.fixtures.real_reports import PINGTAN, REGISTRY
 from tests.helpers import REAL_REPORTS, SHARED, make_settings
 
 REAL = REAL_REPORTS
 SEED = SHARED / "seeds" / "jilin-city-science-technology-bureau-2011.txt"
-AGENCY = "pingtan-comprehensive-experimental-zone"
+AGENCY = PINGTAN
 
 # ---------------------------------------------------------------------------
 # The statistics sheets, typed from the pages: row label → (unit, year, cumulative)
@@ -159,17 +160,6 @@ def test_a_blank_cell_of_a_sheet_stays_blank(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------
 # The imported records build: they load, and their graphs meet the shapes
 # ---------------------------------------------------------------------------
-
-REGISTRY = """\
-divisions:
-  "350128":
-    name: {zh: 福建省平潭县, en: "Pingtan County, Fujian Province"}
-agencies:
-  pingtan-comprehensive-experimental-zone:
-    name: {zh: 平潭综合实验区管委会, en: Pingtan Comprehensive Experimental Zone Administrative Committee}
-    division: "350128"
-    kind: government
-"""
 
 
 @pytest.mark.parametrize("year", [2011, 2016])

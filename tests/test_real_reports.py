@@ -36,8 +36,10 @@ from tests.fixtures import examples
 from tests.fixtures.real_reports import (
     NATIONAL,
     NEW_REQUESTS_TOTAL,
+    PINGTAN,
     PRE_2019_PAGES,
     PROACTIVE_TOTAL,
+    REGISTRY,
     REQUESTS_RECEIVED,
     RealReport,
 )
@@ -130,17 +132,7 @@ def test_the_information_processing_fee_of_section_6_imports(report: RealReport)
 # Pingtan's five reports, three eras, built as one series
 # ---------------------------------------------------------------------------
 
-AGENCY = "pingtan"
-REGISTRY = """\
-divisions:
-  "350128":
-    name: {zh: 福建省平潭县, en: "Pingtan County, Fujian Province"}
-agencies:
-  pingtan:
-    name: {zh: 平潭综合实验区管委会, en: Pingtan Comprehensive Experimental Zone Administrative Committee}
-    division: "350128"
-    kind: government
-"""
+AGENCY = PINGTAN
 
 
 def series_pages() -> dict[int, Path]:

@@ -35,26 +35,9 @@ from publisher.records.sources import PDF
 from publisher.validation.checker import ReportChecker
 from publisher.validation.findings import Outcome
 from tests.fixtures import examples
+from tests.fixtures.real_reports import HONGZE, HUAIAN, REGISTRY
 from tests.helpers import BASE, REAL_REPORTS, make_settings
 
-HONGZE = "huaian-hongze-district-government"
-HUAIAN = "huaian-city-government"
-REGISTRY = """\
-divisions:
-  "320800":
-    name: {zh: 江苏省淮安市, en: "Huai'an City, Jiangsu Province"}
-  "320813":
-    name: {zh: 江苏省淮安市洪泽区, en: "Hongze District, Huai'an City, Jiangsu Province"}
-agencies:
-  huaian-city-government:
-    name: {zh: 淮安市人民政府, en: "Huai'an Municipal People's Government"}
-    division: "320800"
-    kind: government
-  huaian-hongze-district-government:
-    name: {zh: 淮安市洪泽区人民政府, en: Hongze District People's Government}
-    division: "320813"
-    kind: government
-"""
 DOCUMENTS = {HONGZE: ("hongze-2023", 2023), HUAIAN: ("huaian-2024", 2024)}
 
 N21 = f"{BASE}/def/national-2021"

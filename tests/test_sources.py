@@ -31,12 +31,10 @@ from publisher.records.htmldoc import Document
 from publisher.records.loading import load_report
 from publisher.records.textdoc import to_simplified
 from tests.fixtures import examples
+from tests.fixtures.real_reports import HONGZE, HUAIAN, PINGTAN, REGISTRY
 from tests.helpers import REAL_REPORTS, LiveServer, make_settings, start_live_server
 from tests.http import fetch
 
-PINGTAN = "pingtan-comprehensive-experimental-zone"
-HONGZE = "hongze-district-government"
-HUAIAN = "huaian-city-government"
 DOCUMENTS = {  # folder → (file, agency, year, format)
     "pingtan-2011": ("page.html", PINGTAN, 2011, "pre-2019"),
     "pingtan-2016": ("page.html", PINGTAN, 2016, "pre-2019"),
@@ -63,22 +61,6 @@ FIRST_WORDS = {
     "pingtan-2024": "本报告根据《中华人民共和国政府信息公开条例》（国务院令第711号）",
     "hongze-2023": "本报告由淮安市洪泽区人民政府办公室根据《中华人民共和",
 }
-REGISTRY = """\
-divisions:
-  "350128":
-    name: {zh: 福建省平潭县, en: "Pingtan County, Fujian Province"}
-  "320813":
-    name: {zh: 江苏省淮安市洪泽区, en: "Hongze District, Huai'an, Jiangsu Province"}
-agencies:
-  pingtan-comprehensive-experimental-zone:
-    name: {zh: 平潭综合实验区管委会, en: Pingtan Comprehensive Experimental Zone Administrative Committee}
-    division: "350128"
-    kind: government
-  hongze-district-government:
-    name: {zh: 淮安市洪泽区人民政府, en: People's Government of Hongze District}
-    division: "320813"
-    kind: government
-"""
 
 
 def path_of(name: str) -> Path:
