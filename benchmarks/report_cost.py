@@ -32,12 +32,21 @@ bytes; the script stops if not), and both figures are printed with their ratio:
                                                      constraint parameters in a set)
     SPARQL        a store bulk-loaded from text,     a store from the context's parsed quads,
                   a focus query per constraint       a focus query per set of target classes
-    report graph  an rdflib graph of the published   downloads.ReportTriples (parsed once, an
-                  N-Triples (files, stats, catalog)  index; an rdflib graph of the head only)
-    JSON-LD       its own parse, a dict per triple   the parsed triples
-    CSV rows      lookups in that rdflib graph       lookups in the index
-    statistics    VoID statistics over that graph    reportfiles.graph_stats over the index
-    corpus pieces the Turtle written again           the report's Turtle reused
+    report graph  an index of rdflib terms of every  ntriples.ReportTriples: an index of
+                  triple of the published N-Triples  Oxigraph's terms, rdflib terms made only
+                  (#13; an rdflib graph of the head) for those looked up (the same head)
+    JSON-LD file  json.dumps(indent=2) of the whole  the node lines of the corpus piece, one a
+                  document (Python's encoder)        line (C encoder): the same JSON value
+    CSV rows      lookups in the rdflib index        lookups in the Oxigraph index (labels
+                                                     looked up once a code, in both columns)
+    statistics    graph_stats over the rdflib index  graph_stats over the Oxigraph index
+    published     a store bulk-loaded, its dump's    a store loaded, its dump's lines sorted
+    graph         lines sorted as text               as bytes (the same order)
+    corpus pieces the JSON-LD lines written again,   the document's JSON-LD lines reused,
+                  N-Quads and Turtle body as text    N-Quads and Turtle body as bytes
+
+`--stages files` times only the publishing stages (the reports are checked by `check_one`
+as a worker checks them), for when the checking side is being changed.
 
 The stages without a "before" column are measured as they are. Nothing is written
 outside the temporary folder (removed at the end unless --keep).
@@ -122,52 +131,161 @@ def rdflib_sorted_ntriples(graph: Any) -> bytes:
 
 def rdflib_graph(ntriples: bytes) -> Any:
     """The rdflib graph publish_one made of the published N-Triples (terms as ReportTriples makes them)."""
-    from publisher.rdf.ntriples import ReportTriples
+    from rdflib import Graph
 
-    parsed = ReportTriples(ntriples)
-    return parsed.graph_of(parsed.spo)
+    parsed = FormerReportTriples(ntriples)
+    graph = Graph()
+    for subject, statements in parsed.spo.items():
+        for predicate, objects in statements.items():
+            for obj in objects:
+                graph.add((subject, predicate, obj))
+    return graph
 
 
-def former_jsonld_nodes(ntriples: bytes, base: str) -> list[dict[str, Any]]:
-    """downloads.jsonld_nodes as it was (its own parse of the N-Triples, a dictionary made per triple)."""
-    from pyoxigraph import BlankNode, RdfFormat, parse
-    from pyoxigraph import Literal as OxLiteral
+class FormerReportTriples:
+    """ntriples.ReportTriples as it was (#13): an index of rdflib terms made for every triple of the report."""
 
-    from publisher.rdf.jsonld import Compactor, jsonld_context, value_order
-    from publisher.rdf.namespaces import RDF
-    from publisher.rdf.ntriples import XSD_STRING
+    def __init__(self, ntriples: bytes) -> None:
+        from pyoxigraph import Literal as OxLiteral
+        from pyoxigraph import NamedNode as OxNamedNode
+        from rdflib import BNode, Literal, URIRef
 
-    compact = Compactor(jsonld_context(base))
-    nodes: dict[str, dict[str, Any]] = {}
-    for triple in parse(ntriples, format=RdfFormat.N_TRIPLES):
-        subject = triple.subject
-        sid = f"_:{subject.value}" if isinstance(subject, BlankNode) else compact(subject.value)
-        node = nodes.setdefault(sid, {"@id": sid})
-        obj = triple.object
-        if triple.predicate.value == str(RDF.type) and not isinstance(obj, OxLiteral | BlankNode):
-            node.setdefault("@type", []).append(compact(obj.value))
-            continue
-        value: Any
-        if isinstance(obj, BlankNode):
-            value = {"@id": f"_:{obj.value}"}
-        elif isinstance(obj, OxLiteral):
-            if obj.language:
-                value = {"@language": obj.language, "@value": obj.value}
-            elif obj.datatype.value == XSD_STRING:
-                value = obj.value
-            else:
-                value = {"@type": compact(obj.datatype.value), "@value": obj.value}
-        else:
-            value = {"@id": compact(obj.value)}
-        node.setdefault(compact(triple.predicate.value), []).append(value)
-    for node in nodes.values():
-        for key, values in node.items():
-            if isinstance(values, list):
-                if len(values) > 1:
-                    values.sort(key=value_order)
-                if len(values) == 1 and key != "@type":
-                    node[key] = values[0]
-    return [nodes[key] for key in sorted(nodes)]
+        from publisher.rdf.ntriples import XSD_STRING, parse_ntriples
+
+        self.ntriples = ntriples
+        self.triples = parse_ntriples(ntriples)
+        terms: dict[Any, Any] = {}
+
+        def term(node: Any) -> Any:
+            found = terms.get(node)
+            if found is None:
+                if isinstance(node, OxNamedNode):
+                    found = URIRef(node.value)
+                elif isinstance(node, OxLiteral):
+                    if node.language:
+                        found = Literal(node.value, lang=node.language)
+                    elif node.datatype.value == XSD_STRING:
+                        found = Literal(node.value)
+                    else:
+                        found = Literal(node.value, datatype=URIRef(node.datatype.value))
+                else:
+                    found = BNode(node.value)
+                terms[node] = found
+            return found
+
+        spo: dict[Any, dict[Any, list[Any]]] = {}
+        seen: set[tuple[Any, Any, Any]] = set()
+        for subject, predicate, obj in self.triples:
+            triple = (term(subject), term(predicate), term(obj))
+            if triple in seen:
+                continue
+            seen.add(triple)
+            spo.setdefault(triple[0], {}).setdefault(triple[1], []).append(triple[2])
+        self.spo = spo
+        self._seen = seen
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def __contains__(self, triple: tuple[Any, Any, Any]) -> bool:
+        return triple in self._seen
+
+    def value(self, subject: Any, predicate: Any) -> Any:
+        found = self.spo.get(subject, {}).get(predicate)
+        return found[0] if found else None
+
+    def objects(self, subject: Any, predicate: Any) -> list[Any]:
+        return list(self.spo.get(subject, {}).get(predicate, ()))
+
+    def subjects(self, predicate: Any, obj: Any) -> list[Any]:
+        return [s for s, po in self.spo.items() if obj in po.get(predicate, ())]
+
+    def graph_of(self, subjects: Any) -> Any:
+        from rdflib import Graph
+
+        graph = Graph()
+        for subject in subjects:
+            for predicate, objects in self.spo.get(subject, {}).items():
+                for obj in objects:
+                    graph.add((subject, predicate, obj))
+        return graph
+
+
+def former_published_graph(state: Any, checked: Any, warnings: Any) -> bytes:
+    """reportfiles.published_graph as it was: the store bulk-loaded, its dump's lines sorted as text."""
+    import pyoxigraph as ox
+
+    from publisher.validation.findings import quality_annotations
+
+    iri = state.project.iris.report(checked.agency, checked.year)
+    data = checked.ntriples
+    if warnings:
+        annotations = quality_annotations(iri, warnings, state.project.iris)
+        data += annotations.serialize(format="nt", encoding="utf-8")
+    memory = ox.Store()
+    memory.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+    stored = memory.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    assert stored is not None
+    lines = sorted({line for line in stored.decode("utf-8").split("\n") if line})
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def former_corpus_pieces(
+    ntriples: bytes, graph: str, csv_rows: bytes, first: bool, nodes: list[dict[str, Any]], turtle_bytes: bytes
+) -> dict[str, bytes]:
+    """reportfiles.corpus_pieces as it was: N-Quads and the Turtle body as text, the JSON-LD lines written again."""
+    import gzip
+    import json
+
+    from publisher.build.reportfiles import GZIP_LEVEL
+
+    text = ntriples.decode("utf-8")
+    lines = [line for line in text.split("\n") if line]
+    nquads = "".join(f"{line[:-1].rstrip()} <{graph}> .\n" for line in lines)
+    turtle = turtle_bytes.decode("utf-8")
+    body = "".join(line + "\n" for line in turtle.split("\n") if line and not line.startswith("@prefix"))
+    jsonld = ",\n".join(json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes)
+    if jsonld and not first:
+        jsonld = ",\n" + jsonld
+    plain = {
+        "nquads": nquads.encode("utf-8"),
+        "ntriples": ntriples,
+        "turtle": body.encode("utf-8"),
+        "jsonld": jsonld.encode("utf-8"),
+        "csv": csv_rows,
+    }
+    return {kind: gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0) for kind, data in plain.items()}
+
+
+def former_jsonld_document(base: str, nodes: list[dict[str, Any]]) -> bytes:
+    """jsonld.jsonld_document as it was: the whole document through json.dumps with indent=2 (Python's encoder)."""
+    import json
+
+    from publisher.rdf.jsonld import jsonld_context
+
+    document = {"@context": jsonld_context(base), "@graph": nodes}
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def former_graph_stats(graph: FormerReportTriples) -> dict[str, Any]:
+    """reportfiles.graph_stats as it was (#13), over the index of rdflib terms."""
+    from rdflib import RDF, URIRef
+
+    classes: dict[str, int] = {}
+    predicates: set[str] = set()
+    for statements in graph.spo.values():
+        for predicate, objects in statements.items():
+            predicates.add(str(predicate))
+            if predicate == RDF.type:
+                for cls in set(objects):
+                    classes[str(cls)] = classes.get(str(cls), 0) + 1
+    return {
+        "triples": len(graph),
+        "subjects": len(graph.spo),
+        "entities": sum(1 for s in graph.spo if isinstance(s, URIRef)),
+        "classes": classes,
+        "predicates": sorted(predicates),
+    }
 
 
 def rdflib_graph_stats(graph: Any) -> dict[str, Any]:
@@ -321,7 +439,7 @@ def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
     from publisher.publication.csvw import csv_columns, observation_rows, to_csv
     from publisher.publication.dcat import catalog_entry, report_dataset_graph, title_in
     from publisher.publication.schemaorg import schema_org
-    from publisher.rdf.jsonld import jsonld_nodes
+    from publisher.rdf.jsonld import jsonld_document, jsonld_lines, jsonld_nodes
     from publisher.rdf.namespaces import DCTERMS
     from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
     from publisher.release.paths import CATALOG, DOWNLOADS
@@ -332,37 +450,56 @@ def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
     report = checked.report
     clock.format = report.format
     ntriples = clock.run("published graph (Oxigraph)", lambda: published_graph(state, checked, job.warnings))
-    parsed = clock.run("parsed once (ReportTriples)", lambda: ReportTriples(ntriples))
+    if baselines:
+        assert clock.run("published graph (Oxigraph)", lambda: former_published_graph(state, checked, job.warnings),
+                         True) == ntriples  # fmt: skip
     iri = str(iris.report(report.agency, report.year))
     subject = URIRef(iri)
-    head = clock.run(
-        "parsed once (ReportTriples)",
-        lambda: parsed.graph_of([subject, *parsed.objects(subject, DCTERMS.temporal)]),
-    )
+
+    def parse_once(index: Any) -> tuple[Any, Any]:
+        parsed = index(ntriples)
+        return parsed, parsed.graph_of([subject, *parsed.objects(subject, DCTERMS.temporal)])
+
+    parsed, head = clock.run("parsed once (ReportTriples)", lambda: parse_once(ReportTriples))
     if baselines:
-        full = clock.run("parsed once (ReportTriples)", lambda: rdflib_graph(ntriples), True)
+        former, former_head = clock.run("parsed once (ReportTriples)", lambda: parse_once(FormerReportTriples), True)
+        assert set(former_head) == set(head)
+        full = rdflib_graph(ntriples)  # not timed: what the files are compared with
     fmt = project.formats[report.format]
     data = downloads.ReportData(report, head, fmt)
-    nodes = clock.run("JSON-LD nodes", lambda: jsonld_nodes(ntriples, iris.base, parsed.triples))
-    if baselines:
-        assert clock.run("JSON-LD nodes", lambda: former_jsonld_nodes(ntriples, iris.base), True) == nodes
+
+    def nodes_and_lines() -> tuple[Any, Any]:
+        nodes = jsonld_nodes(ntriples, iris.base, parsed.triples)
+        return nodes, jsonld_lines(nodes)
+
+    nodes, lines = clock.run("JSON-LD nodes (and lines)", nodes_and_lines)
+    if baselines:  # before: the nodes only (their lines were written by the document and the corpus piece)
+        assert clock.run("JSON-LD nodes (and lines)", lambda: jsonld_nodes(ntriples, iris.base, parsed.triples), True)
     folder = Path(job.folder) / DOWNLOADS
     files, rows = clock.run(
         "files: Turtle, JSON-LD, CSV, CSVW, source",
         lambda: downloads.write_report_files(
-            folder, data, project.registry, state.labels, iris, str(state.info.licence_iri), ntriples, nodes, parsed
+            folder, data, project.registry, state.labels, iris, str(state.info.licence_iri), ntriples, lines, parsed
         ),
     )
     if baselines:
         former_rows = clock.run(
             "CSV rows, graph lookups",
-            lambda: observation_rows(downloads.ReportData(report, full, fmt), project.registry, state.labels, iris),
+            lambda: observation_rows(downloads.ReportData(report, former_head, fmt), project.registry, state.labels,
+                                     iris, former),
             True,
+        )  # fmt: skip
+        assert (
+            former_rows
+            == rows
+            == observation_rows(downloads.ReportData(report, full, fmt), project.registry, state.labels, iris)
         )
-        assert former_rows == rows
         assert clock.run("CSV rows, graph lookups", lambda: observation_rows(
             data, project.registry, state.labels, iris, parsed
         )) == rows  # fmt: skip
+        document = clock.run("JSON-LD document", lambda: jsonld_document(ntriples, iris.base, lines))
+        former_document = clock.run("JSON-LD document", lambda: former_jsonld_document(iris.base, nodes), True)
+        assert json.loads(document) == json.loads(former_document)  # the same JSON value, written faster
 
     def catalog() -> tuple[Any, ...]:
         written = {name: (kind, body, iri) for name, (kind, body) in files.items()}
@@ -393,16 +530,19 @@ def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
     csv_rows = clock.run("corpus pieces (gzip)", lambda: to_csv(rows, columns).split(b"\r\n", 1)[1])
     turtle = files[f"{stem}.ttl"][1]
     pieces = clock.run(
-        "corpus pieces (gzip)", lambda: corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes, turtle)
+        "corpus pieces (gzip)", lambda: corpus_pieces(ntriples, iri, iris.base, csv_rows, False, lines, turtle)
     )
-    if baselines:
+    if baselines:  # before: the JSON-LD lines written again
         again = clock.run(
-            "corpus pieces (gzip)", lambda: corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes), True
+            "corpus pieces (gzip)",
+            lambda: former_corpus_pieces(ntriples, iri, csv_rows, False, nodes, turtle),
+            True,
         )
         assert again == pieces
     stats = clock.run("VoID statistics", lambda: graph_stats(parsed))
     if baselines:
-        assert clock.run("VoID statistics", lambda: rdflib_graph_stats(full), True) == stats
+        assert clock.run("VoID statistics", lambda: former_graph_stats(former), True) == stats
+        assert rdflib_graph_stats(full) == stats
 
     def keep() -> None:
         path = state.cache / "pieces" / f"{checked.key}.pickle"
@@ -433,9 +573,10 @@ FILE_STAGES = (
     "cache read",
     "published graph (Oxigraph)",
     "parsed once (ReportTriples)",
-    "JSON-LD nodes",
+    "JSON-LD nodes (and lines)",
     "files: Turtle, JSON-LD, CSV, CSVW, source",
     "  of which: CSV rows, graph lookups",
+    "  of which: JSON-LD document",
     "catalog entry, DCAT, schema.org",
     "corpus pieces (gzip)",
     "VoID statistics",
@@ -443,8 +584,8 @@ FILE_STAGES = (
     "garbage collection (files)",
 )
 #: Parts of the stage above them: not added to the total (their "before", if their stage has none, is).
-NOT_SUMMED = {"  of which: shapes parsed once", "  of which: CSV rows, graph lookups"}
-PART_OF_UNCHANGED = {"  of which: CSV rows, graph lookups"}
+NOT_SUMMED = {"  of which: shapes parsed once", "  of which: CSV rows, graph lookups", "  of which: JSON-LD document"}
+PART_OF_UNCHANGED = {"  of which: CSV rows, graph lookups", "  of which: JSON-LD document"}
 
 
 def table(clock: Clock, counts: dict[str, int], rounds: int, stages: tuple[str, ...], title: str) -> None:
@@ -501,6 +642,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="passes over the reports; the least of each is shown")
     parser.add_argument("--data", type=Path, help="a data folder to read instead of a synthetic corpus")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--stages", choices=("all", "files"), default="all", help="files: time the publishing stages only"
+    )
     args = parser.parse_args()
 
     from publisher.build import workerstate
@@ -550,6 +694,9 @@ def main() -> None:
             gc.disable()
             try:
                 for i, path in enumerate(paths):
+                    if args.stages == "files":
+                        check_one(state, path, f"{i:06d}")
+                        continue
                     check_report(clock, state, path, f"{i:06d}", baselines=True)
                     clock.run("garbage collection", gc.collect)
                 for path in paths:
@@ -577,7 +724,8 @@ def main() -> None:
             state.settles = True
             print(f"round {r + 1}/{args.rounds} done")
 
-        table(clock, counts, args.rounds, CHECK_STAGES, "Checking a report (checked.check_one), stage by stage")
+        if args.stages == "all":
+            table(clock, counts, args.rounds, CHECK_STAGES, "Checking a report (checked.check_one), stage by stage")
         table(clock, counts, args.rounds, FILE_STAGES, "Publishing a report (reportfiles.publish_one), stage by stage")
         print(
             "\nThe workers' functions whole, in batches (ms CPU per report, all formats, least of the rounds):"

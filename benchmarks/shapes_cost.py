@@ -5,6 +5,12 @@ Run from the project root:
     nice -n 10 .venv/bin/python benchmarks/shapes_cost.py                  # 12 reports of each format, seed 2011
     nice -n 10 .venv/bin/python benchmarks/shapes_cost.py --reports 30 --repeat 5
     nice -n 10 .venv/bin/python benchmarks/shapes_cost.py --baseline REV   # the shapes of a given git revision
+    nice -n 10 .venv/bin/python benchmarks/shapes_cost.py --by-era 2,4,8   # the worker's check by era, set-based
+
+`--by-era` measures instead what checking costs per report, by era, as the build's
+workers do it — the core shapes by pySHACL (before) and evaluated directly (after) —
+and the SPARQL constraints run set-based over one store holding many reports (see
+`by_era`).
 
 "Before" is the shapes of `--baseline`, read with `git show`; by default the latest
 version of shapes/*.ttl in git that differs from the files as they are (HEAD's while the
@@ -101,6 +107,157 @@ def least_cpu(function: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return best * 1000, result
 
 
+def unbound_query(constraint: Any) -> str | None:
+    """The constraint's text to run with $this unbound (it binds $this itself), or None when it must be bound:
+    an outer WHERE that starts with a FILTER (then $this is only ever tested, never matched)."""
+    from publisher.validation.shapes import OUTER_WHERE
+
+    match = OUTER_WHERE.match(constraint.query)
+    if match is None or constraint.query[match.end() :].lstrip().startswith("FILTER"):
+        return None
+    return str(constraint.query)
+
+
+def set_based(validator: Any, store: Any, constraint: Any, focus: set[Any]) -> tuple[set[tuple[str, ...]], float]:
+    """(focus, value) of the constraint over a union view of `store`, once for all its reports, and its ms CPU."""
+    from publisher.validation.shapes import UnionView, lexical, solutions
+
+    view = UnionView(store)
+    start = time.process_time()
+    text = unbound_query(constraint)
+    found: set[tuple[str, ...]] = set()
+    if text is None:  # bound to every focus node at once, as the per-report run does
+        for finding in validator.evaluate_on([constraint], view, None):
+            found.add((finding.focus, finding.value or ""))
+    else:
+        result = view.query(text)
+        names = {v.value for v in result.variables}
+        for solution in solutions(result):
+            this = solution["this"]
+            if this in focus:
+                value = solution["value"] if "value" in names else None
+                value = value if value is not None else (this if constraint.path is None else None)
+                found.add((lexical(this), "" if value is None else lexical(value)))
+    return found, (time.process_time() - start) * 1000
+
+
+def by_era(sizes: Sequence[int], seed: int, repeat: int) -> None:
+    """Checking per report by era as the build's workers do it, before and after, and the SPARQL constraints
+    run set-based over one store of many reports.
+
+    A synthetic corpus of max(sizes) agencies × 2017–2022 (two years of each era's format, 5 % blank, half
+    the reports with a total off). Per report, by era, ms CPU (median over the reports, each the least of
+    `repeat`): the worker's call (`ReportChecker.check` as `build.checked.check_one` makes it) with the core
+    shapes by pySHACL (before: `checker.direct` set aside) and evaluated directly (after:
+    `validation.coreshapes`), which must find the same; and the SPARQL constraints alone on the report's
+    own store. Then `set_based_by_size`.
+    """
+    from rdflib import URIRef
+
+    from publisher import synthetic
+    from publisher.build.project import load_project
+    from publisher.graph.reports import report_graph
+    from publisher.rdf.ntriples import sorted_ntriples
+    from publisher.records.loading import find_records, load_report
+    from publisher.settings import load_settings
+    from publisher.validation.checker import ReportChecker
+
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    folder = Path(tempfile.mkdtemp(prefix="shapes-by-era-"))
+    try:
+        data = folder / "data"
+        synthetic.generate(data, max(sizes), years=YEARS, seed=seed, blank_rate=0.05, inconsistency_rate=0.5)
+        settings = load_settings({"base_iri": BASE, "data_dir": data, "build_dir": folder / "build"}, environ={})
+        project = load_project(settings)
+        validator, iris = project.validator, project.iris
+        checker = ReportChecker(validator, project.ontology, project.formats, project.agencies, iris)
+        direct = checker.direct
+        keys = {slug: f.record_keys for slug, f in project.formats.items()}
+        era = {"jilin-city-2011": "Jilin", "national-2019": "national", "national-2021": "national"}
+        ms: dict[tuple[str, str], list[float]] = defaultdict(list)
+        per_report: set[tuple[str, ...]] = set()
+        graphs: dict[str, tuple[str, bytes]] = {}  # report IRI → (agency, N-Triples)
+        for path in find_records(data):
+            report = load_report(path, project.registry, keys)
+            fmt = project.formats[report.format]
+            nt = sorted_ntriples(report_graph(report, project.registry, fmt, iris))
+            graphs[str(iris.report(report.agency, report.year))] = (report.agency, nt)
+            found = []
+            for side, core in (("before: pySHACL core shapes", None), ("after: core shapes direct", direct)):
+                checker.direct = core
+                best = float("inf")
+                for _ in range(repeat):
+                    graph = report_graph(report, project.registry, fmt, iris)  # given up, as a worker gives it
+                    start = time.process_time()
+                    outcome = checker.check(graph, report.format, report, str(path), ntriples=nt, spare=True)
+                    best = min(best, time.process_time() - start)
+                ms[(side, era[report.format])].append(best * 1000)
+                found.append(outcome.findings)
+            if found[0] != found[1]:
+                raise SystemExit(f"{path}: the direct core shapes find something else than pySHACL")
+            agency = next(graph.objects(None, iris.term("agency")), None)
+            extra = checker.agency_ntriples(agency) if isinstance(agency, URIRef) else b""
+            one = checker.context(report.format).store(nt + extra)  # the store the SPARQL constraints run on
+            cost, results = least_cpu(lambda s=one, r=report: validator.evaluate_on(checker.local, s, r), repeat)
+            ms[("SPARQL constraints alone", era[report.format])].append(cost)
+            per_report |= {(f.shape, f.focus, f.value or "") for f in results}
+        print(f"\n{len(graphs)} reports (seed {seed}); the worker's check, ms CPU per report (median, least of "
+              f"{repeat}), Jilin / national; the same findings both ways")  # fmt: skip
+        for side in ("before: pySHACL core shapes", "after: core shapes direct", "SPARQL constraints alone"):
+            jilin, national = (statistics.median(ms[(side, e)]) for e in ("Jilin", "national"))
+            print(f"  {side:40}{jilin:8.1f} /{national:8.1f}")
+        set_based_by_size(project, checker, graphs, per_report, sizes)
+        print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def set_based_by_size(
+    project: Any, checker: Any, graphs: dict[str, tuple[str, bytes]], per_report: set[tuple[str, ...]],
+    sizes: Sequence[int],
+) -> None:  # fmt: skip
+    """For each size, the reports of the first `size` agencies in one in-memory store (each report its own named
+    graph, the context graphs beside them, read as their union, as the build's store is), every SPARQL constraint
+    but the rules across years run once over it with $this unbound (the solutions whose $this is a focus node
+    kept): ms CPU per report (the query's time over the reports in the store). The (constraint, focus, value)
+    found must be those found report by report."""
+    import pyoxigraph as ox
+    from rdflib import URIRef
+
+    from publisher.rdf.namespaces import RDFS
+    from publisher.validation.shapes import solutions
+
+    validator, iris = project.validator, project.iris
+    order = list(dict.fromkeys(agency for agency, _ in graphs.values()))
+    shared = [*project.ontology.items(), (iris.graph("agencies"), project.agencies)]
+    for size in sizes:
+        agencies = set(order[:size])
+        store = ox.Store()
+        for name, context in shared:
+            data_nt = context.serialize(format="nt", encoding="utf-8")
+            store.load(data_nt, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
+        mine = {iri: nt for iri, (agency, nt) in graphs.items() if agency in agencies}
+        for iri, nt in mine.items():
+            store.load(nt, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
+        found: set[tuple[str, ...]] = set()
+        costs: Counter[str] = Counter()
+        for constraint in checker.local:
+            classes = " ".join(f"<{c}>" for c in sorted(constraint.targets))
+            focus_query = f"SELECT DISTINCT ?f WHERE {{ VALUES ?c {{ {classes} }} ?f a/<{RDFS.subClassOf}>* ?c }}"
+            focus = {s["f"] for s in solutions(store.query(focus_query, use_default_graph_as_union=True))}
+            results, cost = set_based(validator, store, constraint, focus)
+            named = constraint.node if isinstance(constraint.node, URIRef) else constraint.shape
+            shape = validator._short(str(named))
+            costs[shape] += cost
+            found |= {(shape, this, value) for this, value in results}
+        expected = {f for f in per_report if f[1].startswith(tuple(mine)) or f[2].startswith(tuple(mine))}
+        verdict = "the same" if found == expected else f"NOT the same ({len(found ^ expected)} differ)"
+        total = sum(costs.values()) / len(mine)
+        print(f"\nset-based, one store of {len(mine)} reports: {total:.1f} ms CPU per report; findings {verdict}")
+        for shape, cost in costs.most_common(6):
+            print(f"  {shape:40}{cost / len(mine):8.1f}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, default=12, help="reports of each format (two per agency)")
@@ -108,7 +265,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="evaluations per report and text; the least is kept")
     parser.add_argument("--baseline", help="git revision of the shapes before (default: see above)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--by-era", help="agencies of each set-based store, e.g. 2,4,8 (see by_era)")
     args = parser.parse_args(argv)
+    if args.by_era:
+        by_era([int(n) for n in args.by_era.split(",")], args.seed, args.repeat)
+        return
 
     import pyoxigraph as ox
     from rdflib import URIRef

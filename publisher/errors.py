@@ -8,10 +8,13 @@
     ├── ValidationFailed           a report has SHACL violations (carries the outcomes)
     ├── BuildError                 a build could not be completed (the previous one stays)
     ├── StoreError                 no built store where one is needed
+    ├── ListenError                the server cannot listen on its address (in use, not ours)
     ├── QueryError                 a SPARQL query is malformed or could not be run
     │   ├── QueryRefused           the query asks for something a public endpoint refuses
     │   │                          (updates, SERVICE, LOAD, too large)
     │   └── QueryTimeout           the query ran past the time limit and was stopped
+    │       └── QueryBusy          not run: every query worker taken, too many waiting
+    │                                  (carries the seconds after which to retry)
     └── NotFound                   a requested resource does not exist
 
 Library code raises these; only the command line turns them into exit codes.
@@ -79,6 +82,10 @@ class StoreError(PublisherError):
     """There is no usable built store."""
 
 
+class ListenError(PublisherError):
+    """The server cannot listen on the address and port it was given."""
+
+
 class QueryError(PublisherError):
     """A SPARQL query is malformed or could not be evaluated."""
 
@@ -89,6 +96,14 @@ class QueryRefused(QueryError):
 
 class QueryTimeout(QueryError):
     """The query ran longer than the configured limit and was stopped."""
+
+
+class QueryBusy(QueryTimeout):
+    """The query was not run: every query worker was taken (`retry_after`: seconds after which to try again)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotFound(PublisherError):

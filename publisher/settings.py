@@ -36,9 +36,10 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "base_iri",
-        "http://127.0.0.1:8000",
-        "Base IRI under which every IRI is minted (no trailing slash). Set it to the "
-        "public address of the server so that every IRI dereferences.",
+        "",
+        "Base IRI under which every IRI is minted (no trailing slash). Empty means http://{host}:{port}, the "
+        "address `publisher serve` listens on (127.0.0.1 for host 0.0.0.0, [::1] for ::); behind a proxy, set it "
+        "to the public address of the server so that every IRI dereferences.",
     ),
     Setting("data_dir", "data", "Folder of records: agencies.yaml and reports/.", Path),
     Setting(
@@ -56,11 +57,47 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds a SPARQL query may run before it is stopped (its worker process is ended) and answered with 503.",
         float,
     ),
-    Setting("query_workers", 2, "Worker processes that evaluate SPARQL queries (one query at a time each).", int),
+    Setting(
+        "query_workers",
+        2,
+        "Worker processes that evaluate SPARQL queries (one query at a time each; at a lower CPU priority than the "
+        "pages, which keep the cores while queries run).",
+        int,
+    ),
+    Setting(
+        "query_memory_mb",
+        640,
+        "Most resident memory (MB) a query worker may use for one query; past it the query is stopped and answered "
+        "403 naming this setting. 0: no cap.",
+        int,
+    ),
     Setting(
         "row_cap", 10000, "Most rows (or triples) a query answer returns; longer answers are truncated and say so.", int
     ),
     Setting("max_query_bytes", 65536, "Largest SPARQL query accepted, in bytes (UTF-8); longer ones get 413.", int),
+    Setting(
+        "max_query_depth",
+        64,
+        "Deepest nesting of a SPARQL query's braces, parentheses and brackets (nested OPTIONAL, subqueries and "
+        "expressions count); deeper ones get 400 before they reach the engine.",
+        int,
+    ),
+    Setting("max_values", 10000, "Most terms the VALUES blocks of a SPARQL query may hold; more get 400.", int),
+    Setting(
+        "reserved_threads",
+        4,
+        "Request threads kept for pages, downloads and cached answers: at most threads minus this many (at least "
+        "one) SPARQL queries and named queries run or wait for a query worker at once in a server process; one "
+        "more is answered 503 with Retry-After at once.",
+        int,
+    ),
+    Setting(
+        "query_rate_limit",
+        "1200 per minute",
+        "Most SPARQL queries and named queries one client may send, in Flask-Limiter's notation (e.g. `20 per "
+        "second; 1200 per hour`), counted per server process; more are answered 429 with Retry-After. A client is "
+        "its address (behind a proxy, the proxy's). Empty turns the limit off.",
+    ),
     Setting(
         "catalog_page_size",
         50,
@@ -68,9 +105,51 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "listing_page_size",
+        100,
+        "Members per page of a container IRI's listing (/id, /id/agency, /id/report, /def, /graph …); further "
+        "pages are ?page=2, … and linked with hydra:next.",
+        int,
+    ),
+    Setting(
+        "finding_page_size",
+        50,
+        "Rows per page of the home page's reports, the agency index and the coverage page; further pages are "
+        "?page=2, ….",
+        int,
+    ),
+    Setting(
+        "export_live_base",
+        "",
+        "Address of a running `publisher serve` (e.g. https://data.example.org) that a static export links to for "
+        "what needs the app: /sparql, named queries with parameters, the filtered and further pages of the lists. "
+        "Empty: the export leaves those links out.",
+    ),
+    Setting(
+        "document_triple_cap",
+        50000,
+        "Most triples one linked-data document (/id/…, /def/…, /graph/…) may hold; a larger one, or one that takes "
+        "longer than query_timeout to gather, is refused with an error naming the downloads and /sparql instead.",
+        int,
+    ),
+    Setting(
+        "document_max_mb",
+        32.0,
+        "Largest linked-data document answer, in MB once serialised; a larger one is refused like one past "
+        "document_triple_cap.",
+        float,
+    ),
+    Setting(
         "build_workers",
         0,
         "Worker processes that check and write reports during a build; 0 means one per CPU core.",
+        int,
+    ),
+    Setting(
+        "build_pool_from",
+        64,
+        "Records or reports a build stage needs before it works on them in the worker processes; fewer are worked on "
+        "in the build's own process (starting the workers and loading the project in each costs a second or more).",
         int,
     ),
     Setting(
@@ -159,6 +238,13 @@ def load_settings(
     unknown = set(overrides) - set(_BY_NAME)
     if unknown:
         raise ConfigurationError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+    port = int(values["port"])
+    if not 0 < port < 65536:
+        raise ConfigurationError(
+            f"port must be between 1 and 65535, got {port}; choose a free port with --port or PUBLISHER_PORT. / "
+            f"端口须在 1 到 65535 之间，收到 {port}：请用 --port 或 PUBLISHER_PORT 另选空闲端口。"
+        )
+    values["base_iri"] = values["base_iri"] or served_base(str(values["host"]), port)
     base = str(values["base_iri"])
     if not base.startswith(("http://", "https://")):
         raise ConfigurationError(
@@ -185,7 +271,16 @@ def load_settings(
             f"catalog_page_size must be at least 1, got {values['catalog_page_size']}; "
             "set it with PUBLISHER_CATALOG_PAGE_SIZE or in the config file."
         )
+    for name in ("listing_page_size", "finding_page_size", "document_triple_cap", "document_max_mb"):
+        if values[name] <= 0:
+            raise ConfigurationError(f"{name} must be more than 0, got {values[name]}; set it with {env_name(name)}.")
     return Settings(values)
+
+
+def served_base(host: str, port: int) -> str:
+    """The base IRI of a server listening on host:port (the `base_iri` when it is not set)."""
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _read_config(config_file: Path | None, environ: Mapping[str, str]) -> dict[str, Any]:

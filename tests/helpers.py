@@ -5,8 +5,19 @@ Imported by conftest.py (the fixtures) and by test modules; test modules import 
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import http.client
+import io
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +25,12 @@ import pytest
 from waitress.server import create_server
 
 from publisher.build.builder import build
-from publisher.settings import PROJECT_ROOT, Settings, load_settings
+from publisher.publication.export import STATIC_EXPORT, ExportResult, export, export_settings
+from publisher.settings import PROJECT_ROOT, Settings, env_name, load_settings
+from publisher.synthetic import generate
 from publisher.web import create_app
 from tests import virtuoso
+from tests.http import Answer, fetch
 
 DATA = PROJECT_ROOT / "data"
 SEED_RECORD = DATA / "reports" / "jilin-city-science-technology-bureau" / "2011.yaml"
@@ -148,3 +162,176 @@ def start_live_server(
     )
     build(settings)
     return LiveServer(settings)
+
+
+PUBLISHER = str(Path(sys.executable).parent / "publisher")
+
+
+class ServedProcess:
+    """`publisher serve` in a process of its own, as an operator runs it; what it prints kept in files.
+
+    Every process of the server (web processes, query workers) writes to the same stderr
+    file, so a traceback or a crash message of any of them is found by `stderr_since`.
+    `settings` are passed as PUBLISHER_* environment variables (every other one removed).
+    """
+
+    def __init__(
+        self, build_dir: Path, data_dir: Path, log_dir: Path, base: str | None = None, **settings: object
+    ) -> None:
+        self.build_dir, self.data_dir, self.log_dir = build_dir, data_dir, log_dir
+        self.settings = settings
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.base = base or self.url  # another server's base: serve its build as it is, without rebuilding it
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("PUBLISHER_")}
+        environ.update({env_name(name): str(value) for name, value in settings.items()})
+        self.stdout_path = log_dir / f"serve-{self.port}.stdout"
+        self.stderr_path = log_dir / f"serve-{self.port}.stderr"
+        command = [PUBLISHER, "serve", "--port", str(self.port), "--base-iri", self.base]
+        command += ["--out", str(build_dir), "--data", str(data_dir)]
+        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+            self.process = subprocess.Popen(command, stdout=out, stderr=err, env=environ, start_new_session=True)
+        self._wait_until_serving()
+
+    def _wait_until_serving(self, limit: float = 120.0) -> None:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"publisher serve exited with {self.process.returncode}: {self.stderr_since(0)}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                    if sock.recv(64).split(b" ", 2)[1:2] == [b"200"]:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.close()
+        raise AssertionError(f"publisher serve did not answer /healthz within {limit:g} s")
+
+    def wait_for_query_workers(self, workers: int, limit: float = 60.0) -> None:
+        """Wait (untimed) until `workers` cheap queries sent at once are each answered at once: all workers ready."""
+        deadline = time.monotonic() + limit
+        url = f"{self.url}/sparql?query=ASK%7B%7D"
+        while time.monotonic() < deadline:
+            with ThreadPoolExecutor(workers) as pool:
+                answers = list(pool.map(lambda _: timed(fetch, url), range(workers)))
+            if all(answer.status == 200 and elapsed < 1.0 for answer, elapsed in answers):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the server's {workers} query workers were not all ready within {limit:g} s")
+
+    def stderr_offset(self) -> int:
+        return self.stderr_path.stat().st_size
+
+    def stderr_since(self, offset: int) -> str:
+        """What the server's processes wrote to stderr from `offset` (a `stderr_offset()`) on."""
+        with self.stderr_path.open("rb") as err:
+            err.seek(offset)
+            return err.read().decode("utf-8", "replace")
+
+    def close(self) -> None:
+        """Stop the server (SIGTERM, as Ctrl-C would), then anything of its session still alive."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # query workers left behind, if any
+
+
+def timed(send: Callable[..., Answer], *args: object) -> tuple[Answer, float]:
+    """`send(*args)`'s answer and the seconds it took."""
+    start = time.monotonic()
+    answer = send(*args)
+    return answer, time.monotonic() - start
+
+
+#: What no answer body and no server log may contain: Python's tracebacks and fatal errors.
+CRASH_MARKERS = ("Traceback (most recent call last)", "Fatal Python error", "Segmentation fault", "core dumped")
+
+
+def crash_markers_in(text: str) -> list[str]:
+    """The CRASH_MARKERS found in `text` (empty when there is none)."""
+    return [marker for marker in CRASH_MARKERS if marker in text]
+
+
+def hostile_corpus(target: Path, agencies: int = 4, years: tuple[int, ...] = (2011, 2019, 2021)) -> Path:
+    """A small synthetic corpus (`agencies` × `years`, each year in its era's format) for requests to break.
+
+    Seed 7: the agencies are hean-province-government, then its departments.
+    """
+    generate(target, agencies, years=years, seed=7)
+    return target
+
+
+def raw_request(port: int, request: bytes, timeout: float = 30.0) -> Answer:
+    """Send `request` byte for byte (a request line no HTTP client would write) to 127.0.0.1:`port`."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(request)
+        response = http.client.HTTPResponse(sock, method=request.split(b" ", 1)[0].decode("latin-1"))
+        response.begin()
+        return Answer(response.status, response.headers, response.read())
+
+
+#: A live server for exports to link to for what needs the app (no one serves it: nothing follows those links).
+LIVE_BASE = "https://live.example.org"
+
+
+def export_site(settings: Settings, target: Path, live_base: str = "") -> ExportResult:
+    """`publisher export` in process: an app of the export's own (STATIC_EXPORT, no response cache), closed after."""
+    chosen = Settings({**settings.values, "export_live_base": live_base})
+    app = create_app(export_settings(chosen), {STATIC_EXPORT: True})
+    try:
+        return export(app, target)
+    finally:
+        app.extensions["query_service"].close()
+
+
+def same_page(static: str, live: str, live_base: str = LIVE_BASE) -> bool:
+    """An exported page is the live one but for its links to `live_base` (live /sparql: {live_base}/sparql)."""
+    return static.replace(f'"{live_base}/', '"/') == live
+
+
+#: Debian's chromium, which Playwright drives (it downloads no browser of its own).
+CHROMIUM = "/usr/bin/chromium"
+#: What this machine's closed network needs of a headless chromium (no background connections, no sandbox as root).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Debian chromium driven by Playwright, closed when the block ends (a module fixture's body)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def open_page(browser: Any, url: str, lang: str) -> Any:
+    """A new tab in the locale of `lang` (zh or en), at `url`."""
+    page = browser.new_page(locale="zh-CN" if lang == "zh" else "en-US")
+    page.goto(url)
+    return page
+
+
+def read_csv(url: str) -> list[dict[str, str]]:
+    """The rows of a CSV answer (its BOM dropped); the answer must be a 200 of text/csv."""
+    answer = fetch(url)
+    assert answer.status == 200 and answer.media_type == "text/csv", (answer.status, answer.media_type)
+    return list(csv.DictReader(io.StringIO(answer.text.removeprefix("\ufeff"))))

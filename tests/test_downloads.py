@@ -549,8 +549,14 @@ def test_a_reports_files_from_its_parsed_triples_are_those_of_its_rdflib_graph(
     parsed = ReportTriples(ntriples)
     full = Graph().parse(data=ntriples.decode("utf-8"), format="nt")  # rdflib's own reading of them
     assert len(parsed) == len(full) > 500
-    assert {(s, p, o) for s, po in parsed.spo.items() for p, objects in po.items() for o in objects} == set(full)
+    subjects = {s: BNode(s[2:]) if s.startswith("_:") else URIRef(s) for s in parsed.spo}
+    indexed = {
+        (subjects[s], URIRef(p), parsed.rdf_term(o)) for s, po in parsed.spo.items() for p, os in po.items() for o in os
+    }
+    assert indexed == set(full)
     assert all(triple in parsed for triple in full)
+    assert all(parsed.value(s, p) is not None and o in parsed.objects(s, p) for s, p, o in full)
+    assert not [triple for triple in full if (triple[2], triple[1], triple[0]) in parsed]
 
     subject = project.iris.report(report.agency, report.year)
     head = parsed.graph_of([subject, *parsed.objects(subject, DCTERMS.temporal)])
@@ -602,3 +608,29 @@ def test_sorted_ntriples_are_rdflibs_own_lines_sorted() -> None:
     assert len(lines) == len(graph)
     again = Graph().parse(data=sorted_ntriples(graph).decode("utf-8"), format="nt")
     assert isomorphic(again, graph)
+
+
+def test_report_triples_give_the_rdflib_terms_of_what_they_index() -> None:
+    """ReportTriples indexes Oxigraph's terms and gives rdflib's: the same terms, blank nodes keeping their labels."""
+    ex = "http://example.org/"
+    graph = Graph()
+    graph.add((URIRef(f"{ex}s"), URIRef(f"{ex}count"), Literal(7)))
+    graph.add((URIRef(f"{ex}s"), URIRef(f"{ex}amount"), Literal(Decimal("3.785"))))
+    graph.add((URIRef(f"{ex}s"), URIRef(f"{ex}plain"), Literal("页")))
+    graph.add((URIRef(f"{ex}s"), RDFS.label, Literal("标签", lang="zh-Hans")))
+    graph.add((URIRef(f"{ex}s"), URIRef(f"{ex}link"), BNode("b1")))
+    graph.add((BNode("b1"), URIRef(f"{ex}link"), BNode("b2")))
+    graph.add((BNode("b1"), RDF.type, URIRef(f"{ex}Thing")))
+    parsed = ReportTriples(sorted_ntriples(graph))
+    assert len(parsed) == len(graph) == 7
+    assert all(triple in parsed for triple in graph)
+    assert (URIRef(f"{ex}s"), URIRef(f"{ex}plain"), Literal("页", lang="zh")) not in parsed
+    assert parsed.value(URIRef(f"{ex}s"), URIRef(f"{ex}count")) == Literal("7", datatype=XSD.integer)
+    assert parsed.value(URIRef(f"{ex}s"), URIRef(f"{ex}amount")) == Literal("3.785", datatype=XSD.decimal)
+    assert parsed.value(URIRef(f"{ex}s"), URIRef(f"{ex}plain")) == Literal("页")
+    assert parsed.objects(URIRef(f"{ex}s"), RDFS.label) == [Literal("标签", lang="zh-Hans")]
+    assert parsed.value(BNode("b1"), URIRef(f"{ex}link")) == BNode("b2")
+    assert parsed.subjects(RDF.type, URIRef(f"{ex}Thing")) == [BNode("b1")]
+    assert parsed.subjects(URIRef(f"{ex}link"), BNode("b1")) == [URIRef(f"{ex}s")]
+    assert parsed.value(URIRef(f"{ex}nothing"), URIRef(f"{ex}link")) is None
+    assert set(parsed.graph_of([URIRef(f"{ex}s"), BNode("b1")])) == set(graph)

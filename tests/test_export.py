@@ -3,27 +3,38 @@
 The export of the session's built store is served by `python -m http.server` (no
 content negotiation, no app) on loopback; every file of every report — downloads,
 documents in each format, the source text — and the catalog, VoID, sitemap and
-robots files are fetched from both servers and compared.
+robots files are fetched from both servers and compared. A page differs from the live
+one only where a link needs the app (/sparql, a named query with parameters, a
+filtered or further page): there it points to the live server the export was made
+with (`export_live_base`), or is left out when none is given.
+
+Every internal link of every exported page (href, src, a form's action) is followed
+the way deploy/nginx.conf serves the folder: none is dead.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 import pytest
 from click.testing import CliRunner
 
 from publisher.cli import main
 from publisher.store.readstore import read_manifest
-from tests.helpers import DATA, LiveServer, free_port, start_live_server
+from tests.helpers import DATA, LIVE_BASE, LiveServer, free_port, same_page, start_live_server
 from tests.http import fetch
 
 SUFFIXES = ("ttl", "jsonld", "nt", "rdf", "html")
+LIVE = LIVE_BASE  # the live server the exports link to (not the base IRI: nothing follows those links)
+JILIN = "jilin-city-science-technology-bureau"
 
 
 @pytest.fixture(scope="module")
@@ -34,17 +45,41 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.close()
 
 
-@pytest.fixture(scope="module")
-def exported(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("export") / "site"
+def run_export(live_server: LiveServer, target: Path, *options: str, env: dict[str, str] | None = None) -> Path:
     settings = live_server.settings
     result = CliRunner().invoke(
         main,
-        ["export", str(target), "--base-iri", settings.base, "--data", str(DATA), "--out", str(settings.build_dir)],
+        [
+            "export",
+            str(target),
+            "--base-iri",
+            settings.base,
+            "--data",
+            str(DATA),
+            "--out",
+            str(settings.build_dir),
+            *options,
+        ],
+        env=env,
     )
     assert result.exit_code == 0, result.output
     assert "Exported" in result.output
     return target
+
+
+@pytest.fixture(scope="module")
+def exported(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An export linking to a live server, in pages of one row (so the lists have further pages)."""
+    target = tmp_path_factory.mktemp("export") / "site"
+    return run_export(live_server, target, "--export-live-base", LIVE, env={"PUBLISHER_FINDING_PAGE_SIZE": "1"})
+
+
+@pytest.fixture(scope="module")
+def exported_alone(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An export with no live server to link to."""
+    return run_export(
+        live_server, tmp_path_factory.mktemp("export-alone") / "site", env={"PUBLISHER_FINDING_PAGE_SIZE": "1"}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +131,10 @@ def test_the_static_copy_answers_every_report_file_with_the_live_bytes(
         static = fetch(static_server + path)
         assert live.status == 200, path
         assert static.status == 200, path
-        assert static.body == live.body, path
+        if path.endswith(".html"):
+            assert same_page(static.text, live.text), path
+        else:
+            assert static.body == live.body, path
 
 
 def test_the_catalog_and_descriptions_are_exported_too(live_server: LiveServer, static_server: str) -> None:
@@ -108,7 +146,7 @@ def test_the_catalog_and_descriptions_are_exported_too(live_server: LiveServer, 
     for path in paths:
         live, static = fetch(live_server.url + path), fetch(static_server + path)
         assert live.status == static.status == 200, path
-        assert static.body == live.body, path
+        assert same_page(static.text, live.text) if path.endswith(".html") else static.body == live.body, path
 
 
 def test_a_host_without_negotiation_still_shows_pages(static_server: str, live_server: LiveServer) -> None:
@@ -117,7 +155,7 @@ def test_a_host_without_negotiation_still_shows_pages(static_server: str, live_s
     english = fetch(static_server + "/id/report/jilin-city-science-technology-bureau/2011.en.html")
     assert english.status == 200 and "annual report 2011" in english.text
     live_english = fetch(live_server.url + "/id/report/jilin-city-science-technology-bureau/2011.html?lang=en")
-    assert english.body == live_english.body
+    assert same_page(english.text, live_english.text)
     bare = fetch(static_server + "/id/report/jilin-city-science-technology-bureau/2011/")
     assert bare.status == 200 and bare.media_type == "text/html"
 
@@ -148,3 +186,140 @@ def test_the_nginx_configuration_maps_every_document_type() -> None:
     ):
         assert f'"~*{media_type}"' in conf and suffix in conf, media_type
     assert 'add_header Vary "Accept"' in conf
+
+
+class Links(HTMLParser):
+    """The links of a page: every href, src and form action (a form without one submits to the page itself)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []  # (tag.attribute, URL)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        for name in ("href", "src"):
+            if found.get(name) is not None:
+                self.links.append((f"{tag}.{name}", str(found[name])))
+        if tag == "form":
+            self.links.append(("form.action", str(found.get("action") or "")))
+
+
+def page_url(site: Path, page: Path) -> str:
+    """The URL a page is served at: x.html → /x, x.en.html → /x?lang=en, x/index.html → /x/, index.html → /."""
+    relative = "/" + page.relative_to(site).as_posix()
+    english = relative.endswith(".en.html")
+    path = relative.removesuffix(".en.html").removesuffix(".html").removesuffix("index")
+    return path + ("?lang=en" if english else "")
+
+
+def served_file(site: Path, url: str) -> Path | None:
+    """The exported file deploy/nginx.conf answers a browser's request for `url` (a path and query) with, if any.
+
+    nginx reads no query parameter but `lang`: a link with another one (a filter, a page, a named
+    query's parameters) needs the app, and is dead in a static copy.
+    """
+    parts = urlsplit(url)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if set(query) - {"lang"}:
+        return None
+    variant = "en.html" if query.get("lang", [""])[-1] == "en" else "html"
+    path = unquote(parts.path)
+    if path == "/":
+        candidates = [f"/index.{variant}"]
+    elif path.startswith("/download/"):
+        candidates = [path]
+    elif path.endswith(".html"):
+        candidates = [f"{path.removesuffix('.html')}.{variant}", path]
+    else:  # try_files $uri.$publisher_variant $uri.$publisher_ext $uri $uri.html $uri/index.html
+        candidates = [f"{path}.{variant}", f"{path}.html", path, f"{path}/index.html"]
+    for candidate in candidates:
+        file = site / candidate.lstrip("/")
+        if file.is_file() and site in file.resolve().parents:
+            return file
+    return None
+
+
+#: An agency's web page as published (its own links are the agency site's, not ours).
+PUBLISHED_ORIGINAL = re.compile(r"id/report/[^/]+/[^/]+/source\.html")
+
+
+def crawl(site: Path, base: str) -> tuple[list[str], list[str]]:
+    """Every exported page's internal links that no exported file answers, and its links that leave the site."""
+    dead: list[str] = []
+    outward: list[str] = []
+    pages = [p for p in site.rglob("*.html") if not PUBLISHED_ORIGINAL.fullmatch(p.relative_to(site).as_posix())]
+    assert len(pages) > 20
+    for page in sorted(pages):
+        parser = Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        here = page_url(site, page)
+        for kind, link in parser.links:
+            if link.startswith(base + "/") or link == base:
+                link = link[len(base) :] or "/"
+            elif re.match(r"[a-z][a-z0-9+.-]*:|//", link, re.IGNORECASE):
+                outward.append(link)
+                continue
+            elif link.startswith("#"):
+                continue
+            target = urljoin(here, link).split("#", 1)[0]
+            if kind == "form.action" or served_file(site, target) is None:
+                dead.append(f"{page.relative_to(site)}: {kind}={link}")
+    return dead, outward
+
+
+def workbench_files(site: Path) -> list[Path]:
+    """The exported coverage and agency pages (both languages) and their CSVs."""
+    agencies = sorted(site.glob("agencies/*.html"))
+    return [site / "coverage.html", site / "coverage.en.html", site / "coverage.csv", *agencies]
+
+
+@pytest.mark.parametrize("which", ["exported_alone", "exported"])
+def test_no_link_of_the_export_is_dead(which: str, live_server: LiveServer, request: pytest.FixtureRequest) -> None:
+    site: Path = request.getfixturevalue(which)
+    dead, _outward = crawl(site, live_server.settings.base)
+    assert dead == []
+
+
+def test_the_export_holds_coverage_and_every_agency_page_with_its_series(exported_alone: Path) -> None:
+    assert (exported_alone / "coverage.html").is_file() and (exported_alone / "coverage.en.html").is_file()
+    coverage = (exported_alone / "coverage.html").read_text(encoding="utf-8")
+    assert 'data-agency="jilin-city-government"' in coverage and "吉林市人民政府" in coverage  # page 1: one agency
+    english = (exported_alone / "agencies" / f"{JILIN}.en.html").read_text(encoding="utf-8")
+    assert "2011" in english and 'class="series"' in english
+    assert (exported_alone / "agencies" / f"{JILIN}.html").is_file()
+    series = (exported_alone / "agencies" / JILIN / "series.csv").read_text(encoding="utf-8-sig")
+    assert series.startswith("agency,year,report,format,item,period,value,figure")
+    assert f"{JILIN},2011," in series and ",annual,0," in series  # 三、依申请公开：未收到任何形式的申请
+    missing = (exported_alone / "coverage.csv").read_text(encoding="utf-8-sig")
+    assert missing.startswith("agency,agency_zh,agency_en,level,division")
+    assert (
+        "\njilin-city-government,吉林市人民政府," in missing and f"\n{JILIN}," not in missing
+    )  # its 2011 is published
+    assert (exported_alone / "static" / "site.css").is_file() and (
+        exported_alone / "static" / "workbench.css"
+    ).is_file()
+
+
+def test_without_a_live_server_the_links_that_need_one_are_left_out(exported_alone: Path) -> None:
+    pages = [exported_alone / "index.html", exported_alone / "coverage.en.html", exported_alone / "agencies.html"]
+    pages += [exported_alone / "compare.html", exported_alone / "catalog.html"]
+    pages += [exported_alone / "agencies" / f"{JILIN}.html", exported_alone / "id/report" / JILIN / "2011.html"]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "/sparql" not in text.replace("/sparql-", ""), page
+        assert 'href="/queries/' not in text and "<form" not in text and 'rel="next"' not in text, page
+    report = (exported_alone / "id/report" / JILIN / "2011.html").read_text(encoding="utf-8")
+    assert '<span class="value">' in report and '<a class="value"' not in report  # figures without their query link
+
+
+def test_with_a_live_server_those_links_point_to_it(exported: Path, live_server: LiveServer) -> None:
+    _dead, outward = crawl(exported, live_server.settings.base)
+    live = [link for link in outward if link.startswith(LIVE + "/")]
+    assert f"{LIVE}/sparql" in live
+    assert f"{LIVE}/agencies?lang=zh&page=2" in live  # the agency index's next page (one row a page)
+    assert f"{LIVE}/coverage" in live and f"{LIVE}/" in live  # the filters' forms
+    assert f"{LIVE}/compare/ranked" in live
+    assert any(link.startswith(f"{LIVE}/queries/figure-over-years?") for link in live)
+    assert any(link.startswith(f"{LIVE}/queries/report-facts?") for link in live)
+    home = (exported / "index.html").read_text(encoding="utf-8")
+    assert f'<form method="get" action="{LIVE}/" class="filters"' in home

@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from publisher.build.builder import BuildResult
 from publisher.cli import main
+from publisher.settings import Settings
 from publisher.sparql import namedqueries
+from publisher.store.readstore import ReadStore
 from tests.fixtures.seed_figures import EXPECTED
 from tests.helpers import BOTH_BACKENDS, LiveServer
 from tests.http import fetch
@@ -26,6 +29,7 @@ SAMPLE = {
     "year": "2011",
     "item": "jilin-city-2011/category/all",
     "period": "annual",
+    "region": "220200",
 }
 FORMATS = {
     "json": "application/sparql-results+json",
@@ -149,3 +153,23 @@ def test_figure_over_years_names_each_figures_own_item(live_server: LiveServer) 
     rows = [{k: v["value"] for k, v in b.items()} for b in answer["results"]["bindings"]]
     item = f"{live_server.settings.base}/def/{SAMPLE['item']}"
     assert [(r["year"], r["count"], r["item"], r["figureItem"]) for r in rows] == [("2011", "2006", item, item)]
+
+
+@pytest.mark.parametrize("scope", ["report", "agency"])
+def test_a_scoped_dataset_holds_the_reports_and_the_ontology_but_not_the_shapes(
+    store: ReadStore, built: tuple[Settings, BuildResult], scope: str
+) -> None:
+    """DESIGN: report- and agency-scoped datasets leave out the shapes graphs; a query over SHACL runs on the union."""
+    base = built[0].base
+    query = next(q for q in QUERIES.values() if q.scope == scope)
+    dataset = query.dataset(store, base, sample_params(query) | {"agency": SAMPLE["agency"], "year": "2011"})
+    report = f"{base}/id/report/{SAMPLE['agency']}/2011"
+    assert [g.value for g in dataset["named_graphs"]] == [report]
+    defaults = {g.value for g in dataset["default_graph"]}
+    assert {report, f"{base}/def/disclosure", f"{base}/def/common", f"{base}/def/jilin-city-2011"} <= defaults
+    shapes = {f"{base}/def/shapes/structure", f"{base}/def/shapes/arithmetic", f"{base}/def/shapes/cross-year"}
+    assert shapes <= {g.value for g in store.named_graphs()}  # the store has them …
+    assert not {g for g in defaults if g.startswith(f"{base}/def/shapes")}  # … the scoped dataset does not
+    ask = "PREFIX sh: <http://www.w3.org/ns/shacl#> ASK { ?shape a sh:NodeShape }"
+    assert not bool(store.query(ask, **dataset))
+    assert bool(store.query(ask, use_default_graph_as_union=True))

@@ -20,13 +20,12 @@ from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, TOWN
 from tests.fixtures.national_pages import REQUESTS, ROWS_2021, parse_values
 from tests.fixtures.seed_figures import EXPECTED
-from tests.helpers import BOTH_BACKENDS, Backend, LiveServer, start_live_server
+from tests.helpers import BOTH_BACKENDS, Backend, LiveServer, chromium, start_live_server
 from tests.http import fetch
 
 pytestmark = BOTH_BACKENDS
 
 REPORT = "/id/report/jilin-city-science-technology-bureau/2011"
-CHROMIUM = "/usr/bin/chromium"
 
 
 class Cells(HTMLParser):
@@ -118,23 +117,8 @@ def test_stated_and_derived_totals_are_told_apart(live_server: LiveServer) -> No
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

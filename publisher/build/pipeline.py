@@ -23,10 +23,11 @@ publisher.build.stages. The parts they run live in:
 Workers are processes (one per core; the project — ontology, formats, registry,
 shapes — is loaded once per worker). Each report is checked on its own, one report
 per validation call (`publisher.validation.checker.ReportChecker`): every shape but
-the rules across years. Those (dis:CrossYearRule: carry-over, stock and flow) are
-evaluated once over the loaded store, one query per rule for all reports at once,
-instead of once per pair of consecutive reports; they only ever give warnings
-(`bulkstore.rule_findings`).
+the rules across years, the core shapes evaluated without pySHACL
+(`publisher.validation.coreshapes`; pySHACL stays the reference the tests hold them
+to). Those (dis:CrossYearRule: carry-over, stock and flow) are evaluated once over
+the loaded store, one query per rule for all reports at once, instead of once per
+pair of consecutive reports; they only ever give warnings (`bulkstore.rule_findings`).
 
 A report's **key** is a hash of what its graph depends on: the record, its source
 document, its agency's registry entry and division, the ontology, the shapes, the
@@ -65,6 +66,7 @@ import shutil
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+from publisher.build.buildlock import BuildLock
 from publisher.build.bulkstore import Entry, entry_checked, entry_of, entry_published
 from publisher.build.cachekeys import RegistryEntries, StatCache, inputs_digest, shared_digest
 from publisher.build.checked import Failure, check_summary, read_cache
@@ -99,7 +101,20 @@ def build(
     `records` and `changed`, from a builder that hears every change of the data folder (publisher.build.resident):
     the records there are, and the only files that can have changed since this process's last build; the
     folder is then not listed nor every record stat-ed.
+    One build at a time in a build folder (`buildlock.BuildLock`); what a killed build left there is removed first.
     """
+    with BuildLock(Path(settings.build_dir)):
+        return _build(settings, progress, processes, records, changed)
+
+
+def _build(
+    settings: Settings,
+    progress: Progress | None,
+    processes: int | None,
+    records: Sequence[Path] | None,
+    changed: Collection[str] | None,
+) -> BuildSummary:
+    """`build`, with the build folder's lock held."""
     progress = progress or Progress(enabled=False)
     clock = Clock()
     build_dir, data_dir = Path(settings.build_dir), Path(settings.data_dir)
@@ -117,8 +132,8 @@ def build(
     clock.lap("cache")
     count = processes or int(settings.values.get("build_workers", 0) or 0) or cpu_count()
     # Newly checked records go to a staging folder, moved into the cache only once the build may go on: a
-    # build refused for its input leaves the build folder as it was. Processes start for a run of many
-    # records or reports, or at once when a number of them is asked for.
+    # build refused for its input leaves the build folder as it was (a killed one, the next build removes).
+    # Processes start for a run of many records or reports, or at once when a number of them is asked for.
     staging = staging_dir(build_dir, os.getpid())
     pool = Workers(settings, cache, staging, count, eager=processes is not None)
     try:

@@ -29,7 +29,7 @@ from publisher.publication import downloads
 from publisher.publication.csvw import csv_columns, to_csv
 from publisher.publication.dcat import catalog_entry, report_dataset_graph, title_in
 from publisher.publication.schemaorg import schema_org
-from publisher.rdf.jsonld import jsonld_nodes
+from publisher.rdf.jsonld import jsonld_lines, jsonld_nodes
 from publisher.rdf.namespaces import DCTERMS, RDF
 from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
 from publisher.rdf.turtle import to_turtle
@@ -47,6 +47,8 @@ from publisher.release.paths import (
 from publisher.validation.findings import Finding, quality_annotations
 
 GZIP_LEVEL = 6
+#: rdf:type as a plain string, to compare with Oxigraph's predicate IRIs.
+RDF_TYPE = str(RDF.type)
 
 
 @dataclass
@@ -90,20 +92,21 @@ def published_graph(state: WorkerState, checked: CheckedReport, warnings: Sequen
     # Through an Oxigraph store, which canonicalises some datatypes, so the
     # files say exactly what the store and the SPARQL endpoint say.
     memory = ox.Store()
-    memory.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+    memory.load(data, format=ox.RdfFormat.N_TRIPLES)
     stored = memory.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     assert stored is not None
-    lines = sorted({line for line in stored.decode("utf-8").split("\n") if line})
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    # sorted as bytes: UTF-8 sorts bytewise as its text sorts by code point
+    return b"\n".join(sorted({line for line in stored.split(b"\n") if line})) + b"\n"
 
 
 def publish_one(state: WorkerState, job: PublishJob) -> ReportFiles:
     """Write one report's downloads and catalog entry into the release; keep its corpus pieces in the cache.
 
-    The report's graph is parsed once (`ReportTriples`): its Turtle, JSON-LD,
-    CSV rows, statistics and corpus pieces are made from the parsed triples, and the
-    catalog entry from an rdflib graph of the report's own statements and its period's
-    (all that `dcat.report_dataset_graph` reads of it).
+    The report's graph is parsed once, by Oxigraph (`ReportTriples`): its Turtle (Oxigraph's
+    serialiser), JSON-LD, CSV rows, statistics and corpus pieces are made from the parsed
+    triples, and the catalog entry from an rdflib graph of the report's own statements and
+    its period's (all that `dcat.report_dataset_graph` reads of it). No rdflib graph of the
+    whole report is made.
     """
     project = state.project
     checked = read_cache(state.cache, job.key)
@@ -119,9 +122,9 @@ def publish_one(state: WorkerState, job: PublishJob) -> ReportFiles:
     fmt = project.formats[report.format]
     data = downloads.ReportData(report, head, fmt)
     folder = Path(job.folder) / DOWNLOADS
-    nodes = jsonld_nodes(ntriples, iris.base, parsed.triples)
+    lines = jsonld_lines(jsonld_nodes(ntriples, iris.base, parsed.triples))
     files, rows = downloads.write_report_files(
-        folder, data, project.registry, state.labels, iris, str(state.info.licence_iri), ntriples, nodes, parsed
+        folder, data, project.registry, state.labels, iris, str(state.info.licence_iri), ntriples, lines, parsed
     )
     written = {name: (kind, body, iri) for name, (kind, body) in files.items()}
     entries = downloads.index_files(written, job.previous, dt.datetime.fromisoformat(job.now.replace("Z", "+00:00")))
@@ -144,7 +147,7 @@ def publish_one(state: WorkerState, job: PublishJob) -> ReportFiles:
     columns = csv_columns(sorted({d.record_key for f in project.formats.values() for d in f.dimensions}))
     csv_rows = to_csv(rows, columns).split(b"\r\n", 1)[1]
     turtle = files[f"{stem}.ttl"][1]
-    pieces = corpus_pieces(ntriples, iri, iris.base, csv_rows, False, nodes, turtle)
+    pieces = corpus_pieces(ntriples, iri, iris.base, csv_rows, False, lines, turtle)
     stats = graph_stats(parsed)
     pieces_path = state.cache / CACHE_PIECES / graph_sha[:2] / f"{graph_sha}-{checked.key[:16]}.pickle"
     pieces_path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,14 +190,14 @@ def graph_stats(graph: ReportTriples) -> dict[str, Any]:
     predicates: set[str] = set()
     for statements in graph.spo.values():
         for predicate, objects in statements.items():
-            predicates.add(str(predicate))
-            if predicate == RDF.type:
+            predicates.add(predicate)
+            if predicate == RDF_TYPE:
                 for cls in set(objects):
-                    classes[str(cls)] = classes.get(str(cls), 0) + 1
+                    classes[cls.value] = classes.get(cls.value, 0) + 1
     return {
         "triples": len(graph),
         "subjects": len(graph.spo),
-        "entities": sum(1 for s in graph.spo if isinstance(s, URIRef)),
+        "entities": sum(1 for s in graph.spo if not s.startswith("_:")),
         "classes": classes,
         "predicates": sorted(predicates),
     }
@@ -206,26 +209,25 @@ def corpus_pieces(
     base: str,
     csv_rows: bytes,
     first: bool,
-    nodes: list[dict[str, Any]] | None = None,
+    node_lines: Sequence[str] | None = None,
     turtle_bytes: bytes | None = None,
 ) -> dict[str, bytes]:
     """A graph's part of each corpus dump, each a gzip member (gzip files concatenate).
 
-    `nodes` (its JSON-LD node objects) and `turtle_bytes` (its Turtle) when the caller has them already.
+    `node_lines` (its JSON-LD node objects, `jsonld_lines`) and `turtle_bytes` (its Turtle): when the caller has them.
     """
-    text = ntriples.decode("utf-8")
-    lines = [line for line in text.split("\n") if line]
-    nquads = "".join(f"{line[:-1].rstrip()} <{graph}> .\n" for line in lines)
-    turtle = (to_turtle(ntriples, base) if turtle_bytes is None else turtle_bytes).decode("utf-8")
-    body = "".join(line + "\n" for line in turtle.split("\n") if line and not line.startswith("@prefix"))
-    nodes = jsonld_nodes(ntriples, base) if nodes is None else nodes
-    jsonld = ",\n".join(json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes)
+    # Oxigraph writes each triple as one line ending " ." (a literal's line breaks are escaped)
+    nquads = ntriples.replace(b" .\n", f" <{graph}> .\n".encode())
+    turtle = to_turtle(ntriples, base) if turtle_bytes is None else turtle_bytes
+    body = b"".join(line + b"\n" for line in turtle.split(b"\n") if line and not line.startswith(b"@prefix"))
+    node_lines = jsonld_lines(jsonld_nodes(ntriples, base)) if node_lines is None else node_lines
+    jsonld = ",\n".join(node_lines)
     if jsonld and not first:
         jsonld = ",\n" + jsonld
     plain = {
-        "nquads": nquads.encode("utf-8"),
+        "nquads": nquads,
         "ntriples": ntriples,
-        "turtle": body.encode("utf-8"),
+        "turtle": body,
         "jsonld": jsonld.encode("utf-8"),
         "csv": csv_rows,
     }

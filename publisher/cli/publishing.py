@@ -17,14 +17,17 @@ from publisher.build.builder import is_stale
 from publisher.build.progress import Progress
 from publisher.build.project import check_records, load_project
 from publisher.build.resident import SETTLE, ResidentBuilder
+from publisher.cli.bases import serving_other_base, store_base
 from publisher.cli.exits import EXIT_OK, EXIT_VIOLATIONS, fail, report_error
 from publisher.cli.options import setting_options, settings_from
 from publisher.errors import PublisherError
+from publisher.publication.export import STATIC_EXPORT, export_settings
 from publisher.publication.export import export as run_export
 from publisher.records.loading import find_records
 from publisher.settings import Settings, env_name
 from publisher.store.readstore import open_store
 from publisher.web import create_app
+from publisher.web.server import listen
 from publisher.web.server import serve as serve_processes
 
 
@@ -153,6 +156,7 @@ def serve(ctx: click.Context, /, watch: bool, **overrides: Any) -> None:
     try:
         settings = settings_from(ctx, **overrides)
         if is_stale(settings):
+            listen(str(settings.host), int(settings.port)).close()  # a port in use is said before building
             click.echo("The store is missing or stale; building it. / 数据库缺失或已过期，正在构建。")
             try:
                 click.echo(run_build(settings).text)
@@ -160,6 +164,10 @@ def serve(ctx: click.Context, /, watch: bool, **overrides: Any) -> None:
                 report_error(exc)
                 open_store(Path(settings.build_dir))  # raises StoreError when there is nothing to serve
                 click.echo("Serving the previous build. / 继续提供上一次构建的数据。", err=True)
+        built_for = store_base(Path(settings.build_dir))
+        if built_for is not None and built_for != settings.base:
+            click.echo(serving_other_base(built_for, settings.base), err=True)
+        sock = listen(str(settings.host), int(settings.port))
     except PublisherError as exc:
         fail(exc)
     processes = int(settings.web_processes)
@@ -173,7 +181,7 @@ def serve(ctx: click.Context, /, watch: bool, **overrides: Any) -> None:
     if builder is not None:  # stopped, the server stops its builder too
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
-        serve_processes(settings)
+        serve_processes(settings, sock)
     except OSError as exc:
         fail(exc)
     finally:
@@ -203,7 +211,12 @@ def _watcher_process(settings: Settings) -> Any:
 @click.command()
 @click.argument("target", type=click.Path(path_type=Path))
 @setting_options(
-    "base_iri", "data_dir", "build_dir", "catalog_page_size", flags={"data_dir": "--data", "build_dir": "--out"}
+    "base_iri",
+    "data_dir",
+    "build_dir",
+    "catalog_page_size",
+    "export_live_base",
+    flags={"data_dir": "--data", "build_dir": "--out"},
 )
 @click.pass_context
 def export(ctx: click.Context, /, target: Path, **overrides: Any) -> None:
@@ -211,14 +224,17 @@ def export(ctx: click.Context, /, target: Path, **overrides: Any) -> None:
 
     Every document in every format, the catalog pages, the downloads and the HTML
     pages, at their URL paths; deploy/nginx.conf serves them with content
-    negotiation. Builds first if the store is missing or stale.
+    negotiation. The pages' links to what needs the running app (/sparql, named
+    queries with parameters, filtered and further pages) go to --export-live-base,
+    or are left out without it. Builds first if the store is missing or stale.
     """
     try:
         settings = settings_from(ctx, **overrides)
+        exporting = export_settings(settings)  # a wrong export_live_base is said before any build
         if is_stale(settings):
             click.echo("The store is missing or stale; building it. / 数据库缺失或已过期，正在构建。")
             click.echo(run_build(settings).text)
-        app = create_app(settings)
+        app = create_app(exporting, {STATIC_EXPORT: True})
         try:
             result = run_export(app, target)
         finally:
@@ -229,8 +245,13 @@ def export(ctx: click.Context, /, target: Path, **overrides: Any) -> None:
 
 
 def expand_records(paths: tuple[Path, ...]) -> list[Path]:
-    """The record files named, folders expanded to every .yaml under them."""
+    """The record files named, folders expanded to the report records in them: a data folder (one with a
+    reports/ folder) to its records only, never its agency registry or catalog description; any other folder
+    to every .yaml under it."""
     records: list[Path] = []
     for path in paths:
-        records.extend(sorted(path.rglob("*.yaml")) if path.is_dir() else [path])
+        if (path / "reports").is_dir():
+            records.extend(find_records(path))
+        else:
+            records.extend(sorted(path.rglob("*.yaml")) if path.is_dir() else [path])
     return records

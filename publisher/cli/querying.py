@@ -9,11 +9,13 @@ from typing import Any
 
 import click
 
+from publisher.cli.bases import bases_named, empty_answer_hint
 from publisher.cli.exits import fail
 from publisher.cli.options import F, setting_options, settings_from
-from publisher.errors import PublisherError
+from publisher.errors import PublisherError, QueryRefused
 from publisher.rdf.mediatypes import RDF_BY_NAME, RESULTS_BY_NAME
 from publisher.sparql import namedqueries
+from publisher.sparql.guard import check_limits, update_operation
 from publisher.sparql.results import run_query
 from publisher.store.readstore import open_store
 
@@ -59,11 +61,29 @@ def sparql(
     text = query if query is not None else query_file.read()
     try:
         settings = settings_from(ctx, **overrides)
+        refuse_updates(text)
+        check_limits(text, int(settings.max_query_depth), int(settings.max_values))  # the parser would crash
         data = run_query(open_store(Path(settings.build_dir)), text, results_format, graph_format)
     except PublisherError as exc:
         fail(exc)
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
+    hint = empty_answer_hint(Path(settings.build_dir), bases_named(text), data, text, results_format, graph_format)
+    if hint:
+        click.echo(hint, err=True)
+
+
+def refuse_updates(text: str) -> None:
+    """Raise QueryRefused, saying how the data does change, if the text is a SPARQL Update or a LOAD."""
+    keyword = update_operation(text)
+    if keyword is not None:
+        raise QueryRefused(
+            f"{keyword.text.upper()} (line {keyword.line}) makes this a SPARQL Update; `publisher sparql` runs "
+            "queries only (SELECT, ASK, CONSTRUCT, DESCRIBE) and never changes the built store. To change the data, "
+            "edit the records in the data folder and run `publisher build`. / 这是 SPARQL 更新操作，"
+            "`publisher sparql` 只执行查询，不会修改已构建的数据库；"
+            "要修改数据，请编辑数据文件夹中的记录后运行 `publisher build`。"
+        )
 
 
 @click.command()
@@ -99,3 +119,6 @@ def query(
         fail(exc)
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
+    hint = empty_answer_hint(Path(settings.build_dir), {settings.base}, data, named.text, results_format)
+    if hint:
+        click.echo(hint, err=True)

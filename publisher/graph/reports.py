@@ -232,8 +232,9 @@ def _stated_at(
     graph.add((by_quote, OA.prefix, Literal(text[max(0, quote.offset - CONTEXT_CHARS) : quote.offset])))
     graph.add((by_quote, OA.suffix, Literal(text[quote.end : quote.end + CONTEXT_CHARS])))
     graph.add((by_position, RDF.type, OA.TextPositionSelector))
-    graph.add((by_position, OA.start, Literal(quote.offset, datatype=XSD.nonNegativeInteger)))
-    graph.add((by_position, OA.end, Literal(quote.end, datatype=XSD.nonNegativeInteger)))
+    # xsd:integer, from 0 as the shapes say: what the store keeps (it keeps xsd:nonNegativeInteger as xsd:integer)
+    graph.add((by_position, OA.start, Literal(quote.offset, datatype=XSD.integer)))
+    graph.add((by_position, OA.end, Literal(quote.end, datatype=XSD.integer)))
     if location is None:
         return
     by_path = Iris.fragment(base, f"{fragment}xpath")

@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 from publisher.publication.catalog import KINDS, CatalogInfo
@@ -88,10 +88,20 @@ def _publisher(graph: Graph, ci: CatalogIris, info: CatalogInfo) -> None:
         graph.add((contact, VCARD.hasEmail, URIRef(f"mailto:{info.publisher_email}")))
 
 
+#: The title CKAN's default licence register gives each licence (ckan/model/license.py). CKAN's DCAT harvester
+#: (ckanext-dcat's RDFParser) maps a distribution's dct:license by the register's URLs, which are not the EU
+#: licence IRIs DCAT-AP asks for, then by its titles: the licence's dct:title is this, in English only (a
+#: second title would be read instead where CKAN's default language is not English). Its labels stay
+#: rdfs:label, in Chinese and English, with the version.
+CKAN_TITLES = {"CC_BY_4_0": "Creative Commons Attribution", "CC0": "Creative Commons CCZero"}
+
+
 def _cited_terms(graph: Graph, info: CatalogInfo) -> None:
-    """The licence and its type, the availability every distribution states, and the themes."""
+    """The licence (with the title CKAN knows it by) and its type, the availability every distribution states,
+    and the themes."""
     licence = info.licence_iri
     cite(graph, LICENCES[info.licence], DCTERMS.LicenseDocument)
+    graph.add((licence, DCTERMS.title, Literal(CKAN_TITLES[info.licence], lang="en")))
     graph.add((licence, DCTERMS.type, cite(graph, LICENCE_TYPES[info.licence], SKOS.Concept)))
     cite(graph, STABLE, SKOS.Concept)
     for code in info.themes:

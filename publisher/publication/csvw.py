@@ -16,7 +16,6 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rdflib import Graph, Literal, URIRef
@@ -77,6 +76,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "quote_start": ("引文在原文中的起始字符位置（从0起）", "Character offset where the quote starts (0-based)"),
     "quote_end": ("引文在原文中的结束字符位置", "Character offset where the quote ends"),
 }
+
+# The terms of a cell's quote, looked up in their namespaces once.
+_HAS_SELECTOR, _EXACT, _START, _END = OA.hasSelector, OA.exact, OA.start, OA.end
+_QUOTE_SELECTOR, _POSITION_SELECTOR, _TYPE = OA.TextQuoteSelector, OA.TextPositionSelector, RDF.type
 
 # The CSVW datatype of the `value` column for each measure a format's structure may have
 # (their rdfs:range in ontology/disclosure.ttl).
@@ -139,12 +142,24 @@ def _measure_datatype(fmt: Format, terms: str) -> str:
     return MEASURE_DATATYPES[local]
 
 
-def _labels(graph: Graph, node: object) -> tuple[str, str]:
-    found: dict[str | None, str] = {}
-    for value in graph.objects(node, SKOS.prefLabel):  # type: ignore[arg-type]
-        if isinstance(value, Literal):
-            found.setdefault(value.language, str(value))
-    return found.get("zh", ""), found.get("en", "")
+class _Labels:
+    """A code's skos:prefLabel in Chinese and in English, each code looked up once (a report's cells share codes)."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.found: dict[Node, tuple[str, str]] = {}
+
+    def __call__(self, node: Node | None) -> tuple[str, str]:
+        if node is None:
+            return "", ""
+        labels = self.found.get(node)
+        if labels is None:
+            by_language: dict[str | None, str] = {}
+            for value in self.graph.objects(node, SKOS.prefLabel):
+                if isinstance(value, Literal):
+                    by_language.setdefault(value.language, str(value))
+            labels = self.found[node] = (by_language.get("zh", ""), by_language.get("en", ""))
+        return labels
 
 
 def _code(iri: object, prefix: str) -> str:
@@ -170,9 +185,11 @@ def observation_rows(
     agency = registry.agencies[report.agency]
     report_iri = iris.report(report.agency, report.year)
     terms = _CellTerms(dis, value_measure(fmt), f"{iris.common('unit')}/", f"{iris.common('cell-status')}/")
+    labels_of = _Labels(labels)
+    dimensions = [(dim.property, dim.record_key, dim.code_base) for dim in fmt.dimensions]
     rows = []
     for cell, kind in _cells(report, graph, iris, dis):
-        blank = kind == dis.BlankCell
+        blank = kind == terms.blank_cell
         row = {
             "report": str(report_iri),
             "agency": report.agency,
@@ -184,12 +201,11 @@ def observation_rows(
             "dataset": "" if blank else str(report_iri),
             "cell_of": str(report_iri) if blank else "",
         }
-        for dim in fmt.dimensions:
-            code = graph.value(cell, dim.property)
-            zh, en = _labels(labels, code) if code is not None else ("", "")
-            row |= {dim.record_key: _code(code, dim.code_base) if code else "", f"{dim.record_key}_zh": zh}
-            row[f"{dim.record_key}_en"] = en
-        row |= _value_columns(graph, cell, blank, labels, terms)
+        for prop, key, code_base in dimensions:
+            code = graph.value(cell, prop)
+            zh, en = labels_of(code)
+            row |= {key: _code(code, code_base) if code else "", f"{key}_zh": zh, f"{key}_en": en}
+        row |= _value_columns(graph, cell, blank, labels_of, terms)
         rows.append(row)
     return rows
 
@@ -203,25 +219,27 @@ def _cells(report: Report, graph: CellLookup, iris: Iris, dis: type[DisclosureTe
     return [(cell, kinds[cell]) for cell in cells]
 
 
-@dataclass(frozen=True)
 class _CellTerms:
-    """What a cell's value, unit and status are read with: our vocabulary, the measure, the code lists' bases."""
+    """What a cell's value, unit and status are read with: our terms, the measure, the code lists' bases.
 
-    dis: type[DisclosureTerms]
-    measure: URIRef
-    unit_base: str
-    status_base: str
+    Each term is looked up in its namespace once (a namespace's attribute is a function call).
+    """
+
+    def __init__(self, dis: type[DisclosureTerms], measure: URIRef, unit_base: str, status_base: str) -> None:
+        self.measure, self.unit_base, self.status_base = measure, unit_base, status_base
+        self.blank_cell, self.unit, self.cell_status, self.stated_at = (
+            dis.BlankCell, dis.unit, dis.cellStatus, dis.statedAt
+        )  # fmt: skip
 
 
-def _value_columns(graph: CellLookup, cell: URIRef, blank: bool, labels: Graph, terms: _CellTerms) -> dict[str, str]:
+def _value_columns(graph: CellLookup, cell: URIRef, blank: bool, labels: _Labels, terms: _CellTerms) -> dict[str, str]:
     """A cell's value, unit, status and quote columns."""
-    dis = terms.dis
     value = None if blank else graph.value(cell, terms.measure)
-    unit = None if blank else graph.value(cell, dis.unit)
-    unit_zh, unit_en = _labels(labels, unit) if unit is not None else ("", "")
-    status = graph.value(cell, dis.cellStatus)
-    status_zh, status_en = _labels(labels, status) if status is not None else ("", "")
-    quote, start, end = _quote(graph, cell, dis)
+    unit = None if blank else graph.value(cell, terms.unit)
+    unit_zh, unit_en = labels(unit)
+    status = graph.value(cell, terms.cell_status)
+    status_zh, status_en = labels(status)
+    quote, start, end = _quote(graph, graph.value(cell, terms.stated_at))
     return {
         "value": "" if value is None else str(value),
         "unit": _code(unit, terms.unit_base) if unit is not None else "",
@@ -237,25 +255,23 @@ def _value_columns(graph: CellLookup, cell: URIRef, blank: bool, labels: Graph, 
     }
 
 
-def _quote(graph: CellLookup, cell: URIRef, dis: type[DisclosureTerms]) -> tuple[str, str, str]:
-    """The quote that states a cell, and where it starts and ends in the source ("" when there is none)."""
+def _quote(graph: CellLookup, segment: Node | None) -> tuple[str, str, str]:
+    """The quote of a source segment, and where it starts and ends in the source ("" when there is none)."""
     quote, start, end = "", "", ""
-    segment = graph.value(cell, dis.statedAt)
-    for selector in graph.objects(segment, OA.hasSelector) if segment is not None else ():
-        if (selector, RDF.type, OA.TextQuoteSelector) in graph:
-            quote = str(graph.value(selector, OA.exact) or "")
-        if (selector, RDF.type, OA.TextPositionSelector) in graph:
-            start, end = str(graph.value(selector, OA.start)), str(graph.value(selector, OA.end))
+    for selector in graph.objects(segment, _HAS_SELECTOR) if segment is not None else ():
+        if (selector, _TYPE, _QUOTE_SELECTOR) in graph:
+            quote = str(graph.value(selector, _EXACT) or "")
+        if (selector, _TYPE, _POSITION_SELECTOR) in graph:
+            start, end = str(graph.value(selector, _START)), str(graph.value(selector, _END))
     return quote, start, end
 
 
 def to_csv(rows: Sequence[Mapping[str, str]], columns: Sequence[str]) -> bytes:
     """UTF-8 with a byte-order mark (so spreadsheet programs read Chinese right), CRLF lines."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: row.get(c, "") for c in columns})
+    writer = csv.writer(out, lineterminator="\r\n")  # what csv.DictWriter writes, without its checks per row
+    writer.writerow(columns)
+    writer.writerows([row.get(c, "") for c in columns] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -31,17 +31,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rdflib import Graph
 
 from publisher.graph.formats import Format
 from publisher.publication.csvw import csv_columns, csvw_metadata, observation_rows, to_csv
 from publisher.rdf.iris import Iris
-from publisher.rdf.jsonld import jsonld_document, jsonld_nodes
+from publisher.rdf.jsonld import jsonld_document, jsonld_lines, jsonld_nodes
 from publisher.rdf.mediatypes import FILE_BY_NAME, media_type_of
 from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
 from publisher.rdf.turtle import to_turtle
@@ -102,14 +101,17 @@ def write_report_files(
     iris: Iris,
     licence: str,
     ntriples: bytes | None = None,
-    nodes: list[dict[str, Any]] | None = None,
+    lines: Sequence[str] | None = None,
     parsed: ReportTriples | None = None,
 ) -> tuple[dict[str, tuple[str, bytes]], list[dict[str, str]]]:
     """Write one report's files; returns name → (kind, bytes), and the CSV's rows.
 
-    `ntriples` (the graph as sorted N-Triples), `nodes` (its JSON-LD node objects) and
-    `parsed` (the same N-Triples parsed: its files are then made from it, not from
-    `data.graph`) may be given when the caller has them already.
+    `ntriples` (the graph as sorted N-Triples), `lines` (its JSON-LD node objects, as
+    `jsonld.jsonld_lines` writes them) and `parsed` (the same N-Triples parsed: its files
+    are then made from it, not from `data.graph`) may be given when the caller has them
+    already. The RDF files are written by Oxigraph's serialisers (Turtle, N-Triples) or
+    from Oxigraph's parsed terms (JSON-LD); rdflib only looks up the few terms the CSV
+    rows read.
     """
     stem = report_stem(data.report.agency, data.report.year)
     if parsed is not None:
@@ -117,11 +119,11 @@ def write_report_files(
     elif ntriples is None:
         ntriples = sorted_ntriples(data.graph)
     triples = parsed.triples if parsed is not None else None
-    nodes = jsonld_nodes(ntriples, iris.base, triples) if nodes is None else nodes
+    lines = jsonld_lines(jsonld_nodes(ntriples, iris.base, triples)) if lines is None else lines
     rows = observation_rows(data, registry, labels, iris, parsed)
     files = {
         f"{stem}.ttl": ("turtle", to_turtle(ntriples, iris.base, triples)),
-        f"{stem}.jsonld": ("jsonld", jsonld_document(ntriples, iris.base, nodes)),
+        f"{stem}.jsonld": ("jsonld", jsonld_document(ntriples, iris.base, lines)),
         f"{stem}.nt": ("ntriples", ntriples),
         f"{stem}.csv": ("csv", to_csv(rows, csv_columns(d.record_key for d in data.fmt.dimensions))),
         f"{stem}.csv-metadata.json": ("csvw", csvw_metadata(data, f"{stem}.csv", iris, licence)),

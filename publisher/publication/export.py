@@ -12,11 +12,21 @@ path, so a static copy answers exactly what the live server does:
     DIR/id/report/{agency}/{year}/source.html  a source that is a web page, as published (its description
                                                is then source/index.html and source.en.html)
     DIR/download/{file}                     the downloads, copied from the release
-    DIR/index.html, agencies.html, queries.html, context.jsonld, sitemap.xml, robots.txt
+    DIR/index.html, agencies.html, queries.html, coverage.html, compare.html (each with its .en.html)
+    DIR/coverage.csv                        who has not reported: the missing cells of the coverage
+    DIR/agencies/{agency}.html, .en.html    each agency's page: its reports and its series (the first)
+    DIR/agencies/{agency}/series.csv        that series
+    DIR/static/{file}                       the pages' style sheets
+    DIR/context.jsonld, sitemap.xml, robots.txt
 
 Content negotiation (the bare IRI → .ttl/.jsonld/.nt/.rdf/.html by Accept) is the web
 server's job: deploy/nginx.conf does it for nginx. What needs a running app is not
-exported: the SPARQL endpoint and named queries with parameters.
+exported: the SPARQL endpoint, named queries with parameters, the filtered and
+further pages of the lists (a query string other than `lang`). The pages link to
+them on the live server named by `export_live_base`, or leave the link out when
+none is named (publisher.web.livelinks): no link of an export is dead. The app asked
+is created with `STATIC_EXPORT` in its config and without a response cache
+(`export_settings`): a live server's cached pages carry live links.
 """
 
 from __future__ import annotations
@@ -29,15 +39,26 @@ from pathlib import Path
 from flask import Flask
 from pyoxigraph import NamedNode, QuerySolutions
 
-from publisher.errors import BuildError, StoreError
+from publisher.errors import BuildError, ConfigurationError, StoreError
 from publisher.publication.catalog import published_catalog
 from publisher.publication.downloads import read_index
 from publisher.rdf.mediatypes import FILE_BY_NAME
 from publisher.release.paths import DOWNLOADS, ORIGINAL_SUFFIXES, current_release, source_original
+from publisher.settings import Settings
 
 DOCUMENT_SUFFIXES = ("ttl", "jsonld", "nt", "rdf", "html")
-PAGES = {"/": "index.html", "/agencies": "agencies.html", "/queries": "queries.html"}
-FILES = ("/context.jsonld", "/sitemap.xml", "/robots.txt")
+PAGES = {
+    "/": "index.html",
+    "/agencies": "agencies.html",
+    "/queries": "queries.html",
+    "/coverage": "coverage.html",
+    "/compare": "compare.html",
+}
+FILES = ("/context.jsonld", "/sitemap.xml", "/robots.txt", "/coverage.csv")
+#: The key of the app's config that tells the pages they are written for a static copy (publisher.web.livelinks).
+STATIC_EXPORT = "PUBLISHER_STATIC_EXPORT"
+#: An agency's linked-data document: /id/agency/{agency}; its page is /agencies/{agency}.
+AGENCY_PATH = re.compile(r"/id/agency/([^/]+)")
 #: A report's source document: /id/report/{agency}/{year}/source.
 SOURCE_PATH = re.compile(r"/id/report/([^/]+)/([^/]+)/source")
 #: A source's text rendition, by its URL suffix.
@@ -90,6 +111,29 @@ def document_paths(app: Flask) -> list[str]:
     return sorted(paths)
 
 
+def export_settings(settings: Settings) -> Settings:
+    """The settings of the app an export asks: no response cache (a live server's cached pages carry live links).
+
+    `export_live_base`, when given, must be an absolute http(s) address.
+    """
+    live = str(settings.export_live_base)
+    if live and not live.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"export_live_base must be an absolute http(s) address of a running server, got {live!r}; set it with "
+            "--export-live-base or PUBLISHER_EXPORT_LIVE_BASE, or leave it empty to leave out the links that need one."
+        )
+    return Settings({**settings.values, "response_cache_mb": 0})
+
+
+def static_paths(app: Flask) -> list[str]:
+    """The URL path of every file of the app's static folder (/static/...: the pages' style sheets and scripts)."""
+    if not app.static_folder or not app.static_url_path:
+        return []
+    folder = Path(app.static_folder)
+    files = sorted(f.relative_to(folder).as_posix() for f in folder.rglob("*") if f.is_file())
+    return [f"{app.static_url_path}/{name}" for name in files]
+
+
 def source_suffixes(release: Path, path: str) -> list[str]:
     """The suffixes a report's source is also served with beyond a document's: its text, and its original (pdf, html).
 
@@ -103,8 +147,13 @@ def source_suffixes(release: Path, path: str) -> list[str]:
 
 
 def export(app: Flask, target: Path) -> ExportResult:
-    """Write every document, page and download the app serves into `target` (emptied first)."""
+    """Write every document, page and download the app serves into `target` (emptied first).
+
+    `app` is created with `STATIC_EXPORT` set in its config and `export_settings`.
+    """
     pub = app.extensions["publication"]
+    if not app.config.get(STATIC_EXPORT) or "response_cache" in app.extensions:
+        raise BuildError("An export asks an app created with STATIC_EXPORT in its config and export_settings().")
     try:
         release = current_release(Path(pub.settings.build_dir))
     except StoreError as exc:
@@ -119,9 +168,10 @@ def export(app: Flask, target: Path) -> ExportResult:
 
     def get(url: str, accept: str | None = None) -> bytes | None:
         response = client.get(url, headers={"Accept": accept} if accept else {})
-        if response.status_code != 200:
-            return None
-        return response.get_data()
+        try:
+            return response.get_data() if response.status_code == 200 else None
+        finally:
+            response.close()  # a static file's answer holds it open
 
     def write(relative: str, body: bytes) -> None:
         path = target / relative.lstrip("/")
@@ -130,7 +180,8 @@ def export(app: Flask, target: Path) -> ExportResult:
         result.files += 1
         result.bytes += len(body)
 
-    for path in document_paths(app):
+    paths = document_paths(app)
+    for path in paths:
         bodies = {suffix: get(f"{path}.{suffix}") for suffix in DOCUMENT_SUFFIXES}
         if bodies["ttl"] is None:
             result.skipped.append(path)
@@ -149,12 +200,17 @@ def export(app: Flask, target: Path) -> ExportResult:
         for suffix in (s for s in extra if s not in DOCUMENT_SUFFIXES):
             if (body := get(f"{path}.{suffix}")) is not None:
                 write(f"{path}.{suffix}", body)
-    for path, name in PAGES.items():
+    agencies = [m.group(1) for p in paths if (m := AGENCY_PATH.fullmatch(p))]
+    pages = {**PAGES, **{f"/agencies/{slug}": f"agencies/{slug}.html" for slug in agencies}}
+    for path, name in pages.items():
         for lang, suffix in (("zh", ".html"), ("en", ".en.html")):
             body = get(f"{path}?lang={lang}")
             if body is not None:
                 write(name.removesuffix(".html") + suffix, body)
-    for path in FILES:
+    for slug in agencies:
+        if (body := get(f"/agencies/{slug}/series.csv")) is not None:
+            write(f"/agencies/{slug}/series.csv", body)
+    for path in [*FILES, *static_paths(app)]:
         body = get(path)
         if body is not None:
             write(path, body)

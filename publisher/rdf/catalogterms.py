@@ -16,7 +16,7 @@ from rdflib.namespace import DefinedNamespace, Namespace
 
 
 class HYDRA(DefinedNamespace):
-    """Hydra Core (the paging terms)."""
+    """Hydra Core (collections and the paging terms)."""
 
     _NS = Namespace("http://www.w3.org/ns/hydra/core#")
     _fail = True
@@ -25,6 +25,7 @@ class HYDRA(DefinedNamespace):
     PartialCollectionView: URIRef
     first: URIRef
     last: URIRef
+    member: URIRef
     next: URIRef
     previous: URIRef
     totalItems: URIRef

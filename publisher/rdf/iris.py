@@ -73,6 +73,11 @@ class Iris:
         return f"{self.base}/def/"
 
     @property
+    def shapes(self) -> str:
+        """The prefix of the shapes documents' graphs ({base}/def/shapes/{stem}, as `format(f"shapes/{stem}")`)."""
+        return f"{self.base}/def/shapes/"
+
+    @property
     def codes(self) -> str:
         """The prefix of the code lists every format shares ({base}/def/common/)."""
         return f"{self.base}/def/common/"

@@ -27,11 +27,21 @@ def jsonld_context(base: str) -> dict[str, str]:
     return dict(sorted(prefixes(base).items()))
 
 
-def jsonld_document(ntriples: bytes, base: str, nodes: list[dict[str, Any]] | None = None) -> bytes:
-    """The N-Triples as one compacted JSON-LD document: the context inline, a node object per subject."""
-    nodes = jsonld_nodes(ntriples, base) if nodes is None else nodes
-    document = {"@context": jsonld_context(base), "@graph": nodes}
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+def jsonld_document(ntriples: bytes, base: str, lines: Sequence[str] | None = None) -> bytes:
+    """The N-Triples as one compacted JSON-LD document: the context inline, a node object per subject, one a line.
+
+    `lines`: its node objects as `jsonld_lines` writes them, when the caller has them
+    already (the corpus dump's piece of the report is the same lines).
+    """
+    lines = jsonld_lines(jsonld_nodes(ntriples, base)) if lines is None else lines
+    context = json.dumps(jsonld_context(base), ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n  ")
+    graph = "[\n    " + ",\n    ".join(lines) + "\n  ]" if lines else "[]"
+    return f'{{\n  "@context": {context},\n  "@graph": {graph}\n}}\n'.encode()
+
+
+def jsonld_lines(nodes: Sequence[dict[str, Any]]) -> list[str]:
+    """Each node object as one line of JSON, its keys sorted (JSON without indentation is written by C code)."""
+    return [json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes]
 
 
 def jsonld_nodes(ntriples: bytes, base: str, triples: Sequence[Triple] | None = None) -> list[dict[str, Any]]:
@@ -39,10 +49,12 @@ def jsonld_nodes(ntriples: bytes, base: str, triples: Sequence[Triple] | None = 
 
     `triples`: the N-Triples parsed already (`parse_ntriples`).
     """
-    compact = Compactor(jsonld_context(base))
+    compactor = Compactor(jsonld_context(base))
+    known = compactor.cache  # looked up here first: a call per IRI costs more than the lookup
     nodes: dict[str, dict[str, Any]] = {}
     for subject, predicate, obj in parse_ntriples(ntriples) if triples is None else triples:
-        sid = f"_:{subject.value}" if isinstance(subject, BlankNode) else compact(subject.value)
+        iri = subject.value
+        sid = f"_:{iri}" if isinstance(subject, BlankNode) else known.get(iri) or compactor(iri)
         node = nodes.get(sid)
         if node is None:
             node = nodes[sid] = {"@id": sid}
@@ -54,15 +66,19 @@ def jsonld_nodes(ntriples: bytes, base: str, triples: Sequence[Triple] | None = 
                 value = {"@language": language, "@value": obj.value}
             else:
                 datatype = obj.datatype.value
-                value = obj.value if datatype == XSD_STRING else {"@type": compact(datatype), "@value": obj.value}
+                value = (
+                    obj.value
+                    if datatype == XSD_STRING
+                    else {"@type": known.get(datatype) or compactor(datatype), "@value": obj.value}
+                )
         elif isinstance(obj, BlankNode):
             value = {"@id": f"_:{obj.value}"}
         elif key == RDF_TYPE:
-            key, value = "@type", compact(obj.value)
+            key, value = "@type", known.get(obj.value) or compactor(obj.value)
         else:
-            value = {"@id": compact(obj.value)}
+            value = {"@id": known.get(obj.value) or compactor(obj.value)}
         if key != "@type":
-            key = compact(key)
+            key = known.get(key) or compactor(key)
         values = node.get(key)
         if values is None:
             node[key] = [value]

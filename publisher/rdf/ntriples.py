@@ -2,14 +2,14 @@
 
 `sorted_ntriples` is the canonical text of a report's graph: every download, checksum
 and cached graph is made from these bytes. `ReportTriples` parses them once, for
-every file made from them, as both Oxigraph's terms and rdflib's.
+every file made from them, as Oxigraph's terms (rdflib's for the terms looked up).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
 
+from pyoxigraph import BlankNode as OxBlankNode
 from pyoxigraph import Literal as OxLiteral
 from pyoxigraph import NamedNode as OxNamedNode
 from pyoxigraph import RdfFormat, Triple, parse
@@ -21,6 +21,9 @@ from publisher.rdf.namespaces import XSD
 
 #: xsd:string as a plain string, to compare with Oxigraph's datatype IRIs.
 XSD_STRING = str(XSD.string)
+
+#: An Oxigraph term of a report's graph (no RDF-star).
+OxTerm = OxNamedNode | OxBlankNode | OxLiteral
 
 
 def sorted_ntriples(graph: Graph) -> bytes:
@@ -72,72 +75,94 @@ def parse_ntriples(ntriples: bytes) -> list[Triple]:
 
 
 class ReportTriples:
-    """A report's graph as sorted N-Triples, parsed once for every file made from it.
+    """A report's graph as sorted N-Triples, parsed once by Oxigraph for every file made from it.
 
-    `triples` are Oxigraph's (what the Turtle and JSON-LD are written from); `spo` holds
-    the same as rdflib terms — made exactly as rdflib terms of a graph parsed from these
-    N-Triples would be — by subject and predicate, for the lookups of the CSV rows, the
-    statistics and the catalog entry. Filling an rdflib graph's memory store with a
-    report costs more than all of those lookups together; `graph_of` gives an rdflib
-    graph of some subjects only, for code that wants one.
+    `triples` are Oxigraph's (what the Turtle and JSON-LD are written from); `spo` indexes
+    their objects (Oxigraph's terms) by subject and predicate, each named by its text (an
+    IRI, or _:label for a blank node: `key`). The lookups (`value`, `objects`, `subjects`,
+    `in`) take and give rdflib terms — made exactly as rdflib terms of a graph parsed from
+    these N-Triples would be — for the CSV rows and the catalog entry, but only the terms
+    looked up are made: an rdflib term for each of a report's thousands of triples would
+    cost more than all the files together (and an rdflib term is hashed in Python, a
+    string in C). `graph_of` gives an rdflib graph of some subjects only.
     """
 
     def __init__(self, ntriples: bytes) -> None:
         self.ntriples = ntriples
         self.triples = parse_ntriples(ntriples)
-        terms: dict[Any, Node] = {}
-
-        def term(node: Any) -> Node:
-            found = terms.get(node)
-            if found is None:
-                if isinstance(node, OxNamedNode):
-                    found = URIRef(node.value)
-                elif isinstance(node, OxLiteral):
-                    if node.language:
-                        found = Literal(node.value, lang=node.language)
-                    elif node.datatype.value == XSD_STRING:
-                        found = Literal(node.value)
-                    else:
-                        found = Literal(node.value, datatype=URIRef(node.datatype.value))
-                else:
-                    found = RdfBNode(node.value)
-                terms[node] = found
-            return found
-
-        spo: dict[Node, dict[Node, list[Node]]] = {}
-        seen: set[tuple[Node, Node, Node]] = set()
+        spo: dict[str, dict[str, list[OxTerm]]] = {}
         for subject, predicate, obj in self.triples:
-            triple = (term(subject), term(predicate), term(obj))
-            if triple in seen:
-                continue  # the same rdflib triple (rdflib's terms are equal where Oxigraph's were not)
-            seen.add(triple)
-            spo.setdefault(triple[0], {}).setdefault(triple[1], []).append(triple[2])
+            name = subject.value if isinstance(subject, OxNamedNode) else f"_:{subject.value}"
+            spo.setdefault(name, {}).setdefault(predicate.value, []).append(obj)
         self.spo = spo
-        self.count = len(seen)
-        self._seen = seen
+        self._rdf: dict[OxTerm, Node] = {}
+        self._ox: dict[Node, OxTerm] = {}
 
     def __len__(self) -> int:
-        return self.count
+        return len(self.triples)  # sorted N-Triples, each line once: each triple once
 
     def __contains__(self, triple: tuple[Node, Node, Node]) -> bool:
-        return triple in self._seen
+        subject, predicate, obj = triple
+        return self.ox_term(obj) in self.spo.get(key(subject), {}).get(str(predicate), ())
 
     def value(self, subject: Node, predicate: Node) -> Node | None:
         """The first object of subject and predicate (what rdflib's `Graph.value` gives), or None."""
-        found = self.spo.get(subject, {}).get(predicate)
-        return found[0] if found else None
+        found = self.spo.get(key(subject), {}).get(str(predicate))
+        return self.rdf_term(found[0]) if found else None
 
     def objects(self, subject: Node, predicate: Node) -> list[Node]:
-        return list(self.spo.get(subject, {}).get(predicate, ()))
+        return [self.rdf_term(o) for o in self.spo.get(key(subject), {}).get(str(predicate), ())]
 
     def subjects(self, predicate: Node, obj: Node) -> list[Node]:
-        return [s for s, po in self.spo.items() if obj in po.get(predicate, ())]
+        p, o = str(predicate), self.ox_term(obj)
+        return [
+            RdfBNode(s[2:]) if s.startswith("_:") else URIRef(s) for s, po in self.spo.items() if o in po.get(p, ())
+        ]
 
     def graph_of(self, subjects: Iterable[Node]) -> Graph:
-        """An rdflib graph of the statements of these subjects (all of them: `graph_of(triples.spo)`)."""
+        """An rdflib graph of the statements of these subjects."""
         graph = Graph()
         for subject in subjects:
-            for predicate, objects in self.spo.get(subject, {}).items():
+            for predicate, objects in self.spo.get(key(subject), {}).items():
                 for obj in objects:
-                    graph.add((subject, predicate, obj))
+                    graph.add((subject, URIRef(predicate), self.rdf_term(obj)))
         return graph
+
+    def rdf_term(self, node: OxTerm) -> Node:
+        """The rdflib term of an Oxigraph one, as rdflib's N-Triples parser makes it."""
+        found = self._rdf.get(node)
+        if found is None:
+            if isinstance(node, OxNamedNode):
+                found = URIRef(node.value)
+            elif isinstance(node, OxLiteral):
+                if node.language:
+                    found = Literal(node.value, lang=node.language)
+                elif node.datatype.value == XSD_STRING:
+                    found = Literal(node.value)
+                else:
+                    found = Literal(node.value, datatype=URIRef(node.datatype.value))
+            else:
+                found = RdfBNode(node.value)
+            self._rdf[node] = found
+        return found
+
+    def ox_term(self, node: Node) -> OxTerm:
+        """The Oxigraph term of an rdflib one (the inverse of `rdf_term`)."""
+        found = self._ox.get(node)
+        if found is None:
+            if isinstance(node, Literal):
+                if node.language:
+                    found = OxLiteral(str(node), language=node.language)
+                else:
+                    found = OxLiteral(str(node), datatype=OxNamedNode(str(node.datatype or XSD.string)))
+            elif isinstance(node, RdfBNode):
+                found = OxBlankNode(str(node))
+            else:
+                found = OxNamedNode(str(node))
+            self._ox[node] = found
+        return found
+
+
+def key(node: Node) -> str:
+    """How `ReportTriples.spo` names a subject or predicate: its IRI, or _:label for a blank node."""
+    return f"_:{node}" if type(node) is RdfBNode else str(node)  # not isinstance: rdflib's terms check it slowly

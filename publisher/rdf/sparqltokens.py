@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-#: One token a match, named by its group: ws, comment, string, iri, var, lang, pname, word or other.
+#: One token a match, named by its group: ws, comment, string, iri, var, lang, pname, word, number or other.
 TOKEN_PATTERN = re.compile(
     r"""
       (?P<ws>\s+)
@@ -30,12 +30,17 @@ TOKEN_PATTERN = re.compile(
     | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
     | (?P<pname>(?:[^\W\d][\w.-]*)?:(?:[\w.:-]|%[0-9A-Fa-f]{2}|\\.)*)
     | (?P<word>[^\W\d]\w*)
+    | (?P<number>\d+\.\d*[eE][+-]?\d+|\.?\d+[eE][+-]?\d+|\d*\.\d+|\d+)
     | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
 #: The keywords that open a query form.
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+#: What opens and what closes a level of nesting: a group `{}`, an expression or list `()`, a blank node `[]`.
+OPENERS, CLOSERS = frozenset("{(["), frozenset("})]")
+#: The kinds of token that are a term of a VALUES block (UNDEF, true and false are words).
+VALUE_KINDS = frozenset({"iri", "string", "pname", "number", "word"})
 
 
 @dataclass(frozen=True)
@@ -110,3 +115,48 @@ def outermost_group(query: str) -> int | None:
     if query_form(query) == "CONSTRUCT":
         return None
     return first_group
+
+
+def deepest_nesting(query: str) -> tuple[int, int]:
+    """(depth, line): how deeply groups, brackets and parentheses nest in the query, and the line it is reached on.
+
+    Every `{`, `(` and `[` outside strings, IRIs and comments opens a level, so nested
+    OPTIONALs, subqueries, expressions and blank nodes all count; so does each `!` of a
+    run of them (`!!!true`), which a parser also reads one inside the other:
+
+    >>> deepest_nesting("SELECT * { ?s ?p ?o OPTIONAL { ?s ?q [ ?r ?o ] } }")
+    (3, 1)
+    """
+    depth = deepest = negations = 0
+    line = 1
+    for token in tokens(query):
+        negations = negations + 1 if token.text == "!" else 0
+        if token.kind == "other" and token.text in OPENERS:
+            depth += 1
+        elif token.kind == "other" and token.text in CLOSERS:
+            depth = max(0, depth - 1)
+        if depth + negations > deepest:
+            deepest, line = depth + negations, token.line
+    return deepest, line
+
+
+def values_size(query: str) -> int:
+    """How many terms the query's VALUES blocks hold together (a literal's datatype is part of its term).
+
+    >>> values_size("SELECT * { VALUES (?a ?b) { (1 'x'^^<urn:t>) (UNDEF 2.5) } }")
+    4
+    """
+    count = 0
+    seen_values = inside = False  # after the keyword VALUES; inside its data block
+    previous = ["", ""]
+    for token in tokens(query):
+        if token.kind == "word" and token.text.upper() == "VALUES" and not inside:
+            seen_values = True
+        elif token.kind == "other" and token.text == "{" and seen_values:
+            inside, seen_values = True, False
+        elif inside and token.kind == "other" and token.text == "}":
+            inside = False
+        elif inside and token.kind in VALUE_KINDS and previous != ["^", "^"]:
+            count += 1
+        previous = [previous[1], token.text]
+    return count

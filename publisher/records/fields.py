@@ -17,6 +17,7 @@ import yaml
 
 from publisher.errors import SourceError
 from publisher.rdf.iris import SLUG
+from publisher.records import yamlerrors
 from publisher.records.model import Labels
 
 # ---------------------------------------------------------------------------
@@ -101,8 +102,8 @@ def load_yaml(path: Path) -> YamlMapping:
         try:
             data = loader.get_single_data()
         except yaml.MarkedYAMLError as exc:
-            line = exc.problem_mark.line + 1 if exc.problem_mark else None
-            raise SourceError(path, f"malformed YAML: {exc.problem}", line) from None
+            line, message = yamlerrors.describe(text, exc)
+            raise SourceError(path, message, line) from None
         except yaml.YAMLError as exc:
             raise SourceError(path, f"malformed YAML: {exc}") from None
         finally:

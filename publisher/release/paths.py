@@ -7,7 +7,9 @@ A build folder (`build_dir`, the `build_dir` setting) holds:
     cache/                  what the next build reuses (report graphs, files, keys)
     spare/                  a pruned release kept to be recycled as the next one
     responses/{id}/         whole responses cached per release by the web servers
-    .staging-{pid}/         a build's work in progress, removed when it ends
+    .staging-{pid}/         a build's checked records in progress, removed when it ends (or by the next build)
+    .build.lock             held by the build at work (one at a time): the lock a killed build lets go of
+    .published              the releases `current` has named, oldest first (what pruning keeps)
     .trash/                 folders being removed after a build has switched
     .remote-stale           the remote store may not hold the published release
 
@@ -38,6 +40,8 @@ CACHE = "cache"
 SPARE = "spare"
 RESPONSES = "responses"
 STAGING_PREFIX = ".staging-"
+BUILD_LOCK = ".build.lock"
+PUBLISHED = ".published"
 TRASH = ".trash"
 REMOTE_STALE = ".remote-stale"
 

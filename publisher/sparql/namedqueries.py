@@ -101,6 +101,8 @@ class NamedQuery:
         agency-scoped one on the graphs of the agency's reports and the ontology's: the
         same answer as over the union of every graph, since such a query only reads
         those reports and the code lists, at a cost that does not grow with the corpus.
+        The shapes graphs ({base}/def/shapes/...) are left out of both: a query over the
+        SHACL shapes runs on the union (a corpus query).
         """
         scope = self.scope
         if scope == "corpus":
@@ -150,7 +152,7 @@ class NamedQuery:
 
 @dataclass(frozen=True)
 class GraphIndex:
-    """The named graphs of a store that scoped queries read: the ontology's, and each agency's reports."""
+    """The named graphs of a store that scoped queries read: the ontology's (not the shapes), each agency's reports."""
 
     ontology: tuple[NamedNode, ...]
     reports: Mapping[str, tuple[NamedNode, ...]]
@@ -168,9 +170,9 @@ def graph_index(store: ReadStore, base: str) -> GraphIndex:
             _GRAPH_INDEXES.clear()
         ontology: list[NamedNode] = []
         reports: dict[str, list[NamedNode]] = {}
-        definitions, prefix = Iris(base).definitions, Iris(base).reports
+        definitions, shapes, prefix = Iris(base).definitions, Iris(base).shapes, Iris(base).reports
         for graph in store.named_graphs():
-            if not isinstance(graph, NamedNode):
+            if not isinstance(graph, NamedNode) or graph.value.startswith(shapes):
                 continue
             if graph.value.startswith(definitions):
                 ontology.append(graph)

@@ -3,8 +3,11 @@
 A build writes a new release folder (`build_dir/releases/{id}`, laid out as
 `publisher.release.paths` says) beside the old one and then replaces the `current`
 link in one rename, so readers see either the old store or the new one, never a
-half-built one; a failed build never touches `current`. Old releases are pruned,
-`KEEP_RELEASES` kept.
+half-built one; a failed build never touches `current`. Each switch is recorded in the
+published history (`build_dir/.published`); pruning keeps what `current` names and the
+releases published just before it (`KEEP_RELEASES` in all) and removes every other
+folder, a never-published one (left by a killed build) first of all: never by
+modification time, which a killed build's folder would win.
 
 With a remote store (setting `store` = virtuoso or sparql, `publisher.store.remote`), the
 release's own store is the staging copy the downloads and cross-report checks are
@@ -21,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +32,7 @@ from pyoxigraph import NamedNode, Store
 
 from publisher.errors import PublisherError, StoreError
 from publisher.rdf.iris import Iris
-from publisher.release.paths import CURRENT, RELEASES, REMOTE_FILE, REMOTE_STALE, STORE
+from publisher.release.paths import CURRENT, PUBLISHED, RELEASES, REMOTE_FILE, REMOTE_STALE, STORE
 from publisher.settings import Settings
 from publisher.store.readstore import remote_config
 from publisher.store.remote import RemoteConfig, RemoteStore
@@ -37,6 +40,8 @@ from publisher.store.remotewrites import RemoteWriter, read_graphs
 
 #: Releases kept in build_dir/releases: the published one and its predecessor.
 KEEP_RELEASES = 2
+#: Lines kept in the published history (`build_dir/.published`).
+HISTORY_LINES = 20
 
 
 @dataclass
@@ -71,12 +76,14 @@ class Release:
             assert settings is not None
             mirror(self, RemoteStore(remote), settings.base, changed)
         link = self.build_dir / CURRENT
+        before = link.resolve().name if link.exists() else None
         tmp = self.build_dir / f".{CURRENT}.tmp"
         if tmp.is_symlink() or tmp.exists():
             tmp.unlink()
         tmp.symlink_to(Path(RELEASES) / self.path.name)
         os.replace(tmp, link)
-        _prune(self.build_dir, keep={self.path.name})
+        record_published(self.build_dir, [name for name in (before, self.path.name) if name is not None])
+        prune(self.build_dir)
         return self.path
 
     def discard(self) -> None:
@@ -84,16 +91,46 @@ class Release:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def _prune(build_dir: Path, keep: Iterable[str]) -> None:
-    releases = sorted((build_dir / RELEASES).iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
-    kept = set(keep)
-    for path in releases:
-        if path.name in kept:
-            continue
-        if len(kept) < KEEP_RELEASES:
-            kept.add(path.name)
-            continue
+def published_history(build_dir: Path) -> list[str]:
+    """The releases `current` has named, oldest first (empty for a build folder from before the history)."""
+    try:
+        text = (build_dir / PUBLISHED).read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if line and "/" not in line and line not in (".", "..")]
+
+
+def record_published(build_dir: Path, names: Sequence[str]) -> None:
+    """`names` (the release published before, then the one just published) put last in the published history."""
+    history = [name for name in published_history(build_dir) if name not in names] + list(names)
+    tmp = build_dir / f"{PUBLISHED}.{os.getpid()}.tmp"
+    tmp.write_text("".join(f"{name}\n" for name in history[-HISTORY_LINES:]), encoding="utf-8")
+    os.replace(tmp, build_dir / PUBLISHED)
+
+
+def kept_releases(build_dir: Path) -> set[str]:
+    """What pruning keeps: the release `current` names and the ones published just before it, `KEEP_RELEASES`
+    in all (a release `current` named after a build killed before it wrote the history is kept as well)."""
+    link = build_dir / CURRENT
+    served = [link.resolve().name] if link.exists() else []
+    newest_first = [*served, *(name for name in reversed(published_history(build_dir)) if name not in served)]
+    return set(newest_first[:KEEP_RELEASES])
+
+
+def prune(build_dir: Path, remove: Callable[[list[Path]], None] | None = None) -> list[str]:
+    """Remove every release folder but the kept ones (`kept_releases`): old published releases and any never
+    published (a build killed before its switch left it). Nothing when the history is empty (a build folder
+    from before the history: its releases are told apart at its next switch). `remove`: how (default: deleted
+    here and now). The names removed."""
+    if not published_history(build_dir) or not (build_dir / RELEASES).is_dir():
+        return []
+    keep = kept_releases(build_dir)
+    removed = [path for path in (build_dir / RELEASES).iterdir() if path.name not in keep]
+    if remove is not None:
+        remove(removed)
+    for path in removed:
         shutil.rmtree(path, ignore_errors=True)
+    return [path.name for path in removed]
 
 
 def mirror(release: Release, remote: RemoteStore, base: str, changed: Sequence[str] | None) -> None:

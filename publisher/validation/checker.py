@@ -5,11 +5,16 @@ registry) into a new graph and a new Oxigraph store for every report; at 10,000
 reports that copy costs more than the checking. A `ReportChecker` keeps, per report
 format, one rdflib graph and the Oxigraph quads of what a report of that format
 refers to — the ontology documents other than the formats, its format's document
-(and those it cites), never the other formats — and for each report adds the
-report's triples and its agency's registry entry, runs the same shapes (the core
-shapes with pySHACL, the SPARQL constraints with Oxigraph, exactly as `Validator`
-does) and removes them again. One report per validation call, as pySHACL slows
-down more than linearly on larger graphs. A report larger than its context (those
+(and those it cites), never the other formats — and for each report runs the same
+shapes over the report, its agency's registry entry and that context: the core shapes
+evaluated directly (`coreshapes.DirectCore`: what pySHACL finds, read from dictionaries
+of the report's triples, its agency's and its context's, no graph built), the SPARQL
+constraints with Oxigraph, exactly as `Validator` does.
+
+When the shapes use what `DirectCore` does not evaluate, the core shapes are pySHACL's:
+the checker adds the report's triples and its agency's registry entry to the context
+graph, runs pySHACL, and removes them again. One report per validation call, as pySHACL
+slows down more than linearly on larger graphs. A report larger than its context (those
 of the national formats: some 5,000 triples against 3,600) whose graph the caller
 gives up (`spare`, as the build's workers do) takes the context in instead: adding
 a triple to rdflib's memory store and removing it again costs more than adding one.
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 import pyoxigraph as ox
@@ -46,7 +52,8 @@ from publisher.rdf.iris import Iris
 from publisher.rdf.namespaces import DCTERMS, RDF, SH
 from publisher.rdf.ntriples import ntriples_of
 from publisher.records.model import Report
-from publisher.validation.findings import Finding, Outcome
+from publisher.validation.coreshapes import Data, DirectCore, Index
+from publisher.validation.findings import SEVERITIES, Finding, Outcome
 from publisher.validation.shapes import QueryStore, SparqlConstraint
 from publisher.validation.validator import Validator
 
@@ -207,7 +214,9 @@ class ReportChecker:
         self.iris = iris
         self.agencies = agencies
         self.has_core = any(True for _ in validator.core.subjects(SH.targetClass, None))
-        self.core = CoreShapes(validator.core) if self.has_core else None
+        #: The core shapes evaluated without pySHACL (coreshapes.py), unless they use what only pySHACL evaluates.
+        self.direct = DirectCore.of(validator.core) if self.has_core else None
+        self._indexes: dict[object, Index] = {}  # a format's context, an agency's registry entry
         self.local = [c for c in validator.constraints if not c.targets & validator.cross_year_classes]
         format_documents = {iris.format(slug): slug for slug in formats}
         by_document = {doc: slug for doc, slug in format_documents.items() if doc in ontology}
@@ -217,6 +226,11 @@ class ReportChecker:
         self.contexts: dict[str, _Context] = {}
         self._agency_nt: dict[URIRef, bytes] = {}
         self._agency_predicate = iris.term("agency")
+
+    @cached_property
+    def core(self) -> CoreShapes | None:
+        """pySHACL over the core shapes, made when first needed (only when `direct` is None, or set aside)."""
+        return CoreShapes(self.validator.core) if self.has_core else None
 
     def context(self, fmt: str) -> _Context:
         """The context of a format's reports, made the first time it is needed."""
@@ -278,10 +292,17 @@ class ReportChecker:
         `ntriples`: the report's graph as N-Triples, when the caller has it (saves serialising it again).
         `spare`: the caller has no further use for `graph`, which may then get the context added to it when
         that is cheaper than adding the report to the context and removing it again (a report larger than
-        its context, as those of the national formats are): the same triples either way.
+        its context, as those of the national formats are): the same triples either way. Only pySHACL reads
+        such a graph: the core shapes evaluated directly (`direct`) leave `graph` as it is.
         """
         context = self.context(fmt)
         agency = next(graph.objects(None, self._agency_predicate), None)
+        if self.direct is not None:
+            data = Data([Index(graph), self.agency_index(agency), self.context_index(fmt)])
+            findings = self.direct_findings(data, report)
+            ntriples = ntriples if ntriples is not None else ntriples_of(graph)
+            findings += self.sparql_findings(context, [], agency, report, ntriples)
+            return self.validator.outcome(record, findings)
         extra = self.agency_triples(agency) if isinstance(agency, URIRef) else []
         if spare and len(graph) + len(extra) > len(context.triples):
             if ntriples is None:
@@ -304,6 +325,30 @@ class ReportChecker:
                 context.graph.remove(triple)
         findings += self.sparql_findings(context, added, agency, report, ntriples)
         return self.validator.outcome(record, findings)
+
+    def agency_index(self, agency: Node | None) -> Index:
+        """`agency_triples` indexed (coreshapes.Index), once per agency; nothing when the report names none."""
+        if not isinstance(agency, URIRef):
+            return Index(())
+        if agency not in self._indexes:
+            self._indexes[agency] = Index(self.agency_triples(agency))
+        return self._indexes[agency]
+
+    def context_index(self, fmt: str) -> Index:
+        """The format's context indexed (coreshapes.Index), once per format."""
+        if fmt not in self._indexes:
+            self._indexes[fmt] = Index(self.context(fmt).triples)
+        return self._indexes[fmt]
+
+    def direct_findings(self, data: Data, report: Report | None) -> list[Finding]:
+        """The core shapes over `data` (a report, its agency and its format's context), without pySHACL."""
+        assert self.direct is not None
+        return [
+            self.validator.make_finding(
+                SEVERITIES.get(r.severity, "violation"), r.shape, r.focus, r.value, r.path, r.messages, report
+            )
+            for r in self.direct.validate(data)
+        ]
 
     def core_findings(self, data: Graph, report: Report | None) -> list[Finding]:
         """The core shapes (pySHACL) over `data`: a report with its context."""

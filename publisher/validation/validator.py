@@ -141,7 +141,7 @@ class Validator:
                     messages[message.language or language_of(text)] = text
                 shape = constraint.node if isinstance(constraint.node, URIRef) else constraint.shape
                 findings.append(
-                    self._make_finding(
+                    self.make_finding(
                         severity=SEVERITIES.get(constraint.severity, "violation"),
                         shape=str(shape),
                         focus=lexical(this),
@@ -167,7 +167,7 @@ class Validator:
         }
         constraint = results.value(result, SH.sourceConstraint)
         shape = str(constraint) if isinstance(constraint, URIRef) else one(SH.sourceShape) or ""
-        return self._make_finding(
+        return self.make_finding(
             severity=SEVERITIES.get(URIRef(one(SH.resultSeverity) or SH.Violation), "violation"),
             shape=shape,
             focus=one(SH.focusNode) or "",
@@ -177,7 +177,7 @@ class Validator:
             report=report,
         )
 
-    def _make_finding(
+    def make_finding(
         self,
         severity: str,
         shape: str,
@@ -187,6 +187,7 @@ class Validator:
         messages: Mapping[str, str],
         report: Report | None,
     ) -> Finding:
+        """A result (its terms as text) as a finding located in the record: its figure, its rule, its line."""
         is_rule = any((URIRef(focus), RDF.type, kind) in self.context for kind in self.rule_classes)
         figure = self.iris.figure_key(value if is_rule and value else focus)
         fallback = next(iter(messages.values()), "")

@@ -18,7 +18,10 @@ expiry to tune. The build removes the folders of releases it has pruned
 (publisher.build.pipeline, after it publishes).
 
 Not cached: downloads (files served with Range from disk), `/healthz`, errors,
-anything but 200, and requests that ask for part of a response (Range). SPARQL
+anything but 200, and requests that ask for part of a response (Range). The
+documents (linked data, catalog, VoID, context, sitemap) read no query parameter but
+`lang` and `page`: their key keeps only those two, so `?x=1`, `?x=2`, … are one
+answer, made once, not a way around the cache. SPARQL
 answers (`/sparql`) stay in memory only: their URLs are anyone's to invent. On disk,
 each process writes at most `DISK_FACTOR` × `response_cache_mb` per release; a disk
 that cannot be written (read-only, full) leaves the memory cache working alone.
@@ -37,17 +40,23 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, request
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from publisher.release.paths import CURRENT, RESPONSES
+from publisher.web.i18n import LANGUAGES
 from publisher.web.state import Publication
 
 SKIPPED_PREFIXES = ("/download/", "/healthz", "/static/")
 MEMORY_ONLY_PREFIXES = ("/sparql",)
 HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE")
+#: The first segment (without suffix) of the paths whose answers read no query parameter but `DOCUMENT_PARAMETERS`.
+DOCUMENT_ROOTS = frozenset({"id", "def", "graph", "catalog", "void", "context", "sitemap", "robots", ".well-known"})
+#: Those parameters, with the values that make a difference (None: any value).
+DOCUMENT_PARAMETERS: dict[str, tuple[str, ...] | None] = {"lang": LANGUAGES, "page": None}
 #: On disk, a process writes at most this many times its memory budget per release.
 DISK_FACTOR = 8
 #: Where the middleware leaves a missed request's key for the after-request hook that keeps the answer.
@@ -189,9 +198,33 @@ class ResponseCache:
 
 def request_key(environ: dict[str, Any]) -> str:
     """What an answer depends on besides the release: the URL and the negotiated headers."""
-    parts = [environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")]
+    path = environ.get("PATH_INFO", "")
+    parts = [path, query_key(path, environ.get("QUERY_STRING", ""))]
     parts += [environ.get(name, "") for name in HEADERS]
     return "\0".join(parts)
+
+
+def query_key(path: str, query: str) -> str:
+    """The query string as the answer at `path` reads it: for a document, only its `DOCUMENT_PARAMETERS`.
+
+    >>> query_key("/id/report", "x=1&page=2&lang=en&lang=zh")
+    'lang=en&page=2'
+    >>> query_key("/id/report.ttl", "lang=fr&_=123")
+    ''
+    >>> query_key("/sparql", "query=ASK%7B%7D&x=1")
+    'query=ASK%7B%7D&x=1'
+    """
+    segment = path.lstrip("/").split("/", 1)[0]
+    if (segment.split(".", 1)[0] or segment) not in DOCUMENT_ROOTS or not query:
+        return query
+    kept: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name in DOCUMENT_PARAMETERS and name not in kept:
+            kept[name] = value  # the first, as the view reads it
+    meaningful = {
+        k: v for k, v in kept.items() if DOCUMENT_PARAMETERS[k] is None or v in (DOCUMENT_PARAMETERS[k] or ())
+    }
+    return urlencode(sorted(meaningful.items()))
 
 
 def cacheable(environ: dict[str, Any]) -> bool:

@@ -34,17 +34,20 @@ def wants_html() -> bool:
 
 
 def error_response(status: int, message: str, **extra: object) -> Response:
-    """The error as JSON (the default) or as an HTML page when the client prefers HTML."""
+    """The error as JSON (the default) or as an HTML page when the client prefers HTML: so it varies by Accept."""
     title = HTTP_STATUS_CODES.get(status, "Error")
     if wants_html():
         body = render_template(
             "error.html", status=status, title=title, title_zh=TITLES_ZH.get(status, title), message=message
         )
-        return Response(body, status=status, mimetype=HTML)
-    error = {"status": status, "title": title, "title_zh": TITLES_ZH.get(status, title), "message": message}
-    error.update(extra)
-    body = json.dumps({"error": error}, ensure_ascii=False, indent=2) + "\n"
-    return Response(body, status=status, mimetype=JSON)
+        response = Response(body, status=status, mimetype=HTML)
+    else:
+        error = {"status": status, "title": title, "title_zh": TITLES_ZH.get(status, title), "message": message}
+        error.update(extra)
+        body = json.dumps({"error": error}, ensure_ascii=False, indent=2) + "\n"
+        response = Response(body, status=status, mimetype=JSON)
+    response.vary.add("Accept")
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -54,12 +54,16 @@ def describe_for_html(store: ReadStore, iri: str, triples: list[Triple], lang: s
     base = iri.split("/id/", 1)[0].split("/def/", 1)[0].split("/graph/", 1)[0]
     subjects: dict[str, dict[str, list[Value]]] = {}
     prop_labels: dict[str, Value] = {}
+    values: dict[Any, Value] = {}  # each term looked up once: a remote store answers each lookup over HTTP
     for triple in triples:
         subject = triple.subject.value if isinstance(triple.subject, NamedNode | BlankNode) else str(triple.subject)
         props = subjects.setdefault(subject, {})
         predicate = triple.predicate
-        prop_labels.setdefault(predicate.value, value_of(store, predicate, lang, base))
-        props.setdefault(predicate.value, []).append(value_of(store, triple.object, lang, base))
+        if predicate.value not in prop_labels:
+            prop_labels[predicate.value] = value_of(store, predicate, lang, base)
+        if triple.object not in values:
+            values[triple.object] = value_of(store, triple.object, lang, base)
+        props.setdefault(predicate.value, []).append(values[triple.object])
     ordered = sorted(subjects.items(), key=lambda item: (item[0] != iri, item[0]))
     return {
         "title": label(store, NamedNode(iri), lang) or iri,

@@ -3,6 +3,9 @@
 A document describes one IRI: a named graph's IRI gives the whole graph (a report,
 the ontology, a format, the agency registry); any other IRI gives its own triples
 and those of its `#fragment` sub-resources, plus, for an agency, its reports.
+An IRI that is a container (/id, /id/report, /def …) answers a paged listing of its
+members (publisher.web.containers), never the graphs beneath it; every document is
+capped like a query answer (publisher.web.documents.Limits).
 Content negotiation (publisher.web.negotiation) by Accept (q-values) between HTML
 and the RDF formats of publisher.rdf.mediatypes, or a suffix (.ttl .jsonld .nt .rdf
 .html); JSON-LD is compacted with the context published at /context.jsonld. Every
@@ -30,8 +33,8 @@ from publisher.rdf.namespaces import DCTERMS
 from publisher.records.sources import FILE_SUFFIXES, PDF
 from publisher.release.paths import ORIGINAL_SUFFIXES, source_original, source_text
 from publisher.store.readstore import ReadStore
-from publisher.web import reports
-from publisher.web.documents import context_response, rdf_response
+from publisher.web import containers, reports
+from publisher.web.documents import Limits, context_response, rdf_response
 from publisher.web.i18n import language, words
 from publisher.web.labels import describe_for_html
 from publisher.web.negotiation import (
@@ -47,6 +50,7 @@ from publisher.web.negotiation import (
     split_suffix,
     with_alternates,
 )
+from publisher.web.security import SANDBOXED, SITE_POLICY, SOURCE_PAGE_POLICY
 from publisher.web.state import publication
 
 #: A report's year in its IRI.
@@ -63,12 +67,16 @@ def context() -> Response:
     return context_response(publication().iris)
 
 
+@bp.route("/<any(id, def, graph):rest>", methods=["GET", "HEAD"])
+@bp.route("/<any(id, def, graph):rest>.<suffix>", methods=["GET", "HEAD"])
 @bp.route("/id/<path:rest>", methods=["GET", "HEAD"])
 @bp.route("/def/<path:rest>", methods=["GET", "HEAD"])
 @bp.route("/graph/<path:rest>", methods=["GET", "HEAD"])
-def resource(rest: str) -> Response:
+def resource(rest: str, suffix: str | None = None) -> Response:
     pub = publication()
     path, suffix_type = split_suffix(request.path, SOURCE_SUFFIXES)
+    if path.endswith("/") and not path.endswith("//"):
+        path = path.rstrip("/")  # a code base such as {base}/def/{format}/ is its format; /id/report/ its listing
     iri = pub.iris.page(path)
     try:
         NamedNode(iri)
@@ -76,9 +84,7 @@ def resource(rest: str) -> Response:
         raise NotFound(
             f'{path!r} is not the path of an IRI: an IRI holds no spaces, controls or <>"{{}}|\\^`.'
         ) from None
-    original = source_original_of(path) if is_source(path) else None
-    if original is not None and suffix_type == original[1] == HTML:
-        return original_document(*original)  # source.html: the page as published
+    original = source_original_of(path) if is_source(path) else None  # source.html as published: `source_page`
     offers = [*DOCUMENT_OFFERS, *([TEXT] if is_source(path) else [])]
     offers += [PDF] if original is not None and original[1] == PDF else []
     media_type = choose(offers, suffix_type)
@@ -88,7 +94,11 @@ def resource(rest: str) -> Response:
         return source_document(path)
     if media_type == PDF and original is not None:
         return original_document(*original)
-    triples = describe(pub.store, iri)
+    listing = containers.listing(path)
+    if listing is not None:
+        return containers.answer(listing, media_type, suffix_type)
+    limits = Limits.of_settings()
+    triples = describe(pub.store, iri, limits)
     if not triples:
         raise NotFound(f"Nothing is published at {iri}.")
     found = alternates(pub.iris, path, offers)
@@ -97,8 +107,20 @@ def resource(rest: str) -> Response:
         if original is not None and original[1] == HTML:  # source.html is the page as published, not this
             return with_alternates(response, found, media_type, HTML)
     else:
-        response = rdf_response(triples, media_type)
+        response = rdf_response(triples, media_type, limits, iri)
     return with_alternates(response, found, media_type, suffix_type)
+
+
+@bp.route("/id/report/<agency>/<year>/source.html", methods=["GET", "HEAD"])
+@SANDBOXED
+def source_page(agency: str, year: str) -> Response:
+    """A source that is a web page, as its agency published it (sandboxed); else the source's description in HTML."""
+    original = source_original_of(f"/id/report/{agency}/{year}/source")
+    if original is not None and original[1] == HTML:
+        return original_document(*original)
+    response = resource(f"report/{agency}/{year}/source.html")
+    response.headers["Content-Security-Policy"] = SITE_POLICY
+    return response
 
 
 def is_source(path: str) -> bool:
@@ -106,25 +128,22 @@ def is_source(path: str) -> bool:
     return path.endswith("/source") and path.startswith("/id/report/")
 
 
-def describe(store: ReadStore, iri: str) -> list[Triple]:
-    """The triples of the document about `iri` (see the module docstring)."""
-    if iri.endswith("/") and not iri.endswith("//"):
-        return describe(store, iri.rstrip("/"))  # a code base such as {base}/def/{format}/ is its format
+def describe(store: ReadStore, iri: str, limits: Limits) -> list[Triple]:
+    """The triples of the document about `iri` (see the module docstring), refused past `limits`."""
     node = NamedNode(iri)
-    if store.contains_named_graph(node):
-        return [q.triple for q in store.quads_for_pattern(None, None, None, node)]
     triples: dict[Triple, None] = {}
-    for quad in _with_fragments(store, node, 0):
-        triples[quad.triple] = None
+    if store.contains_named_graph(node):
+        limits.gather(triples, (q.triple for q in store.quads_for_pattern(None, None, None, node)), iri)
+        return list(triples)
+    limits.gather(triples, (quad.triple for quad in _with_fragments(store, node, 0)), iri)
     if not triples:
         # A document of several graphs, such as {base}/def/shapes for {base}/def/shapes/*.
         for graph in store.named_graphs():
             if isinstance(graph, NamedNode) and graph.value.startswith(iri + "/"):
-                for quad in store.quads_for_pattern(None, None, None, graph):
-                    triples[quad.triple] = None
+                limits.gather(triples, (q.triple for q in store.quads_for_pattern(None, None, None, graph)), iri)
     else:
-        for quad in store.quads_for_pattern(None, NamedNode(str(DCTERMS.publisher)), node, None):
-            triples[quad.triple] = None
+        published = store.quads_for_pattern(None, NamedNode(str(DCTERMS.publisher)), node, None)
+        limits.gather(triples, (quad.triple for quad in published), iri)
     return list(triples)
 
 
@@ -188,7 +207,7 @@ def original_document(original: Path, media_type: str) -> Response:
     response = Response(original.read_bytes(), content_type=media_type)
     response.headers["X-Content-Type-Options"] = "nosniff"
     if media_type == HTML:
-        response.headers["Content-Security-Policy"] = "sandbox"
+        response.headers["Content-Security-Policy"] = SOURCE_PAGE_POLICY
     return conditional(response)
 
 

@@ -14,6 +14,7 @@ dies is replaced; Ctrl-C or SIGTERM stops them all.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
 import signal
@@ -25,17 +26,47 @@ from types import FrameType
 
 from waitress import serve as waitress_serve
 
+from publisher.errors import ListenError
 from publisher.settings import Settings, load_settings
 from publisher.web import create_app
 
 
 def listen(host: str, port: int) -> socket.socket:
+    """The server's listening socket, or ListenError saying why there can be none and what to do."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+    except OverflowError:
+        sock.close()
+        raise ListenError(
+            f"port must be between 1 and 65535, got {port}: choose another with --port. / "
+            f"端口须在 1 到 65535 之间，收到 {port}：请用 --port 另选。"
+        ) from None
+    except OSError as exc:
+        sock.close()
+        raise ListenError(_why_not(host, port, exc)) from None
     return sock
+
+
+def _why_not(host: str, port: int, exc: OSError) -> str:
+    """Why the server cannot listen on host:port, and what to do, in English and Chinese."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"{host}:{port} is already in use (another server listens there): stop it, or choose another port "
+            f"with --port. / {host}:{port} 已被占用（另有服务在此监听）：请停止它，或用 --port 换一个端口。"
+        )
+    if exc.errno == errno.EACCES:
+        return (
+            f"not allowed to listen on {host}:{port} (ports below 1024 need privileges): choose --port 1024 or "
+            f"above. / 无权在 {host}:{port} 监听（1024 以下的端口需要特权）：请用 --port 选 1024 以上的端口。"
+        )
+    return (
+        f"cannot listen on {host}:{port} ({exc.strerror or exc}): check --host and --port. / "
+        f"无法在 {host}:{port} 监听（{exc.strerror or exc}）：请检查 --host 和 --port。"
+    )
 
 
 def _run_child(settings: Settings, sock: socket.socket) -> None:
@@ -71,10 +102,11 @@ APP_MODULES = (
 )
 
 
-def serve(settings: Settings) -> None:
-    """Serve the published store; with web_processes > 1, in that many forked processes."""
+def serve(settings: Settings, sock: socket.socket | None = None) -> None:
+    """Serve the published store on `sock` (default: listen on host:port); with web_processes > 1, in that many
+    forked processes."""
     processes = int(settings.web_processes)
-    sock = listen(str(settings.host), int(settings.port))
+    sock = sock if sock is not None else listen(str(settings.host), int(settings.port))
     if processes <= 1 or not hasattr(os, "fork"):
         _run_child_in_place(settings, sock)
         return

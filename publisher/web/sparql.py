@@ -8,23 +8,29 @@
 
 The request is read by publisher.web.sparqlrequest; the format is chosen by `Accept`
 (with q-values) unless `format=` names one (a name, extension or media type of
-`publisher.rdf.mediatypes`, or json/xml/html: publisher.web.negotiation). The
-description is publisher.web.servicedescription, the HTML form publisher.web.sparqlpage.
+`publisher.rdf.mediatypes`, or json/xml/html: publisher.web.negotiation; N3, which
+clients such as SPARQLWrapper ask for, is answered as Turtle). A `format=` that names a
+format of the other kind of answer (csv for a CONSTRUCT, turtle for a SELECT: clients
+send one value for every query) is left out, and `Accept` decides. The description is
+publisher.web.servicedescription, the HTML form publisher.web.sparqlpage.
 The endpoint is read-only: updates, LOAD and SERVICE are refused with 403 before
-anything is evaluated. Errors: 400 bad query (the parser's message), 403 refused, 405
-other methods, 406 no acceptable format, 413 query larger than max_query_bytes, 415
-unknown body type, 503 stopped at the query_timeout. Every error has the one shape of
-`error_response`.
+anything is evaluated. Errors: 400 bad query (the parser's message; nested deeper
+than max_query_depth, VALUES past max_values), 403 refused, 405 other methods, 406 no
+acceptable format, 413 query larger than max_query_bytes, 415 unknown body type, 429
+past the client's query_rate_limit (publisher.web.admission), 503 stopped at the
+query_timeout, or not run because every query worker is taken (with Retry-After).
+Every error has the one shape of `error_response`.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from publisher.errors import QueryError, QueryRefused, QueryTimeout
+from publisher.errors import QueryBusy, QueryError, QueryRefused, QueryTimeout
 from publisher.rdf.sparqltokens import declared_prefixes
 from publisher.sparql.answers import Answer
 from publisher.sparql.results import graph, serialize
+from publisher.web.admission import busy
 from publisher.web.errors import error_response
 from publisher.web.negotiation import (
     GRAPH_FORMAT_VALUES,
@@ -35,6 +41,7 @@ from publisher.web.negotiation import (
     choose_format,
     format_media_type,
 )
+from publisher.web.queryeditor import with_known_prefixes
 from publisher.web.servicedescription import SD_PREFIXES, description_triples
 from publisher.web.sparqlpage import page
 from publisher.web.sparqlrequest import Operation, read_operation
@@ -42,9 +49,33 @@ from publisher.web.state import publication, query_service
 
 bp = Blueprint("sparql", __name__)
 
+#: `format=` values clients send that name a graph format by another name: N3 (whose subset Turtle is) and
+#: the media types SPARQLWrapper lists for it and for JSON-LD.
+GRAPH_FORMAT_ALIASES = {
+    "n3": "turtle",
+    "text/n3": "turtle",
+    "text/rdf+n3": "turtle",
+    "application/n3": "turtle",
+    "application/turtle": "turtle",
+    "application/x-json+ld": "jsonld",
+}
+GRAPH_VALUES = GRAPH_FORMAT_VALUES | GRAPH_FORMAT_ALIASES
+#: Every `format=` value that names a format of either kind of answer.
+KNOWN_FORMAT_VALUES = frozenset(RESULTS_FORMAT_VALUES) | frozenset(GRAPH_VALUES)
+
+
+def asked_formats(values: dict[str, str], formats: list[str]) -> list[str]:
+    """The `format=` values that apply to this kind of answer: a format of the other kind is left to Accept.
+
+    A value unknown to both kinds is kept, so that it is answered 406 naming the formats available.
+    """
+    return [value for value in formats if value in values or value not in KNOWN_FORMAT_VALUES]
+
 
 @bp.errorhandler(QueryError)
 def query_error(exc: QueryError) -> Response:
+    if isinstance(exc, QueryBusy):
+        return busy(exc)
     if isinstance(exc, QueryTimeout):
         return error_response(503, str(exc))
     if isinstance(exc, QueryRefused):
@@ -58,6 +89,7 @@ def endpoint() -> Response:
         return preflight()
     pub = publication()
     operation = read_operation(int(pub.settings.max_query_bytes))
+    operation = with_known_prefixes(operation)  # the HTML page only: known prefixes declared (queryeditor)
     if operation.query is None:
         return service_description(operation)
     default_graphs, named_graphs = operation.dataset
@@ -84,9 +116,10 @@ def answer_response(answer: Answer, operation: Operation) -> Response:
     """The answer in the format `format=` or Accept asks for, with its row count and truncation."""
     assert operation.query is not None
     if answer.kind == "graph":
-        format_name = choose_format(GRAPH_OFFERS, GRAPH_FORMAT_VALUES, operation.formats)
+        format_name = choose_format(GRAPH_OFFERS, GRAPH_VALUES, asked_formats(GRAPH_VALUES, operation.formats))
     else:
-        format_name = choose_format(RESULTS_OFFERS, RESULTS_FORMAT_VALUES, operation.formats)
+        formats = asked_formats(RESULTS_FORMAT_VALUES, operation.formats)
+        format_name = choose_format(RESULTS_OFFERS, RESULTS_FORMAT_VALUES, formats)
     if format_name == "html":
         response = Response(page(operation, answer), mimetype=HTML)
     else:
@@ -101,7 +134,7 @@ def answer_response(answer: Answer, operation: Operation) -> Response:
 
 def service_description(operation: Operation) -> Response:
     """GET /sparql without a query: the Service Description, or the query form for a browser."""
-    format_name = choose_format(GRAPH_OFFERS, GRAPH_FORMAT_VALUES, operation.formats)
+    format_name = choose_format(GRAPH_OFFERS, GRAPH_VALUES, asked_formats(GRAPH_VALUES, operation.formats))
     if format_name == "html":
         response = Response(page(None, None), mimetype=HTML)
     else:

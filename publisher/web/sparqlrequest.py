@@ -5,8 +5,10 @@
     POST /sparql  (application/sparql-query, the query as the body)
 
 Parameters and bodies are decoded as strict UTF-8. Updates are refused (403) before
-anything is evaluated; a query larger than max_query_bytes is 413, an unknown body
-type 415, two queries or a malformed one 400.
+anything is evaluated; a query larger than max_query_bytes is 413, and so is a body
+longer than such a query could be (a form body: three bytes per byte percent-encoded,
+plus `FORM_EXTRA` for the other parameters), before it is read; an unknown body type
+is 415, two queries or a malformed one 400.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 UTF8_NAMES = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+#: Bytes a form body may hold beyond its percent-encoded query: the dataset and format parameters.
+FORM_EXTRA = 65536
 
 
 @dataclass
@@ -75,6 +79,12 @@ def read_body(max_bytes: int) -> tuple[list[tuple[str, str]], str | None]:
     """A POST's body: (its form parameters, None), or ([], the query it is)."""
     mimetype = request.mimetype
     if mimetype == FORM:
+        longest = 3 * max_bytes + FORM_EXTRA
+        if request.content_length is not None and request.content_length > longest:
+            raise RequestEntityTooLarge(
+                f"The form body is {request.content_length} bytes; a query of at most {max_bytes} bytes (setting "
+                f"max_query_bytes) takes at most {longest} bytes percent-encoded with its other parameters."
+            )
         return urlencoded(request.get_data(), "the form body"), None
     if mimetype == SPARQL_QUERY:
         check_charset()

@@ -1,0 +1,206 @@
+"""The researcher's pages: coverage (agencies × years, who has not reported) and an agency's series.
+
+    /coverage                   agencies × years of the corpus index (named query `coverage`): each cell a
+                                published report (its format, its quality warnings) or a missing one;
+                                filtered by name, level, region and year, `missing=1` for the agencies
+                                with a missing year; paged by agency
+    /coverage.csv               the missing cells of the same filters, every page: who has not reported
+    /agencies/<slug>            an agency: its level, region, reports, and one figure over the years it
+                                reported as a chart (SVG, publisher.web.charts), a table and a CSV, from
+                                the named query `figure-over-years`, which the page links to
+    /agencies/<slug>/series.csv that figure's series
+
+A year the agency reported in whose report gives no number for the figure (a blank
+cell, or a format without the item) is blank in the chart, the table and the CSV,
+never 0; the series follows the named query across the formats' eras (its
+skos:exactMatch and skos:closeMatch links).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, render_template, request, url_for
+
+from publisher.errors import NotFound
+from publisher.sparql import namedqueries
+from publisher.web.charts import line_chart
+from publisher.web.corpusindex import (
+    COVERAGE_QUERY,
+    Agency,
+    CorpusIndex,
+    Filters,
+    Published,
+    corpus_index,
+    page_of,
+    read_filters,
+)
+from publisher.web.i18n import language, words
+from publisher.web.pages import finding_context, link_to, pager_links
+from publisher.web.state import publication
+
+bp = Blueprint("workbench", __name__)
+
+SERIES_QUERY = "figure-over-years"
+
+
+@dataclass(frozen=True)
+class Series:
+    """A figure an agency page can draw: the item and period type given to figure-over-years, and its words."""
+
+    key: str
+    item: str
+    period: str
+    words: str  # the key of its label in publisher.web.i18n
+
+
+#: The figures an agency page offers, the first by default.
+SERIES = (
+    Series("requests", "national-2021/request/new-requests", "annual", "series_requests"),
+    Series("proactive", "pre-2019/proactive/total", "annual", "series_proactive"),
+    Series("jilin-proactive", "jilin-city-2011/category/all", "annual", "series_jilin_proactive"),
+    Series("jilin-requests", "jilin-city-2011/request/received", "annual", "series_jilin_requests"),
+)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One year an agency reported in: the report, and the figure's value (None: blank or not stated)."""
+
+    report: Published
+    value: int | None
+    figure: str | None  # the figure's IRI
+    item: str | None
+
+
+def format_mark(slug: str) -> str:
+    """A short mark of a format for a coverage cell: national-2021 → N21, pre-2019 → P19, jilin-city-2011 → JC11."""
+    return "".join(part[-2:] if part.isdigit() else part[0].upper() for part in slug.split("-"))
+
+
+def _csv(rows: Iterable[Sequence[object]], name: str) -> Response:
+    """A CSV download: UTF-8 with a byte order mark (spreadsheets read Chinese right), CRLF."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(rows)
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _covered(index: CorpusIndex, filters: Filters, missing_only: bool) -> tuple[list[Agency], list[int]]:
+    """The agencies of the coverage filters and the years shown (one, when a year is asked for)."""
+    years = [filters.year] if filters.year is not None else list(index.years)
+    chosen = [a for a in index.agencies if filters.agency_matches(a)]
+    if missing_only:
+        chosen = [a for a in chosen if any(y not in a.years for y in years)]
+    return chosen, years
+
+
+@bp.route("/coverage", methods=["GET", "HEAD"])
+def coverage() -> str:
+    pub = publication()
+    lang = language()
+    index = corpus_index(pub.store, pub.iris.base)
+    filters = read_filters(request.args, index)
+    missing_only = request.args.get("missing") == "1"
+    chosen, years = _covered(index, filters, missing_only)
+    page = page_of(chosen, filters.page, int(pub.settings.finding_page_size))
+    extra = {"missing": "1"} if missing_only else {}
+    return render_template(
+        "coverage.html",
+        **finding_context(index, filters, lang),
+        page=page,
+        pager=pager_links("workbench.coverage", filters, page, lang, **extra),
+        years=years,
+        missing_only=missing_only,
+        marks={slug: format_mark(slug) for slug in index.formats},
+        csv_url=link_to("workbench.coverage_csv", {**filters.query(page=1), **extra}),
+        query_url=url_for("queries.run", name=COVERAGE_QUERY, lang=lang),
+    )
+
+
+@bp.route("/coverage.csv", methods=["GET", "HEAD"])
+def coverage_csv() -> Response:
+    """Every missing cell of the filters (all pages): agency, names, level, division, year."""
+    pub = publication()
+    index = corpus_index(pub.store, pub.iris.base)
+    filters = read_filters(request.args, index)
+    chosen, years = _covered(index, filters, missing_only=True)
+    header = ("agency", "agency_zh", "agency_en", "level", "division", "division_zh", "division_en", "year")
+    rows = [
+        (a.slug, a.zh, a.en, a.level, a.division, a.division_zh, a.division_en, year)
+        for a in chosen
+        for year in years
+        if year not in a.years
+    ]
+    return _csv([header, *rows], "coverage-missing.csv")
+
+
+def _agency_and_series(slug: str) -> tuple[CorpusIndex, Agency, Series, list[Point]]:
+    pub = publication()
+    index = corpus_index(pub.store, pub.iris.base)
+    agency = index.agency(slug)
+    if agency is None:
+        raise NotFound(f"No agency {slug!r} in the registry; the agency index (/agencies) lists them.")
+    asked = request.args.get("series", SERIES[0].key)
+    series = next((s for s in SERIES if s.key == asked), SERIES[0])
+    values = {"agency": slug, "item": series.item, "period": series.period}
+    rows = namedqueries.get(SERIES_QUERY).rows(pub.store, pub.iris.base, values)
+    definitions = f"{pub.iris.base}/def/"
+    found: dict[int, dict[str, str]] = {}
+    for row in rows:
+        if "count" in row:
+            found.setdefault(int(row["year"]), row)
+    points = []
+    for report in agency.reports:
+        stated = found.get(report.year)
+        if stated is None:
+            points.append(Point(report, None, None, None))
+        else:
+            item = stated["figureItem"].removeprefix(definitions)
+            points.append(Point(report, int(stated["count"]), stated["figure"], item))
+    return index, agency, series, points
+
+
+@bp.route("/agencies/<slug>", methods=["GET", "HEAD"])
+def agency(slug: str) -> str:
+    index, found, series, points = _agency_and_series(slug)
+    lang = language()
+    w = words(lang)
+    values = {"agency": slug, "item": series.item, "period": series.period}
+    chart = line_chart(w[series.words], [str(p.report.year) for p in points], [p.value for p in points], "series-chart")
+    parent = index.agency(found.parent) if found.parent else None
+    asked_series = {} if series == SERIES[0] else {"series": series.key}  # the first one's CSV is a static export's
+    return render_template(
+        "agency_series.html",
+        lang=lang,
+        base=publication().iris.base,
+        w=w,
+        index=index,
+        agency=found,
+        parent=parent,
+        series=series,
+        choices=SERIES,
+        points=points,
+        chart=chart,
+        csv_url=link_to("workbench.series_csv", {"slug": slug, **asked_series}),
+        query_url=link_to("queries.run", {"name": SERIES_QUERY, "lang": lang, **values}),
+        query_json=link_to("queries.run", {"name": SERIES_QUERY, "format": "json", **values}),
+    )
+
+
+@bp.route("/agencies/<slug>/series.csv", methods=["GET", "HEAD"])
+def series_csv(slug: str) -> Response:
+    """The series of the agency page as CSV: one row per year reported; value empty when blank."""
+    _index, found, series, points = _agency_and_series(slug)
+    base = publication().iris.base
+    header = ("agency", "year", "report", "format", "item", "period", "value", "figure")
+    rows = [
+        (slug, p.report.year, base + p.report.path, p.report.format, p.item or "", series.period, p.value, p.figure)
+        for p in points
+    ]
+    return _csv([header, *rows], f"{found.slug}-{series.key}.csv")
