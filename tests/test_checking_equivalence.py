@@ -45,8 +45,6 @@ from publisher.build.checked import check_one
 from publisher.build.project import load_project
 from publisher.build.workerstate import WorkerState
 from publisher.graph.reports import report_graph
-from publisher.importers.record import import_report
-from publisher.importers.recordfile import write_record
 from publisher.rdf.namespaces import SH
 from publisher.records.loading import find_records, load_report
 from publisher.validation.checker import ReportChecker
@@ -84,12 +82,7 @@ def real_documents(target: Path) -> Path:
     documents = [(r.path, r.agency, r.year) for r in NATIONAL]
     documents += [(path, PINGTAN, year) for year, path in PRE_2019_PAGES.items()]
     for path, agency, year in documents:
-        folder = target / "reports" / agency
-        folder.mkdir(parents=True, exist_ok=True)
-        source = folder / f"{year}.source{path.suffix}"
-        source.write_bytes(path.read_bytes())
-        result = import_report(path, agency, year, examples.layouts())
-        (folder / f"{year}.yaml").write_text(write_record(result, source.name), encoding="utf-8")
+        examples.write_imported(target, agency, year, path)
     return target
 
 

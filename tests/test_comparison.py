@@ -25,8 +25,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from publisher.importers.record import import_report
-from publisher.importers.recordfile import write_record
 from tests.fixtures import examples
 from tests.fixtures.real_reports import (
     HONGZE,
@@ -110,12 +108,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     documents = [(PINGTAN, year, page) for year, page in PRE_2019_PAGES.items()]
     documents += [(report.agency, report.year, report.path) for report in NATIONAL]
     for agency, year, page in documents:
-        folder = data / "reports" / agency
-        folder.mkdir(parents=True, exist_ok=True)
-        source = folder / f"{year}.source{page.suffix}"
-        source.write_bytes(page.read_bytes())
-        result = import_report(page, agency, year, examples.layouts())
-        (folder / f"{year}.yaml").write_text(write_record(result, source.name), encoding="utf-8")
+        examples.write_imported(data, agency, year, page)
     shutil.copytree(DATA / "reports" / SEED_AGENCY, data / "reports" / SEED_AGENCY)
     server = start_live_server(tmp_path_factory.mktemp("comparison-build"), data, response_cache_mb=0)
     yield server

@@ -28,7 +28,6 @@ import pytest
 
 from publisher.build.builder import BuildResult, build
 from publisher.importers.record import ImportedFigure, ImportResult, import_report
-from publisher.importers.recordfile import write_record
 from publisher.settings import Settings
 from publisher.sparql import namedqueries
 from publisher.store.readstore import open_store
@@ -145,13 +144,8 @@ def series(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, BuildRes
     """The five pages imported, written with their sources beside them, and built once."""
     data = tmp_path_factory.mktemp("pingtan-series")
     (data / "agencies.yaml").write_text(REGISTRY, encoding="utf-8")
-    folder = data / "reports" / AGENCY
-    folder.mkdir(parents=True)
     for year, page in series_pages().items():
-        source = folder / f"{year}.source.html"
-        source.write_bytes(page.read_bytes())
-        result = import_report(page, AGENCY, year, examples.layouts())
-        (folder / f"{year}.yaml").write_text(write_record(result, source.name), encoding="utf-8")
+        examples.write_imported(data, AGENCY, year, page)
     settings = make_settings(data_dir=data, build_dir=data.parent / f"{data.name}-build")
     return settings, build(settings)
 

@@ -25,8 +25,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from publisher import synthetic
-from publisher.importers.record import import_report
-from publisher.importers.recordfile import write_record
 from publisher.synthetic.province import hierarchy
 from tests.fixtures import examples
 from tests.fixtures.real_reports import (
@@ -95,14 +93,9 @@ def pingtan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Pingtan's five pages imported (their sources beside them), built and served."""
     data = tmp_path_factory.mktemp("pingtan-data")
     (data / "agencies.yaml").write_text(REGISTRY, encoding="utf-8")
-    folder = data / "reports" / PINGTAN
-    folder.mkdir(parents=True)
     pages = {**PRE_2019_PAGES, **{r.year: r.path for r in NATIONAL if r.agency == PINGTAN}}
     for year, page in sorted(pages.items()):
-        source = folder / f"{year}.source.html"
-        source.write_bytes(page.read_bytes())
-        result = import_report(page, PINGTAN, year, examples.layouts())
-        (folder / f"{year}.yaml").write_text(write_record(result, source.name), encoding="utf-8")
+        examples.write_imported(data, PINGTAN, year, page)
     server = start_live_server(tmp_path_factory.mktemp("pingtan-build"), data, response_cache_mb=0)
     yield server
     server.close()
