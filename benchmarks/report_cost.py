@@ -45,6 +45,19 @@ bytes; the script stops if not), and both figures are printed with their ratio:
     corpus pieces the JSON-LD lines written again,   the document's JSON-LD lines reused,
                   N-Quads and Turtle body as text    N-Quads and Turtle body as bytes
 
+The publishing stages are also compared with the code of 13db899 ("today", a second
+table), where this change made them faster (the results again checked the same):
+
+    published     a store loaded, its dump's lines   no store: parsed once, the typed literals
+    graph         sorted (then parsed again by       the store would rewrite replaced (put
+                  ReportTriples)                     through a small store once a process),
+                                                     written by the store's serialiser, sorted;
+                                                     ReportTriples given those triples
+    JSON-LD nodes a triple at a time                 from ReportTriples.spo: each subject and
+                                                     predicate compacted once
+    corpus pieces gzip (zlib) level 6                gzip by ISA-L (isal.igzip) level 2 (the
+                                                     same content)
+
 `--stages files` times only the publishing stages (the reports are checked by `check_one`
 as a worker checks them), for when the checking side is being changed.
 
@@ -74,13 +87,19 @@ sys.path.insert(0, str(ROOT))
 BASE = "http://127.0.0.1:8000"
 
 
+def _by_round() -> dict[int, dict[str, float]]:
+    return defaultdict(lambda: defaultdict(float))
+
+
 @dataclass
 class Stage:
-    """CPU seconds of one stage, per round and report format (before: the way it was done before, if any)."""
+    """CPU seconds of one stage, per round and report format, by era: before (the way it was first done, if
+    it was changed), today (the code of the last commit, where this change made it faster) and after."""
 
     name: str
-    after: dict[int, dict[str, float]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(float)))
-    before: dict[int, dict[str, float]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(float)))
+    after: dict[int, dict[str, float]] = field(default_factory=_by_round)
+    before: dict[int, dict[str, float]] = field(default_factory=_by_round)
+    today: dict[int, dict[str, float]] = field(default_factory=_by_round)
 
 
 class Clock:
@@ -92,17 +111,18 @@ class Clock:
         self.format = ""
 
     @contextmanager
-    def time(self, name: str, before: bool = False) -> Iterator[None]:
+    def time(self, name: str, before: bool = False, era: str = "") -> Iterator[None]:
+        """Time a stage: after (now), before (`before`) or the era named (`era`: "today")."""
         stage = self.stages.setdefault(name, Stage(name))
         start = time.process_time()
         try:
             yield
         finally:
             spent = time.process_time() - start
-            (stage.before if before else stage.after)[self.round][self.format] += spent
+            getattr(stage, era or ("before" if before else "after"))[self.round][self.format] += spent
 
-    def run(self, name: str, function: Callable[[], Any], before: bool = False) -> Any:
-        with self.time(name, before):
+    def run(self, name: str, function: Callable[[], Any], before: bool = False, era: str = "") -> Any:
+        with self.time(name, before, era):
             return function()
 
 
@@ -237,8 +257,6 @@ def former_corpus_pieces(
     import gzip
     import json
 
-    from publisher.build.reportfiles import GZIP_LEVEL
-
     text = ntriples.decode("utf-8")
     lines = [line for line in text.split("\n") if line]
     nquads = "".join(f"{line[:-1].rstrip()} <{graph}> .\n" for line in lines)
@@ -254,7 +272,7 @@ def former_corpus_pieces(
         "jsonld": jsonld.encode("utf-8"),
         "csv": csv_rows,
     }
-    return {kind: gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0) for kind, data in plain.items()}
+    return {kind: gzip.compress(data, compresslevel=FORMER_GZIP_LEVEL, mtime=0) for kind, data in plain.items()}
 
 
 def former_jsonld_document(base: str, nodes: list[dict[str, Any]]) -> bytes:
@@ -303,6 +321,81 @@ def rdflib_graph_stats(graph: Any) -> dict[str, Any]:
         "classes": classes,
         "predicates": sorted({str(p) for p in graph.predicates()}),
     }
+
+
+def today_published_graph(state: Any, checked: Any, warnings: Any, reuse: bytes = b"") -> bytes:
+    """reportfiles.published_graph as it was today (13db899): through an Oxigraph store, its dump's lines sorted."""
+    import pyoxigraph as ox
+
+    from publisher.validation.findings import quality_annotations
+
+    iri = state.project.iris.report(checked.agency, checked.year)
+    data = checked.ntriples + reuse
+    if warnings:
+        annotations = quality_annotations(iri, warnings, state.project.iris)
+        data += annotations.serialize(format="nt", encoding="utf-8")
+    memory = ox.Store()
+    memory.load(data, format=ox.RdfFormat.N_TRIPLES)
+    stored = memory.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    assert stored is not None
+    return b"\n".join(sorted({line for line in stored.split(b"\n") if line})) + b"\n"
+
+
+def today_jsonld_nodes(base: str, triples: Any) -> list[dict[str, Any]]:
+    """jsonld.jsonld_nodes as it was today (13db899): each triple's subject and predicate compacted in turn."""
+    from pyoxigraph import BlankNode
+    from pyoxigraph import Literal as OxLiteral
+
+    from publisher.rdf.jsonld import RDF_TYPE, Compactor, jsonld_context, value_order
+    from publisher.rdf.ntriples import XSD_STRING
+
+    compactor = Compactor(jsonld_context(base))
+    known = compactor.cache
+    nodes: dict[str, dict[str, Any]] = {}
+    for subject, predicate, obj in triples:
+        iri = subject.value
+        sid = f"_:{iri}" if isinstance(subject, BlankNode) else known.get(iri) or compactor(iri)
+        node = nodes.get(sid)
+        if node is None:
+            node = nodes[sid] = {"@id": sid}
+        key = predicate.value
+        value: Any
+        if isinstance(obj, OxLiteral):
+            language = obj.language
+            if language:
+                value = {"@language": language, "@value": obj.value}
+            else:
+                datatype = obj.datatype.value
+                value = (
+                    obj.value
+                    if datatype == XSD_STRING
+                    else {"@type": known.get(datatype) or compactor(datatype), "@value": obj.value}
+                )
+        elif isinstance(obj, BlankNode):
+            value = {"@id": f"_:{obj.value}"}
+        elif key == RDF_TYPE:
+            key, value = "@type", known.get(obj.value) or compactor(obj.value)
+        else:
+            value = {"@id": known.get(obj.value) or compactor(obj.value)}
+        if key != "@type":
+            key = known.get(key) or compactor(key)
+        values = node.get(key)
+        if values is None:
+            node[key] = [value]
+        else:
+            values.append(value)
+    for node in nodes.values():
+        for key, values in node.items():
+            if isinstance(values, list):
+                if len(values) > 1:
+                    values.sort(key=value_order)
+                elif key != "@type":
+                    node[key] = values[0]
+    return [nodes[key] for key in sorted(nodes)]
+
+
+#: The corpus pieces' gzip level before this change and today (13db899).
+FORMER_GZIP_LEVEL = 6
 
 
 def check_report(clock: Clock, state: Any, path: Path, key: str, baselines: bool) -> Any:
@@ -427,19 +520,21 @@ def _run_without_set(core: Any, data: Any) -> Any:
 def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
     """reportfiles.publish_one, stage by stage (and the former way of the stages changed, when `baselines`)."""
     import datetime as dt
+    import gzip
     import hashlib
     import json
     import pickle
 
     from rdflib import URIRef
 
+    from publisher.build import reportfiles
     from publisher.build.checked import read_cache
-    from publisher.build.reportfiles import corpus_pieces, graph_stats, index_lines, published_graph
+    from publisher.build.reportfiles import corpus_pieces, graph_stats, index_lines, published_triples
     from publisher.publication import downloads
     from publisher.publication.csvw import csv_columns, observation_rows, to_csv
     from publisher.publication.dcat import catalog_entry, report_dataset_graph, title_in
     from publisher.publication.schemaorg import schema_org
-    from publisher.rdf.jsonld import jsonld_document, jsonld_lines, jsonld_nodes
+    from publisher.rdf.jsonld import jsonld_document, jsonld_lines, jsonld_nodes_of
     from publisher.rdf.namespaces import DCTERMS
     from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
     from publisher.release.paths import CATALOG, DOWNLOADS
@@ -449,32 +544,44 @@ def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
     checked = clock.run("cache read", lambda: read_cache(state.cache, job.key))
     report = checked.report
     clock.format = report.format
-    ntriples = clock.run("published graph (Oxigraph)", lambda: published_graph(state, checked, job.warnings))
+    # after: parsed, written as the store writes it and indexed, no store (published_triples)
+    published = clock.run(
+        "published graph (Oxigraph)", lambda: published_triples(state, checked, job.warnings, job.reuse)
+    )
+    ntriples = published.ntriples
     if baselines:
         assert clock.run("published graph (Oxigraph)", lambda: former_published_graph(state, checked, job.warnings),
                          True) == ntriples  # fmt: skip
+        assert clock.run("published graph (Oxigraph)", lambda: today_published_graph(state, checked, job.warnings,
+                         job.reuse), era="today") == ntriples  # fmt: skip
     iri = str(iris.report(report.agency, report.year))
     subject = URIRef(iri)
 
     def parse_once(index: Any) -> tuple[Any, Any]:
-        parsed = index(ntriples)
+        parsed = index(ntriples) if index is not None else published  # after: parsed already
         return parsed, parsed.graph_of([subject, *parsed.objects(subject, DCTERMS.temporal)])
 
-    parsed, head = clock.run("parsed once (ReportTriples)", lambda: parse_once(ReportTriples))
+    parsed, head = clock.run("parsed once (ReportTriples)", lambda: parse_once(None))
     if baselines:
         former, former_head = clock.run("parsed once (ReportTriples)", lambda: parse_once(FormerReportTriples), True)
         assert set(former_head) == set(head)
+        today, today_head = clock.run("parsed once (ReportTriples)", lambda: parse_once(ReportTriples), era="today")
+        assert set(today_head) == set(head) and today.spo == parsed.spo
+        assert [str(t) for t in today.triples] == [str(t) for t in parsed.triples]
         full = rdflib_graph(ntriples)  # not timed: what the files are compared with
     fmt = project.formats[report.format]
     data = downloads.ReportData(report, head, fmt)
 
-    def nodes_and_lines() -> tuple[Any, Any]:
-        nodes = jsonld_nodes(ntriples, iris.base, parsed.triples)
+    def nodes_and_lines() -> tuple[Any, Any]:  # after: from the index, each subject and predicate compacted once
+        nodes = jsonld_nodes_of(parsed.spo, iris.base)
         return nodes, jsonld_lines(nodes)
 
     nodes, lines = clock.run("JSON-LD nodes (and lines)", nodes_and_lines)
     if baselines:  # before: the nodes only (their lines were written by the document and the corpus piece)
-        assert clock.run("JSON-LD nodes (and lines)", lambda: jsonld_nodes(ntriples, iris.base, parsed.triples), True)
+        assert clock.run("JSON-LD nodes (and lines)", lambda: today_jsonld_nodes(iris.base, parsed.triples),
+                         True) == nodes  # fmt: skip
+        assert clock.run("JSON-LD nodes (and lines)", lambda: jsonld_lines(today_jsonld_nodes(iris.base,
+                         parsed.triples)), era="today") == lines  # fmt: skip
     folder = Path(job.folder) / DOWNLOADS
     files, rows = clock.run(
         "files: Turtle, JSON-LD, CSV, CSVW, source",
@@ -538,7 +645,18 @@ def publish_report(clock: Clock, state: Any, job: Any, baselines: bool) -> None:
             lambda: former_corpus_pieces(ntriples, iri, csv_rows, False, nodes, turtle),
             True,
         )
-        assert again == pieces
+        member = reportfiles.gzip_member  # today: zlib's gzip at level 6
+        reportfiles.gzip_member = lambda data: gzip.compress(data, compresslevel=FORMER_GZIP_LEVEL, mtime=0)
+        try:
+            today_pieces = clock.run(
+                "corpus pieces (gzip)",
+                lambda: corpus_pieces(ntriples, iri, iris.base, csv_rows, False, lines, turtle),
+                era="today",
+            )
+        finally:
+            reportfiles.gzip_member = member
+        assert again == today_pieces
+        assert {k: gzip.decompress(v) for k, v in again.items()} == {k: gzip.decompress(v) for k, v in pieces.items()}
     stats = clock.run("VoID statistics", lambda: graph_stats(parsed))
     if baselines:
         assert clock.run("VoID statistics", lambda: former_graph_stats(former), True) == stats
@@ -588,8 +706,11 @@ NOT_SUMMED = {"  of which: shapes parsed once", "  of which: CSV rows, graph loo
 PART_OF_UNCHANGED = {"  of which: CSV rows, graph lookups", "  of which: JSON-LD document"}
 
 
-def table(clock: Clock, counts: dict[str, int], rounds: int, stages: tuple[str, ...], title: str) -> None:
-    """Per stage: ms CPU per report now (least of the rounds), before, ratio; per format and overall."""
+def table(
+    clock: Clock, counts: dict[str, int], rounds: int, stages: tuple[str, ...], title: str, era: str = "before"
+) -> None:
+    """Per stage: ms CPU per report now (least of the rounds), in the era compared with (before or today), ratio;
+    per format and overall. A stage not measured in that era counts as it is now."""
     formats = sorted(counts)
     total_reports = sum(counts.values())
 
@@ -616,7 +737,7 @@ def table(clock: Clock, counts: dict[str, int], rounds: int, stages: tuple[str, 
         cells = []
         for fmt in [*formats, None]:
             after = per_report(stage.after, fmt)
-            before = per_report(stage.before, fmt)
+            before = per_report(getattr(stage, era), fmt)
             if name not in NOT_SUMMED and after is not None:
                 totals[fmt][0] += after
                 totals[fmt][1] += before if before is not None else after
@@ -727,6 +848,12 @@ def main() -> None:
         if args.stages == "all":
             table(clock, counts, args.rounds, CHECK_STAGES, "Checking a report (checked.check_one), stage by stage")
         table(clock, counts, args.rounds, FILE_STAGES, "Publishing a report (reportfiles.publish_one), stage by stage")
+        table(
+            clock, counts, args.rounds, FILE_STAGES,
+            "Publishing a report, today (13db899: a store per report, parsed again, JSON-LD a triple at a time, "
+            "gzip level 6) → now",
+            "today",
+        )  # fmt: skip
         print(
             "\nThe workers' functions whole, in batches (ms CPU per report, all formats, least of the rounds):"
             "\nwhat the worker loaded left in Python's garbage collections → frozen after each batch that loads"

@@ -45,9 +45,10 @@ def _wait_for_line(watcher: subprocess.Popen[str], marker: str, timeout: float) 
     raise SystemExit(f"publisher watch said no {marker!r} in {timeout} s:\n" + "".join(seen[-20:]))
 
 
-def measure(work: Path, base: str, repeat: int, port: int | None = None) -> dict[str, Any]:
+def measure(work: Path, base: str, repeat: int, port: int | None = None, year: int = 2015) -> dict[str, Any]:
     """Medians (s) of `repeat` changes republished by `publisher watch`: to the switch and, with a server on
-    `port` serving the same build, to the new figure served; and the same change by `publisher build`."""
+    `port` serving the same build, to the new figure served; and the same change by `publisher build`.
+    The record changed: the `year` report of the agency in the middle (`scale.change_one_record`)."""
     data, build = work / "data", work / "build"
     env = env_for(base, data, build)
     current = build / "current"
@@ -62,7 +63,7 @@ def measure(work: Path, base: str, repeat: int, port: int | None = None) -> dict
         for _ in range(repeat):
             before = os.readlink(current)
             start = time.perf_counter()
-            record = change_one_record(data)
+            record = change_one_record(data, year)
             figure = _changed_sentence(record)
             while os.readlink(current) == before:
                 if time.perf_counter() - start > 120:
@@ -83,7 +84,7 @@ def measure(work: Path, base: str, repeat: int, port: int | None = None) -> dict
         watcher.wait(timeout=120)
     fresh = []
     for _ in range(max(1, repeat // 2)):
-        change_one_record(data)
+        change_one_record(data, year)
         elapsed, _out = timed([*BUILD[:2]], env)
         fresh.append(elapsed)
         say(f"  publisher build started anew: {elapsed:.3f} s")
@@ -100,7 +101,7 @@ def _changed_sentence(record: Path) -> str:
     """The sentence of the source that change_one_record rewrote (组织业务培训N人次), as it is now."""
     import re
 
-    source = record.with_name(record.name.replace(".yaml", ".source.txt")).read_text(encoding="utf-8")
+    source = next(record.parent.glob(f"{record.stem}.source.*")).read_text(encoding="utf-8")  # .txt or .html
     found = re.search(r"组织业务培训\d+人次", source)
     assert found is not None, record
     return found.group(0)

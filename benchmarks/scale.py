@@ -146,16 +146,16 @@ def make_corpus(data: Path, agencies: int, seed: int, years: Sequence[int] | Non
     return summary.reports
 
 
-def change_one_record(data: Path) -> Path:
+def change_one_record(data: Path, year: int = 2015) -> Path:
     """Change one figure of one record and its sentence in the source (same number of digits, offsets kept).
 
-    The record: the 2015 report (else the middle year's) of the agency in the middle of the corpus. The
+    The record: the `year` report (else the middle year's) of the agency in the middle of the corpus. The
     figure: the staff trained (组织业务培训N人次), which the reports of every era state in their prose.
     """
     folders = sorted((data / "reports").iterdir())
     folder = folders[len(folders) // 2]
     records = sorted(folder.glob("*.yaml"))
-    record = folder / "2015.yaml" if (folder / "2015.yaml").exists() else records[len(records) // 2]
+    record = folder / f"{year}.yaml" if (folder / f"{year}.yaml").exists() else records[len(records) // 2]
     yaml_text = record.read_text(encoding="utf-8")
     named = re.search(r"^  file: (.+)$", yaml_text, re.MULTILINE)  # the source: .txt (Jilin) or .html (national)
     assert named, record

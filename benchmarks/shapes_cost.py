@@ -6,6 +6,12 @@ Run from the project root:
     nice -n 10 .venv/bin/python benchmarks/shapes_cost.py --reports 30 --repeat 5
     nice -n 10 .venv/bin/python benchmarks/shapes_cost.py --baseline REV   # the shapes of a given git revision
     nice -n 10 .venv/bin/python benchmarks/shapes_cost.py --by-era 2,4,8   # the worker's check by era, set-based
+    nice -n 10 .venv/bin/python benchmarks/shapes_cost.py --growth 12,48,200,1000   # as the build runs them
+
+`--growth` measures the SPARQL constraints as the build runs them, set-based over its store
+(`Validator.evaluate_set_based`), over stores of growing size: ms CPU per report by
+constraint, before (the shapes of HEAD, up to `--before-up-to` reports) and after (see
+`growth`).
 
 `--by-era` measures instead what checking costs per report, by era, as the build's
 workers do it — the core shapes by pySHACL (before) and evaluated directly (after) —
@@ -38,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -258,6 +265,117 @@ def set_based_by_size(
             print(f"  {shape:40}{cost / len(mine):8.1f}")
 
 
+def growth(sizes: Sequence[int], seed: int, repeat: int, baseline: str, before_up_to: int, check_up_to: int) -> None:
+    """The SPARQL constraints set-based as the build runs them (`Validator.evaluate_set_based`) over stores of
+    growing size: ms CPU per report, by constraint, for each size; flat when the total is linear. The rules across
+    years are left out (a shuffled sample has few consecutive years; the build's `rules` stage times them).
+
+    A synthetic corpus of the 2008–2025 era mix (Jilin-template reports to 2018, national formats from 2019; 5 %
+    of figures blank, half the reports with a total off) of enough agencies for max(sizes) reports; a store
+    of size N holds the first N reports in named graphs beside the ontology, formats and
+    registry, read as their union, as the build's store is (the reports shuffled first, so that each store has
+    about the era mix of the corpus). Before: the shapes of `baseline` over the same
+    store (only up to `before_up_to` reports: they grow quadratically). The findings (constraint, focus, value,
+    message) must be those `Validator.evaluate_on` finds report by report on each report's own store (checked
+    up to `check_up_to` reports): the script stops if they are not.
+    """
+    import pyoxigraph as ox
+    from rdflib import URIRef
+
+    from publisher import synthetic
+    from publisher.build.project import load_project
+    from publisher.graph.reports import report_graph
+    from publisher.rdf.ntriples import sorted_ntriples
+    from publisher.records.loading import find_records, load_report
+    from publisher.settings import load_settings
+    from publisher.validation.checker import ReportChecker
+    from publisher.validation.shapes import UnionView, load_shapes
+    from publisher.validation.validator import Validator
+
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    folder = Path(tempfile.mkdtemp(prefix="shapes-growth-"))
+    years = range(2008, 2026)
+    try:
+        data = folder / "data"
+        agencies = -(-max(sizes) // len(years))
+        synthetic.generate(data, agencies, years=years, seed=seed, blank_rate=0.05, inconsistency_rate=0.5)
+        settings = load_settings({"base_iri": BASE, "data_dir": data, "build_dir": folder / "build"}, environ={})
+        project = load_project(settings)
+        after, iris = project.validator, project.iris
+        (folder / "shapes").mkdir()
+        for file_name, text in shapes_at(baseline).items():
+            (folder / "shapes" / file_name).write_bytes(text)
+        before = Validator(load_shapes(folder / "shapes", iris), after.context, iris)
+        checker = ReportChecker(after, project.ontology, project.formats, project.agencies, iris)
+        keys = {slug: f.record_keys for slug, f in project.formats.items()}
+        graphs: list[tuple[str, str, bytes]] = []  # (report IRI, format, N-Triples)
+        for path in find_records(data):
+            report = load_report(path, project.registry, keys)
+            graph = report_graph(report, project.registry, project.formats[report.format], iris)
+            graphs.append((str(iris.report(report.agency, report.year)), report.format, sorted_ntriples(graph)))
+        random.Random(seed).shuffle(graphs)  # any first N: the era mix of the whole, give or take
+        shared = [*project.ontology.items(), (iris.graph("agencies"), project.agencies)]
+        context = [(str(name), g.serialize(format="nt", encoding="utf-8")) for name, g in shared]
+        reference: dict[str, set[tuple[str, ...]]] = {}
+
+        def found_of(findings: Any) -> set[tuple[str, ...]]:
+            return {(f.shape, f.focus, f.value or "", f.message_en) for f in findings}
+
+        local = {
+            side: [c for c in v.constraints if not c.targets & v.cross_year_classes]
+            for side, v in (("before", before), ("after", after))
+        }
+        print(f"\n{len(graphs)} reports (seed {seed}); ms CPU per report, the least of {repeat}")
+        for size in sizes:
+            mine = graphs[:size]
+            store = ox.Store()
+            for name, nt in context:
+                store.load(nt, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
+            for iri, _fmt, nt in mine:
+                store.load(nt, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
+            national = sum(1 for _iri, fmt, _nt in mine if fmt != "jilin-city-2011")
+            costs: dict[str, Counter[str]] = {"before": Counter(), "after": Counter()}
+            found: dict[str, set[tuple[str, ...]]] = {"before": set(), "after": set()}
+            for side, validator in (("before", before), ("after", after)):
+                if side == "before" and size > before_up_to:
+                    continue
+                for constraint in local[side]:
+                    named = constraint.node if isinstance(constraint.node, URIRef) else constraint.shape
+                    cost, results = least_cpu(
+                        lambda v=validator, c=constraint, s=store: v.evaluate_set_based([c], UnionView(s)), repeat
+                    )
+                    costs[side][after._short(str(named))] += cost
+                    found[side] |= found_of(results)
+            if size <= check_up_to:
+                for iri, fmt, nt in mine:
+                    if iri not in reference:
+                        one = checker.context(fmt).store(nt + _agency_nt(checker, iris, iri))
+                        reference[iri] = found_of(after.evaluate_on(checker.local, one, None))
+                expected = set().union(*(reference[iri] for iri, _f, _n in mine))
+                if found["after"] != expected:
+                    raise SystemExit(f"{size} reports: set-based, {len(found['after'] ^ expected)} findings differ")
+                verdict = "the same findings as report by report"
+            else:
+                verdict = "findings not compared"
+            if found["before"] and found["before"] != found["after"]:
+                raise SystemExit(f"{size} reports: before and after find something else")
+            total = {side: sum(c.values()) / size for side, c in costs.items()}
+            head = f"{total['before']:8.1f} →" if costs["before"] else "       – →"
+            print(f"\none store of {size} reports ({national} national): {head}{total['after']:8.1f}; {verdict}")
+            for shape, cost in costs["after"].most_common():
+                was = f"{costs['before'][shape] / size:8.1f} →" if costs["before"] else "       – →"
+                print(f"  {shape:40}{was}{cost / size:8.1f}")
+        print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _agency_nt(checker: Any, iris: Any, report_iri: str) -> bytes:
+    """The registry's statements about a report's agency (its IRI's agency part), as the worker's store has them."""
+    key = iris.report_key(report_iri)
+    return checker.agency_ntriples(iris.agency(key[0])) if key is not None else b""
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, default=12, help="reports of each format (two per agency)")
@@ -266,7 +384,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--baseline", help="git revision of the shapes before (default: see above)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--by-era", help="agencies of each set-based store, e.g. 2,4,8 (see by_era)")
+    parser.add_argument("--growth", help="reports of each set-based store, e.g. 12,48,200,1000 (see growth)")
+    parser.add_argument("--before-up-to", type=int, default=48, help="--growth: the baseline up to this many reports")
+    parser.add_argument("--check-up-to", type=int, default=200, help="--growth: compared report by report up to")
     args = parser.parse_args(argv)
+    if args.growth:
+        sizes = [int(n) for n in args.growth.split(",")]
+        growth(sizes, args.seed, args.repeat, args.baseline or "HEAD", args.before_up_to, args.check_up_to)
+        return
     if args.by_era:
         by_era([int(n) for n in args.by_era.split(",")], args.seed, args.repeat)
         return

@@ -12,8 +12,14 @@ The app is made as `publisher serve` makes it, with the response cache off
 `--repeat` times, the median wall time and the median CPU time of the process printed
 (the machine is shared: the CPU time is what the page itself costs). The corpus index (the named query
 `coverage`, once per release) is timed on its own, as the first request after a build
-pays it. Baseline, in the same run: the named query `reports`, which the home page ran
-for every request before (every report of the corpus, then every row rendered).
+pays it; so is the comparison pages' figure table (publisher.web.figuretable: the named
+queries `figure-by-report`, once per figure, and `outcomes-by-report`, once per release).
+Baseline, in the same run: the named query `reports`, which the home page ran for every
+request before (every report of the corpus, then every row rendered); and, for each
+comparison page, its named query run on the store with the page's parameters (what the
+page ran per request before it read the figure table), printed beside the page.
+
+The pages of the issue's questions (#16, "Done when") are marked ★.
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ from publisher.build.builder import build
 from publisher.settings import load_settings
 from publisher.sparql import namedqueries
 from publisher.web import create_app
+from publisher.web.comparison import FIGURES
 from publisher.web.corpusindex import make_index
+from publisher.web.figuretable import make_table
 from publisher.web.state import publication
 
 
@@ -70,14 +78,23 @@ def main() -> None:
         store = publication().store
         reports = len(namedqueries.get("reports").rows(store, base, {}))
         index_ms = timed(lambda: make_index(store, base), args.repeat)
+        figures = [(f.item, f.period) for f in FIGURES]
+        table_ms = timed(lambda: make_table(store, base, figures), max(1, args.repeat // 2))
         baseline = timed(lambda: namedqueries.get("reports").rows(store, base, {}), args.repeat)
         index = make_index(store, base)
     client.get("/")  # the index, made once for the release
+    client.get("/compare/totals")  # the figure table, made once for the release
     middle = index.agencies[len(index.agencies) // 2]
     county = next((a for a in index.agencies if a.level == "county"), index.agencies[-1])
     last_year = index.years[-1]
     province = next((a for a in index.agencies if a.level == "province"), index.agencies[0])
     city = next((a for a in index.agencies if a.level == "city"), index.agencies[0])
+    county = next((a for a in index.agencies if a.level == "county"), index.agencies[-1])
+    longest = max(index.agencies, key=lambda a: len(a.reports))
+    # the series the compare page's question asks for: the Jilin City template's total before 2019, where it is used
+    proactive = "jilin-proactive" if any(r.format.startswith("jilin-city") for r in longest.reports) else "proactive"
+    missing_year = 2023 if 2023 in index.years else last_year
+    refused_year = 2021 if 2021 in index.years else last_year
     pages = {
         "home": "/?lang=zh",
         "home, page 50": "/?lang=zh&page=50",
@@ -89,24 +106,52 @@ def main() -> None:
         "coverage.csv (all missing)": "/coverage.csv",
         "agency page (requests)": f"/agencies/{middle.slug}?lang=zh",
         "agency page (Jilin proactive)": f"/agencies/{middle.slug}?lang=en&series=jilin-proactive",
-        "compare: province's requests received by year": f"/compare/totals?lang=zh&region={province.division}",
-        "compare: city's agencies ranked by refused, 2021": f"/compare/ranked?lang=en&region={city.division}"
-        "&figure=refused&year=2021",
-        "compare: city's outcomes of requests, 2021": f"/compare/outcomes?lang=zh&region={city.division}&year=2021",
+        "compare (the questions, the forms)": "/compare?lang=zh",
+        "★ compare: province's requests received by year": f"/compare/totals?lang=zh&region={province.division}",
+        f"★ compare: city's agencies ranked by refused, {refused_year}": f"/compare/ranked?lang=en"
+        f"&region={city.division}&figure=refused&year={refused_year}",
+        f"★ coverage: county's agencies without a {missing_year} report": f"/coverage?lang=zh"
+        f"&region={county.division}&year={missing_year}&missing=1",
+        "★ agency page: proactive disclosure, every year": f"/agencies/{longest.slug}?lang=en&series={proactive}",
+        f"compare: city's outcomes of requests, {refused_year}": f"/compare/outcomes?lang=zh&region={city.division}"
+        f"&year={refused_year}",
+        "compare: city's departments ranked": f"/compare/ranked?lang=zh&region={city.division}&level=department",
         "compare: totals.csv (province)": f"/compare/totals.csv?region={province.division}",
     }
+    #: Each comparison page's named query with its parameters: what the page ran per request before.
+    before = {
+        "★ compare: province's requests received by year": (
+            "region-totals",
+            {"region": province.division, "level": "any", "item": FIGURES[0].item, "period": "annual"},
+        ),
+        f"★ compare: city's agencies ranked by refused, {refused_year}": (
+            "region-ranked",
+            {"region": city.division, "level": "any", "item": FIGURES[1].item, "period": "annual",
+             "year": str(refused_year)},
+        ),
+        f"compare: city's outcomes of requests, {refused_year}": (
+            "region-outcomes",
+            {"region": city.division, "level": "any", "year": str(refused_year)},
+        ),
+    }  # fmt: skip
     print(f"corpus: {reports} reports, {len(index.agencies)} agencies, years {index.years[0]}–{last_year}")
     print(f"{'':58} {'wall':>8}    {'CPU':>8}    CPU ÷ baseline CPU")
     print(f"{'corpus index (named query coverage, once per release)':58} {index_ms[0]:8.1f} ms {index_ms[1]:8.1f} ms")
     print(
         f"{'baseline: named query reports (the old home, per request)':58} {baseline[0]:8.1f} ms {baseline[1]:8.1f} ms"
     )
+    print(f"{'figure table (5 named queries, once per release)':58} {table_ms[0]:8.1f} ms {table_ms[1]:8.1f} ms")
     for name, url in pages.items():
         answer = client.get(url)
         if answer.status_code != 200:
             sys.exit(f"{url} answered {answer.status_code}")
         wall, cpu = timed(lambda url=url: client.get(url), args.repeat)  # type: ignore[misc]
         print(f"{name:58} {wall:8.1f} ms {cpu:8.1f} ms    {cpu / baseline[1]:5.2f}   ({len(answer.data):,} bytes)")
+        if name in before:
+            query, values = before[name]
+            with app.app_context():
+                old = timed(lambda q=query, v=values: namedqueries.get(q).rows(store, base, v), args.repeat)
+            print(f"{'    before: its named query ' + query + ', per request':58} {old[0]:8.1f} ms {old[1]:8.1f} ms")
     app.extensions["query_service"].close()
 
 

@@ -21,7 +21,16 @@ from publisher.build.builder import BuildResult, build
 from publisher.build.project import Project, load_project
 from publisher.settings import Settings
 from publisher.store.readstore import ReadStore, open_store, remote_config
-from tests.helpers import BACKENDS, DATA, SEED_RECORD, Backend, LiveServer, make_settings, start_live_server
+from tests.helpers import (
+    BACKENDS,
+    DATA,
+    SEED_RECORD,
+    Backend,
+    LiveServer,
+    chromium,
+    make_settings,
+    start_live_server,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,6 +48,13 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     chosen = Backend(getattr(request, "param", "embedded"))
     yield chosen
     chosen.give_back()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """A Chromium of the module's own (tests.helpers.chromium), for the pages tested in a real browser."""
+    with chromium() as instance:
+        yield instance
 
 
 @pytest.fixture(scope="session")

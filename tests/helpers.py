@@ -335,3 +335,13 @@ def read_csv(url: str) -> list[dict[str, str]]:
     answer = fetch(url)
     assert answer.status == 200 and answer.media_type == "text/csv", (answer.status, answer.media_type)
     return list(csv.DictReader(io.StringIO(answer.text.removeprefix("\ufeff"))))
+
+
+def series_points(page: Any) -> dict[int, int]:
+    """An agency page's chart (svg#series-chart) as its SVG states it: each dot's year (x label) and value."""
+    pairs = page.eval_on_selector_all(
+        "svg#series-chart g.dots",
+        "groups => groups.map(g => [g.querySelector('desc.x_label').textContent,"
+        " g.querySelector('desc.value').textContent])",
+    )
+    return {int(year): int(value) for year, value in pairs}

@@ -31,6 +31,8 @@ triple, beyond what a record can say).
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,20 +44,21 @@ from rdflib import Graph, Literal, URIRef
 from publisher import synthetic
 from publisher.build.bulkstore import Entry, entry_of, new_store, rule_findings, scoped_rules
 from publisher.build.checked import check_one
+from publisher.build.pipeline import build
 from publisher.build.project import load_project
 from publisher.build.workerstate import WorkerState
+from publisher.errors import ValidationFailed
 from publisher.graph.reports import report_graph
 from publisher.rdf.namespaces import SH
 from publisher.records.loading import find_records, load_report
+from publisher.release.paths import CURRENT
 from publisher.validation.checker import ReportChecker
 from publisher.validation.findings import Finding, Outcome
 from publisher.validation.validator import Validator
 from tests.fixtures import examples
-from tests.fixtures.real_reports import NATIONAL, PRE_2019_PAGES, REGISTRY
 from tests.helpers import BASE, DATA, SEED_RECORD, SEED_SOURCE, make_settings
 
 SEED_AGENCY = "jilin-city-science-technology-bureau"
-PINGTAN = "pingtan-comprehensive-experimental-zone"
 
 # ---------------------------------------------------------------------------
 # The corpora: data folders the tests build
@@ -78,12 +81,7 @@ def synthetic_eras(target: Path) -> Path:
 
 def real_documents(target: Path) -> Path:
     """Every real document imported and written as a record beside a copy of its source (as test_real_reports)."""
-    (target / "agencies.yaml").write_text(REGISTRY, encoding="utf-8")
-    documents = [(r.path, r.agency, r.year) for r in NATIONAL]
-    documents += [(path, PINGTAN, year) for year, path in PRE_2019_PAGES.items()]
-    for path, agency, year in documents:
-        examples.write_imported(target, agency, year, path)
-    return target
+    return examples.write_real_documents(target)
 
 
 def broken_seed(old: str, new: str) -> Callable[[Path], Path]:
@@ -207,6 +205,58 @@ def test_the_build_finds_what_the_reference_finds(corpus: Corpus, tmp_path: Path
         assert incremental[record] == findings, record
     named = {f.shape.removeprefix("shapes#") for findings in expected.values() for f in findings}
     assert set(corpus.expects) <= named, f"the corpus was meant to break {corpus.expects}; found {sorted(named)}"
+
+
+# ---------------------------------------------------------------------------
+# A violation of a SPARQL constraint stops the build, the build folder as it was
+# ---------------------------------------------------------------------------
+
+
+def files_of(folder: Path) -> dict[str, bytes | str]:
+    """Every file and link under `folder`: its bytes or its target; but for what the build keeps of the project
+    loaded once (cache/*/project/: its snapshot, its context graphs), made whenever first needed."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.parent.name == "project" and path.parent.parent.parent.name == "cache":
+            continue
+        if path.is_symlink():
+            found[str(path.relative_to(folder))] = os.readlink(path)
+        elif path.is_file():
+            found[str(path.relative_to(folder))] = path.read_bytes()
+    return found
+
+
+@pytest.mark.parametrize("incremental", [True, False], ids=["incremental", "from-nothing"])
+def test_a_violation_of_a_sparql_constraint_refuses_the_build(incremental: bool, tmp_path: Path) -> None:
+    """A count made negative (shape:ObservationCount's SPARQL constraint, found by the workers' check) stops the
+    build with ValidationFailed naming the record, its line and the rule:
+    nothing is published, and on the incremental build the whole build folder (cache included) stays as it was."""
+    data = tmp_path / "data"
+    synthetic.generate(data, 1, years=range(2012, 2018), seed=5, blank_rate=0.0, inconsistency_rate=0.0)
+    build_dir = tmp_path / ("build" if incremental else "other")
+    settings = make_settings(data_dir=data, build_dir=build_dir)
+    if incremental:
+        build(settings, processes=1)
+    before = files_of(build_dir) if incremental else {}
+    record = sorted(data.glob("reports/*/2015.yaml"))[0]
+    text = record.read_text(encoding="utf-8")
+    head = "  proactive-normative-documents-2015:\n    item: category/normative-documents\n    period: annual\n"
+    match = re.search(re.escape(head) + r"    value: (\d+)\n", text)
+    assert match is not None and int(match.group(1)) > 0
+    record.write_text(text.replace(match.group(0), head + f"    value: -{match.group(1)}\n"), encoding="utf-8")
+    line = text[: match.start()].count("\n") + 1  # the figure's key, where its mapping starts
+    with pytest.raises(ValidationFailed) as raised:
+        build(settings, processes=1)
+    failing = [o for o in raised.value.outcomes if not o.conforms]
+    assert [o.record for o in failing] == [str(record)]
+    assert [(f.shape, f.figure, f.line) for f in failing[0].violations] == [
+        ("shapes#ObservationCount", "proactive-normative-documents-2015", line)
+    ]
+    assert f"{record}:{line}: figure 'proactive-normative-documents-2015'" in failing[0].text
+    if incremental:
+        assert files_of(build_dir) == before
+    else:
+        assert not (build_dir / CURRENT).exists()
 
 
 # ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from tests.fixtures.real_reports import (
     REGISTRY,
     REQUESTS_RECEIVED,
 )
-from tests.helpers import DATA, LiveServer, chromium, open_page, read_csv, start_live_server
+from tests.helpers import DATA, LiveServer, open_page, read_csv, series_points, start_live_server
 from tests.http import fetch
 
 SEED_AGENCY = "jilin-city-science-technology-bureau"
@@ -113,12 +113,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server = start_live_server(tmp_path_factory.mktemp("comparison-build"), data, response_cache_mb=0)
     yield server
     server.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as instance:
-        yield instance
 
 
 def bars(page: Any, chart: str) -> list[tuple[int, str, int]]:
@@ -303,3 +297,118 @@ def test_the_comparison_pages_have_no_inline_script_or_style(served: LiveServer)
         answer = fetch(served.url + path)
         assert answer.status == 200, path
         assert "<script" not in answer.text and "<style" not in answer.text and " style=" not in answer.text, path
+
+
+# ---------------------------------------------------------------------------
+# The workbench's questions, each followed from the home page in Chromium
+# ---------------------------------------------------------------------------
+
+PINGTAN_PROACTIVE = {2011: 425, 2016: 3460}  # pre-2019 主动公开政府信息数 (tests/fixtures/real_reports.PROACTIVE_TOTAL)
+PINGTAN_YEARS = [2011, 2016, 2019, 2021, 2024]
+
+
+def follow_question(browser: Any, server: LiveServer, lang: str, question: str) -> Any:
+    """A tab that clicked from / to Compare, then to the question's page (two clicks)."""
+    page = open_page(browser, f"{server.url}/?lang={lang}", lang)
+    page.locator("header nav a", has_text="比较" if lang == "zh" else "Compare").click()
+    page.wait_for_load_state()
+    page.locator(f"#questions li[data-question={question}] a").click()
+    page.wait_for_load_state()
+    return page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_regions_requests_by_year_is_two_clicks_from_home(served: LiveServer, browser: Any, lang: str) -> None:
+    """No province in this registry: the widest region, Jilin City (two agencies), whose seed received none in 2011."""
+    page = follow_question(browser, served, lang, "totals")
+    try:
+        asked = parse_qs(urlsplit(page.url).query)
+        drawn = {int(label): value for _n, label, value in bars(page, "totals-chart")}
+        csv_href, query_href = chart_links(page)
+    finally:
+        page.close()
+    assert urlsplit(page.url).path == "/compare/totals"
+    assert asked["region"] == [JILIN_REGION] and asked["figure"] == ["requests"]
+    assert drawn == {2011: 0}
+    assert {int(r["year"]): int(r["total"]) for r in read_csv(served.url + csv_href) if r["total"]} == drawn
+    assert {int(b["year"]): int(b["total"]) for b in query_bindings(served, query_href)} == drawn
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_citys_agencies_ranked_by_refused_is_two_clicks_from_home(
+    served: LiveServer, browser: Any, lang: str
+) -> None:
+    """The city whose agencies published most, 淮安 (2 reports); no 2021 report there, so its latest year, 2024."""
+    page = follow_question(browser, served, lang, "ranked")
+    try:
+        asked = parse_qs(urlsplit(page.url).query)
+        drawn = [(label, value) for _n, label, value in bars(page, "ranked-chart")]
+        csv_href, query_href = chart_links(page)
+    finally:
+        page.close()
+    assert (asked["region"], asked["figure"], asked["year"]) == ([HUAIAN_REGION], ["refused"], ["2024"])
+    assert drawn == [(NAMES[HUAIAN][lang], HUAIAN_OUTCOMES["request/not-disclosed"])]
+    assert [(r["agency_" + lang], int(r["value"])) for r in read_csv(served.url + csv_href)] == drawn
+    assert [(b[f"agency_{lang}"], int(b["value"])) for b in query_bindings(served, query_href)] == drawn
+
+
+def test_a_countys_agencies_without_a_report_is_two_clicks_from_home(served: LiveServer, browser: Any) -> None:
+    """The county with the most agencies lacking a 2023 report: Pingtan (its reports: 2011, 2016, 2019, 2021, 2024)."""
+    page = follow_question(browser, served, "en", "missing")
+    try:
+        asked = parse_qs(urlsplit(page.url).query)
+        rows = page.locator("table.coverage tbody tr").evaluate_all("rows => rows.map(r => r.dataset.agency)")
+        missing = page.locator("table.coverage td.missing").evaluate_all("tds => tds.map(td => td.dataset.year)")
+        csv_href = page.locator("a.missing-csv").get_attribute("href")
+    finally:
+        page.close()
+    assert urlsplit(page.url).path == "/coverage"
+    assert (asked["region"], asked["year"], asked["missing"]) == ([PINGTAN_REGION], ["2023"], ["1"])
+    assert rows == [PINGTAN] and missing == ["2023"]
+    assert [(r["agency"], r["year"]) for r in read_csv(served.url + csv_href)] == [(PINGTAN, "2023")]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_agencys_proactive_disclosure_is_two_clicks_from_home(served: LiveServer, browser: Any, lang: str) -> None:
+    """The agency reporting in the most years, Pingtan: the pre-2019 totals; the national formats have none."""
+    page = follow_question(browser, served, lang, "series")
+    try:
+        drawn = series_points(page)
+        csv_href = page.locator("a.series-csv").get_attribute("href")
+    finally:
+        page.close()
+    assert urlsplit(page.url).path == f"/agencies/{PINGTAN}"
+    assert drawn == PINGTAN_PROACTIVE
+    rows = read_csv(served.url + csv_href)
+    assert [int(r["year"]) for r in rows] == PINGTAN_YEARS
+    assert {int(r["year"]): int(r["value"]) for r in rows if r["value"]} == drawn
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_level_narrows_a_comparison_to_the_agencies_of_that_level(
+    served: LiveServer, browser: Any, lang: str
+) -> None:
+    """淮安市 holds the city government (2024) and 洪泽区, a county (2023): the level keeps one of them."""
+    base = f"{served.url}/compare/totals?lang={lang}&region={HUAIAN_REGION}&figure=refused"
+    page = open_page(browser, base, lang)
+    try:
+        page.select_option("#totals-level", "county")
+        page.locator("form.compare-totals button").click()
+        page.wait_for_load_state()
+        asked = parse_qs(urlsplit(page.url).query)
+        drawn = {int(label): value for _n, label, value in bars(page, "totals-chart")}
+        csv_href, query_href = chart_links(page)
+    finally:
+        page.close()
+    assert asked["level"] == ["county"]
+    assert drawn == {2023: 3}  # 洪泽 2023's not disclosed, 1 + 1 + 1; 淮安's 178 (2024) left out
+    rows = read_csv(served.url + csv_href)
+    assert {int(r["year"]): int(r["total"]) for r in rows if r["total"]} == drawn
+    assert {r["level"] for r in rows} == {"county"}
+    assert parse_qs(urlsplit(query_href).query)["level"] == ["county"]
+    assert {int(b["year"]): int(b["total"]) for b in query_bindings(served, query_href)} == drawn
+    city = read_csv(f"{served.url}/compare/ranked.csv?region={HUAIAN_REGION}&level=city&figure=refused&year=2024")
+    assert [(r["agency"], r["value"]) for r in city] == [(HUAIAN, "178")]
+    assert read_csv(f"{served.url}/compare/ranked.csv?region={HUAIAN_REGION}&level=county&year=2024") == []
+    outcomes = read_csv(f"{served.url}/compare/outcomes.csv?region={HUAIAN_REGION}&level=city&year=2023")
+    assert outcomes == []  # 洪泽, the only agency with a 2023 report there, is a county's

@@ -27,7 +27,7 @@ from urllib.parse import quote, urljoin
 from xml.etree import ElementTree
 
 import pytest
-from pyoxigraph import RdfFormat, parse
+from pyoxigraph import DefaultGraph, RdfFormat, Store, parse
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.namespace import RDF, RDFS, VOID, XSD
@@ -35,7 +35,7 @@ from rdflib.term import Node
 
 from publisher.build.builder import build
 from publisher.build.checked import CheckedReport
-from publisher.build.reportfiles import graph_stats, published_graph
+from publisher.build.reportfiles import StoredLiterals, graph_stats, published_graph, published_triples
 from publisher.build.workerstate import WorkerState
 from publisher.graph.reports import report_graph
 from publisher.publication import downloads
@@ -48,6 +48,7 @@ from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
 from publisher.rdf.turtle import to_turtle
 from publisher.records.loading import load_report
 from publisher.release.paths import current_release
+from publisher.validation.findings import Finding, quality_annotations
 from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, PROVINCE, TOWN
 from tests.fixtures.national_pages import FEES, expected_cells
@@ -586,6 +587,79 @@ def test_a_reports_files_from_its_parsed_triples_are_those_of_its_rdflib_graph(
     from_head = report_dataset_graph(state.inputs, downloads.ReportData(report, head, fmt), described)
     from_full = report_dataset_graph(state.inputs, downloads.ReportData(report, full, fmt), described)
     assert sorted_ntriples(from_head) == sorted_ntriples(from_full)  # the head is all the catalog entry reads
+
+
+@pytest.mark.parametrize(("data_dir", "record"), REPORT_RECORDS[:2])
+def test_the_published_graph_is_what_a_store_of_it_writes(data_dir: Path, record: Path, tmp_path: Path) -> None:
+    """published_graph writes a report's graph as an Oxigraph store holds it, without making a store: typed
+    literals in the store's canonical forms, each triple once, lines sorted, quality annotations included;
+    its triples (published_triples) are those bytes parsed, in their order."""
+    state = WorkerState(make_settings(data_dir=data_dir), tmp_path)
+    project = state.project
+    report = load_report(record, project.registry, {s: f.record_keys for s, f in project.formats.items()})
+    graph = report_graph(report, project.registry, project.formats[report.format], project.iris)
+    iri = project.iris.report(report.agency, report.year)
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    odd = [
+        ('"01"', "integer"), ('"1"', "integer"), ('"3.50"', "decimal"), ('"1"', "boolean"), ('"true"', "boolean"),
+        ('"2011"', "gYear"), ('"seven"', "integer"), ('"007"', "int"), ('"tab\\there"', "string"),
+    ]  # fmt: skip
+    extra = "".join(f"<{iri}> <http://example.org/odd{i}> {v}^^<{xsd}{d}> .\n" for i, (v, d) in enumerate(odd))
+    extra += f'<{iri}> <http://example.org/odd> "标签"@zh-Hans .\n'
+    checked = CheckedReport("key", str(record), report, sorted_ntriples(graph) + extra.encode("utf-8"), [])
+    rule = f"{project.iris.base}/def/national-2021/rule/review-sum-to-total"
+    total = f"{iri}/review-reconsideration-total"
+    warning = Finding(
+        "warning", rule, rule, total, None, "合计数 2 不等于各组成项之和 3。", "The total is not 3.", rule
+    )
+    published = published_graph(state, checked, [warning])
+
+    store = Store()  # what the store makes of the same N-Triples
+    store.load(
+        checked.ntriples + quality_annotations(iri, [warning], project.iris).serialize(format="nt", encoding="utf-8"),
+        format=RdfFormat.N_TRIPLES,
+    )
+    dumped = store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+    assert dumped is not None
+    assert published == b"\n".join(sorted({line for line in dumped.split(b"\n") if line})) + b"\n"
+    lines = published.decode("utf-8").split("\n")
+    stored = [
+        ("1", "integer"), ("1", "integer"), ("3.5", "decimal"), ("true", "boolean"), ("true", "boolean"),
+        ("2011", "gYear"), ("seven", "integer"), ("7", "integer"),  # "007"^^xsd:int comes back an xsd:integer
+    ]  # fmt: skip
+    for i, (value, datatype) in enumerate(stored):
+        assert [line for line in lines if line.startswith(f"<{iri}> <http://example.org/odd{i}> ")] == [
+            f'<{iri}> <http://example.org/odd{i}> "{value}"^^<{xsd}{datatype}> .'
+        ]
+    assert f'<{iri}> <http://example.org/odd8> "tab\\there" .' in lines  # xsd:string written plain, its tab escaped
+    assert f'<{iri}> <http://example.org/odd> "标签"@zh-hans .' in lines
+    assert f"<http://www.w3.org/ns/oa#hasTarget> <{total}> ." in published.decode("utf-8")  # the annotation
+    parsed = published_triples(state, checked, [warning])
+    assert parsed.ntriples == published
+    assert [str(t) for t in parsed.triples] == [str(q.triple) for q in parse(published, format=RdfFormat.N_TRIPLES)]
+
+
+def test_stored_literals_are_learnt_again_once_forgotten() -> None:
+    """StoredLiterals remembers at most LIMIT literals: past it, it forgets them and still gives the store's forms."""
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+
+    def stored_objects(stored: StoredLiterals, literals: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        text = "".join(
+            f'<http://example.org/s> <http://example.org/p{i}> "{value}"^^<{xsd}{datatype}> .\n'
+            for i, (value, datatype) in enumerate(literals)
+        )
+        triples = stored.stored([quad.triple for quad in parse(text.encode(), format=RdfFormat.N_TRIPLES)])
+        return [(t.object.value, t.object.datatype.value.removeprefix(xsd)) for t in triples]  # type: ignore[union-attr]
+
+    stored = StoredLiterals()
+    stored.LIMIT = 3
+    assert stored_objects(stored, [("07", "integer")]) == [("7", "integer")]
+    assert len(stored.known) == 1
+    again = [("01", "integer"), ("2.50", "decimal"), ("0", "boolean")]
+    assert stored_objects(stored, again) == [("1", "integer"), ("2.5", "decimal"), ("false", "boolean")]
+    assert len(stored.known) == 3  # "07" forgotten: 1 + 3 is past the limit
+    assert stored_objects(stored, again) == [("1", "integer"), ("2.5", "decimal"), ("false", "boolean")]
+    assert stored_objects(stored, [("07", "integer")]) == [("7", "integer")]  # learnt again
 
 
 def test_sorted_ntriples_are_rdflibs_own_lines_sorted() -> None:

@@ -300,9 +300,32 @@ def test_the_export_holds_coverage_and_every_agency_page_with_its_series(exporte
     ).is_file()
 
 
+def test_the_export_holds_each_regions_comparisons_with_their_data(exported_alone: Path) -> None:
+    """Jilin City (220200), the seed's region: its requests by year, its agencies ranked and their outcomes of 2011."""
+    compare = exported_alone / "compare"
+    listed = (exported_alone / "compare.html").read_text(encoding="utf-8")
+    assert 'href="/compare/totals/220200/requests?lang=zh"' in listed
+    totals = (compare / "totals/220200/requests.html").read_text(encoding="utf-8")
+    assert 'id="totals-chart"' in totals and '<tr data-year="2011"><th scope="row">2011</th>' in totals
+    assert 'href="/compare/totals/220200/requests.csv"' in totals
+    assert "Jilin City" in (compare / "totals/220200/requests.en.html").read_text(encoding="utf-8")
+    rows = (compare / "totals/220200/requests.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0] == "region,level,year,item,period,total,reports,published"
+    # 三、依申请公开：未收到任何形式的申请 — none received in 2011, one report, of the region's one published
+    assert rows[1:] == ["220200,any,2011,national-2021/request/new-requests,annual,0,1,1"]
+    ranked = (compare / "ranked/220200/requests/2011.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert [line.split(",")[1] for line in ranked[1:]] == [JILIN]
+    assert (compare / "ranked/220200/refused/2011.html").is_file()
+    assert (compare / "outcomes/220200/2011.html").is_file() and (compare / "outcomes/220200/2011.csv").is_file()
+
+
 def test_without_a_live_server_the_links_that_need_one_are_left_out(exported_alone: Path) -> None:
     pages = [exported_alone / "index.html", exported_alone / "coverage.en.html", exported_alone / "agencies.html"]
     pages += [exported_alone / "compare.html", exported_alone / "catalog.html"]
+    pages += [
+        exported_alone / "compare/totals/220200/requests.html",
+        exported_alone / "compare/outcomes/220200/2011.html",
+    ]
     pages += [exported_alone / "agencies" / f"{JILIN}.html", exported_alone / "id/report" / JILIN / "2011.html"]
     for page in pages:
         text = page.read_text(encoding="utf-8")
@@ -319,6 +342,7 @@ def test_with_a_live_server_those_links_point_to_it(exported: Path, live_server:
     assert f"{LIVE}/agencies?lang=zh&page=2" in live  # the agency index's next page (one row a page)
     assert f"{LIVE}/coverage" in live and f"{LIVE}/" in live  # the filters' forms
     assert f"{LIVE}/compare/ranked" in live
+    assert any(link.startswith(f"{LIVE}/queries/region-totals?") for link in live)  # an exported comparison's query
     assert any(link.startswith(f"{LIVE}/queries/figure-over-years?") for link in live)
     assert any(link.startswith(f"{LIVE}/queries/report-facts?") for link in live)
     home = (exported / "index.html").read_text(encoding="utf-8")

@@ -7,12 +7,11 @@ stylesheet and reports no violation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
 
-from tests.helpers import LiveServer, chromium
+from tests.helpers import LiveServer
 from tests.http import Answer, fetch
 
 REPORT = "/id/report/jilin-city-science-technology-bureau/2011"
@@ -90,12 +89,6 @@ def test_a_redirect_is_built_from_the_base_never_from_the_host(live_server: Live
 # ---------------------------------------------------------------------------
 # In a real browser: the pages still look as they did
 # ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as instance:
-        yield instance
 
 
 #: A page, and a style its stylesheet gives one of its elements (selector, CSS property, value as computed).

@@ -30,6 +30,8 @@ SAMPLE = {
     "item": "jilin-city-2011/category/all",
     "period": "annual",
     "region": "220200",
+    "level": "any",
+    "min": "50",
 }
 FORMATS = {
     "json": "application/sparql-results+json",

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.helpers import LiveServer, chromium
+from tests.helpers import LiveServer
 from tests.http import fetch
 
 AGENCY = "jilin-city-science-technology-bureau"
@@ -45,12 +44,6 @@ QUERY = f"""SELECT ?label ?count WHERE {{
 }}
 ORDER BY ?position
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as instance:
-        yield instance
 
 
 def open_editor(browser: Any, live_server: LiveServer, lang: str, **params: str) -> Any:

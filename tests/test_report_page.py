@@ -20,7 +20,7 @@ from tests.fixtures import examples
 from tests.fixtures.examples import COUNTY, TOWN
 from tests.fixtures.national_pages import REQUESTS, ROWS_2021, parse_values
 from tests.fixtures.seed_figures import EXPECTED
-from tests.helpers import BOTH_BACKENDS, Backend, LiveServer, chromium, start_live_server
+from tests.helpers import BOTH_BACKENDS, Backend, LiveServer, start_live_server
 from tests.http import fetch
 
 pytestmark = BOTH_BACKENDS
@@ -113,12 +113,6 @@ def test_stated_and_derived_totals_are_told_apart(live_server: LiveServer) -> No
     assert "Stated and derived totals" in page
     assert '<td class="number stated">658</td><td class="number derived">658</td>' in page
     assert '<td class="number stated">2006</td><td class="number derived">2006</td>' in page
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as instance:
-        yield instance
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

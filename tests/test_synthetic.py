@@ -315,13 +315,17 @@ def test_generation_is_deterministic_and_an_agency_does_not_depend_on_the_corpus
 
 
 def test_the_years_before_2019_are_written_as_before_the_national_eras(tmp_path: Path) -> None:
-    """The digest of a corpus of 2016–2018 as the generator wrote it when every year was a Jilin year."""
+    """The digest of a corpus of 2016–2018 as the generator wrote it when every year was a Jilin year.
+
+    Since the text-reuse paragraph (writing.Prose) the sources' prose, and so the offsets, differ: the
+    digest was taken again then; the figures' values are the same as before it (compared, every record's
+    value and blank lines, over 30 agencies × 2008–2025, against the generator of the commit before)."""
     synthetic.generate(tmp_path, 3, years=range(2016, 2023), seed=7, blank_rate=0.05, inconsistency_rate=0.25)
     digest = hashlib.sha256()
     for path in sorted(tmp_path.rglob("*")):
         if path.is_file() and (path.name == "agencies.yaml" or int(path.name[:4]) < 2019):
             digest.update(str(path.relative_to(tmp_path)).encode() + b"\0" + path.read_bytes() + b"\0")
-    assert digest.hexdigest() == "406afc2cbaefdcc484bb68ff8988a916a7d810989750c674b6fee02293af1e2c"
+    assert digest.hexdigest() == "ec6b9b2ad519308e3ba7b22be20ef71be471c87ca67591fa19933983f638cd07"
 
 
 def test_the_benchmark_s_one_record_change_works_on_a_national_record(tmp_path: Path) -> None:

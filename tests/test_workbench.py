@@ -36,7 +36,7 @@ from tests.fixtures.real_reports import (
     REGISTRY,
     REQUESTS_RECEIVED,
 )
-from tests.helpers import LiveServer, chromium, open_page, read_csv, start_live_server
+from tests.helpers import LiveServer, open_page, read_csv, series_points, start_live_server
 from tests.http import fetch
 
 REQUESTS_SERIES = {**REQUESTS_RECEIVED, **NEW_REQUESTS_TOTAL}  # 2011, 2016 (pre-2019), 2019, 2021, 2024
@@ -119,25 +119,9 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as instance:
-        yield instance
-
-
 # ---------------------------------------------------------------------------
 # An agency's series: chart, table, CSV and named query agree with the pages
 # ---------------------------------------------------------------------------
-
-
-def chart_points(page: Any) -> dict[int, int]:
-    """The chart's points as the SVG states them: each dot's x label (the year) and value."""
-    pairs = page.eval_on_selector_all(
-        "svg#series-chart g.dots",
-        "groups => groups.map(g => [g.querySelector('desc.x_label').textContent,"
-        " g.querySelector('desc.value').textContent])",
-    )
-    return {int(year): int(value) for year, value in pairs}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -153,7 +137,7 @@ def test_the_requests_chart_gives_the_figures_typed_from_the_pages_across_three_
             else "Pingtan Comprehensive Experimental Zone Administrative Committee"
         )
         assert page.locator("svg#series-chart").get_attribute("role") == "img"
-        assert chart_points(page) == REQUESTS_SERIES
+        assert series_points(page) == REQUESTS_SERIES
         x_labels = page.locator("svg#series-chart g.axis.x text").all_text_contents()
         assert [int(t) for t in x_labels] == PINGTAN_YEARS
         rows = page.locator("table.series tbody tr")
@@ -174,7 +158,7 @@ def test_the_requests_chart_gives_the_figures_typed_from_the_pages_across_three_
 def test_the_chart_equals_its_csv_and_its_named_query(pingtan: LiveServer, browser: Any) -> None:
     page = open_page(browser, f"{pingtan.url}/agencies/{PINGTAN}?lang=en", "en")
     try:
-        drawn = chart_points(page)
+        drawn = series_points(page)
         csv_href = page.locator("a.series-csv").get_attribute("href")
         query_href = page.locator("a.series-query").get_attribute("href")
     finally:
@@ -196,7 +180,7 @@ def test_a_year_without_the_figure_is_blank_in_the_chart_table_and_csv_never_zer
     """The national formats have no total published proactively: 2019, 2021 and 2024 are blank."""
     page = open_page(browser, f"{pingtan.url}/agencies/{PINGTAN}?lang=zh&series=proactive", "zh")
     try:
-        assert chart_points(page) == PROACTIVE_TOTAL["annual"]  # 2011: 425, 2016: 3460, and no other point
+        assert series_points(page) == PROACTIVE_TOTAL["annual"]  # 2011: 425, 2016: 3460, and no other point
         blank = page.locator("table.series td.blank")
         assert blank.count() == 3 and set(blank.all_inner_texts()) == {"（空白或未填报）"}
         csv_href = page.locator("a.series-csv").get_attribute("href")
@@ -214,7 +198,7 @@ def test_the_series_is_chosen_with_a_form_that_works_without_javascript(pingtan:
         page.locator("form.series-choice button").click()
         page.wait_for_load_state()
         assert "series=proactive" in page.url
-        assert chart_points(page) == PROACTIVE_TOTAL["annual"]
+        assert series_points(page) == PROACTIVE_TOTAL["annual"]
     finally:
         page.close()
 
@@ -389,6 +373,88 @@ def test_the_pages_have_no_inline_script_or_style(province: LiveServer) -> None:
 def test_the_coverage_is_found_from_the_home_page(province: LiveServer) -> None:
     home = fetch(f"{province.url}/?lang=zh").text
     assert 'href="/coverage?lang=zh"' in home and 'href="/agencies?lang=zh"' in home
+
+
+# ---------------------------------------------------------------------------
+# The comparisons of the synthetic province: its hierarchy, its levels
+# ---------------------------------------------------------------------------
+
+
+def drawn_bars(page: Any, chart: str) -> list[tuple[str, int]]:
+    """A one-series bar chart as its SVG states it: (x label, value) of each bar, in drawing order."""
+    found = page.eval_on_selector_all(
+        f"svg#{chart} g.bar",
+        "bars => bars.map(b => [b.querySelector('desc.x_label').textContent,"
+        " b.querySelector('desc.value').textContent])",
+    )
+    return [(label, int(value)) for label, value in found]
+
+
+def test_the_provinces_requests_by_year_is_two_clicks_from_home(province: LiveServer, browser: Any) -> None:
+    """The province (910000) holds every agency: each year's total rests on the reports of the year it states."""
+    page = open_page(browser, f"{province.url}/?lang=zh", "zh")
+    try:
+        page.locator("header nav a", has_text="比较").click()
+        page.wait_for_load_state()
+        page.locator("#questions li[data-question=totals] a").click()
+        page.wait_for_load_state()
+        asked = parse_qs(urlsplit(page.url).query)
+        drawn = {int(label): value for label, value in drawn_bars(page, "totals-chart")}
+        csv_href = page.locator("a.chart-csv").get_attribute("href")
+        query_href = page.locator("a.chart-query").get_attribute("href")
+    finally:
+        page.close()
+    assert asked["region"] == [PROVINCE] and asked["figure"] == ["requests"]
+    rows = read_csv(province.url + csv_href)
+    assert {int(r["year"]): int(r["total"]) for r in rows} == drawn
+    assert sorted(drawn) == list(YEARS)
+    # 16 reporting agencies; the county government's 2019 and two townships' 2021 taken out
+    assert {int(r["year"]): int(r["published"]) for r in rows} == {2018: 16, 2019: 15, 2021: 14}
+    answer = fetch(f"{province.url}{query_href}&format=json")
+    bindings = json.loads(answer.body)["results"]["bindings"]
+    assert {int(b["year"]["value"]): int(b["total"]["value"]) for b in bindings} == drawn
+    assert {int(b["year"]["value"]): b["reports"]["value"] for b in bindings} == {
+        int(r["year"]): r["reports"] for r in rows
+    }
+
+
+def test_an_agencys_proactive_disclosure_is_two_clicks_from_home(province: LiveServer, browser: Any) -> None:
+    """The synthetic reports of 2018 are in the Jilin City template (its proactive total); 2019 and 2021 state none."""
+    page = open_page(browser, f"{province.url}/compare?lang=en", "en")
+    try:
+        page.locator("#questions li[data-question=series] a").click()
+        page.wait_for_load_state()
+        asked = parse_qs(urlsplit(page.url).query)
+        drawn = series_points(page)
+        csv_href = page.locator("a.series-csv").get_attribute("href")
+    finally:
+        page.close()
+    assert asked["series"] == ["jilin-proactive"] and synthetic.format_of(2018) == "jilin-city-2011"
+    rows = read_csv(province.url + csv_href)
+    assert [int(r["year"]) for r in rows] == list(YEARS)
+    assert {int(r["year"]): int(r["value"]) for r in rows if r["value"]} == drawn
+    assert sorted(drawn) == [2018]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_citys_departments_ranked_by_the_level_of_the_form(province: LiveServer, browser: Any, lang: str) -> None:
+    """The city (910100) holds two reporting departments: its own first and the county's first (registry 31, 57)."""
+    page = open_page(browser, f"{province.url}/compare/ranked?lang={lang}&region={CITY}&figure=refused&year=2021", lang)
+    try:
+        everyone = len(drawn_bars(page, "ranked-chart"))
+        page.select_option("#ranked-level", "department")
+        page.locator("form.compare-ranked button").click()
+        page.wait_for_load_state()
+        drawn = drawn_bars(page, "ranked-chart")
+        csv_href = page.locator("a.chart-csv").get_attribute("href")
+    finally:
+        page.close()
+    departments = {KINDS["department"][30].id, KINDS["department"][56].id}
+    rows = read_csv(province.url + csv_href)
+    assert {r["agency"] for r in rows} == departments and {r["level"] for r in rows} == {"department"}
+    assert [(r[f"agency_{lang}"], int(r["value"])) for r in rows] == drawn
+    assert [value for _label, value in drawn] == sorted((value for _label, value in drawn), reverse=True)
+    assert everyone > len(drawn)  # the city's governments (city, county, townships) are ranked without the level
 
 
 def test_the_charting_library_leaves_no_import_hook_of_its_own() -> None:

@@ -1,8 +1,10 @@
 """A record checked in a build process: read, turned into a graph and validated; the result kept in the cache.
 
-check_one     record → Report → graph → validation (one report per call, every shape
+check_one     record → Report → triples → validation (one report per call, every shape
               but the rules across years); the result (`CheckedReport`) is kept in the
-              cache under the record's key, its graph beside it as sorted N-Triples
+              cache under the record's key, its graph beside it as sorted N-Triples.
+              The triples are N-Triples terms (graph/reporttriples.py), no rdflib graph:
+              the sorted N-Triples are made from them, and the core shapes read them.
 check_summary the same for a pool (publisher.build.pool): what the build's main process
               needs of it, or the record's SourceError carried back as data
 """
@@ -15,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.build.prosecache import write_prose
 from publisher.build.workerstate import WorkerState
 from publisher.errors import SourceError
-from publisher.graph.reports import report_graph
-from publisher.rdf.ntriples import sorted_ntriples
+from publisher.graph.reporttriples import report_triples
+from publisher.rdf.ntterms import sorted_term_ntriples
 from publisher.records.loading import load_report
 from publisher.records.model import Report
 from publisher.release.paths import CACHE_REPORTS
@@ -72,11 +75,12 @@ def check_one(state: WorkerState, path: Path, key: str) -> CheckedReport:
     """Read, graph and validate one record (its own shapes), and keep the result in the cache."""
     project = state.project
     report = load_report(path, project.registry, state.keys)
-    graph = report_graph(report, project.registry, project.formats[report.format], project.iris)
-    ntriples = sorted_ntriples(graph)
-    outcome = state.checker.check(graph, report.format, report, record=str(path), ntriples=ntriples, spare=True)
+    triples = report_triples(report, project.registry, project.formats[report.format], project.iris)
+    ntriples = sorted_term_ntriples(triples)
+    outcome = state.checker.check(triples, report.format, report, record=str(path), ntriples=ntriples, spare=True)
     checked = CheckedReport(key, str(path), report, ntriples, outcome.findings)
     write_cache(state.staging, checked)
+    write_prose(state.staging, key, report)  # what the text-reuse measure reads (publisher.build.textreuse)
     return checked
 
 

@@ -136,6 +136,7 @@ def _build(
     # Processes start for a run of many records or reports, or at once when a number of them is asked for.
     staging = staging_dir(build_dir, os.getpid())
     pool = Workers(settings, cache, staging, count, eager=processes is not None)
+    clock.watch(pool)  # the workers' CPU counted in the stages' (they are not this process's children)
     try:
         _check(pool, todo, entries, Iris(settings.base), progress)
         clock.lap("check")
@@ -146,6 +147,7 @@ def _build(
         finally:
             stat_cache.save()  # after the switch: what the next build reads, not what anybody waits for
         summary.checked = len(todo)
+        summary.cpu, summary.workers_cpu, summary.memory = clock.cpu, clock.workers_cpu, clock.memory()
         summary.refs = [(e.agency, e.year, e.format, path) for e, path in zip(ordered, paths, strict=True)]
         return summary
     finally:

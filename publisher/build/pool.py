@@ -11,6 +11,12 @@ garbage collections (`WorkerState.settle`). With few items (fewer than the setti
 `build_pool_from`; or one core) the same functions run in the calling process, which
 freezes nothing.
 
+With each batch's results a worker sends its own account of itself (`Usage`: its CPU
+seconds since it was forked, its peak resident memory), which the build's `Clock` adds
+to its own per stage (`Workers.cpu`, `Workers.peaks`, the fork server's read from
+/proc): the workers are the fork server's children, not the build's, so the build's own
+resource usage never counts them.
+
 A worker dies with the build (`parentdeath.die_with_parent`), and so does the fork
 server: killed by the kernel the moment the build's process ends, however it ends,
 rather than left blocked on a pipe nobody writes to. (The kernel ties that to the
@@ -20,9 +26,12 @@ thread that started the server; a server whose thread ended is started again.)
 from __future__ import annotations
 
 import os
+import resource
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
 from pathlib import Path
@@ -73,6 +82,54 @@ def _run_batch(function: Work, batch: Sequence[Any]) -> list[Any]:
     return results
 
 
+@dataclass(frozen=True)
+class Usage:
+    """A worker's account of itself, sent with a batch's results: its CPU seconds (all its threads, user and
+    system) since it was forked, its peak resident memory in bytes, and its parent: the fork server."""
+
+    pid: int
+    server: int
+    cpu: float
+    peak: int
+
+
+def _usage() -> Usage:
+    """This process's `Usage` (a forked process's counters start at zero: what it did since the fork)."""
+    times = os.times()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+    return Usage(os.getpid(), os.getppid(), times.user + times.system, peak)
+
+
+def _run_batch_in_worker(function: Work, batch: Sequence[Any]) -> tuple[list[Any], Usage]:
+    """`_run_batch` in a worker process: the results and the worker's usage so far (its initializer included)."""
+    results = _run_batch(function, batch)
+    return results, _usage()
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> tuple[float, float] | None:
+    """A process's CPU seconds (user and system) and its start (seconds since boot), from /proc; None when gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # after the command: state is field 3 of proc(5), utime 14, stime 15, starttime 22
+    return (int(fields[11]) + int(fields[12])) / _TICK, int(fields[19]) / _TICK
+
+
+def _peak_of(pid: int) -> int:
+    """A process's peak resident memory (VmHWM) in bytes, from /proc; 0 when gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 class Workers:
     """Worker processes (forked from the fork server: no state of the build shared), started by the first run with
     many items; this process for the runs with few (starting processes and loading the project in each costs more).
@@ -84,6 +141,10 @@ class Workers:
         self.settings, self.cache, self.staging, self.count = settings, cache, staging, count
         self.executor: ProcessPoolExecutor | None = None
         self.pool_from = int(settings.values.get("build_pool_from", IN_PROCESS_BELOW))
+        self.usage: dict[int, Usage] = {}  # each worker's latest account of itself, by process id
+        self.server: int | None = None  # the fork server the workers came from
+        self.server_before = 0.0  # its CPU seconds before this pool used it (another pool's, in a resident builder)
+        self.created = time.clock_gettime(time.CLOCK_BOOTTIME)
         if eager and count > 1:
             self._start()
 
@@ -115,22 +176,44 @@ class Workers:
                 progress.advance(len(results))
                 yield from results
             return
-        pending: set[Future[list[Any]]] = set()
+        pending: set[Future[tuple[list[Any], Usage]]] = set()
         queue = iter(batches)
         limit = 4 * self.count
         for batch in queue:
-            pending.add(self.executor.submit(_run_batch, function, batch))
+            pending.add(self.executor.submit(_run_batch_in_worker, function, batch))
             if len(pending) >= limit:
                 break
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                results = future.result()
+                results, usage = future.result()
+                self._heard(usage)
                 progress.advance(len(results))
                 yield from results
                 nxt = next(queue, None)
                 if nxt is not None:
-                    pending.add(self.executor.submit(_run_batch, function, nxt))
+                    pending.add(self.executor.submit(_run_batch_in_worker, function, nxt))
+
+    def _heard(self, usage: Usage) -> None:
+        """A worker's account kept; the first names the fork server (whose CPU counts from this pool's start)."""
+        self.usage[usage.pid] = usage
+        if self.server is None:
+            self.server = usage.server
+            stat = _proc_stat(usage.server)
+            if stat is not None and stat[1] < self.created - 0.05:  # started before this pool: a resident builder's
+                self.server_before = stat[0]
+
+    def cpu(self) -> float:
+        """CPU seconds of the workers (as of their latest batch) and of their fork server since this pool started."""
+        total = sum(u.cpu for u in self.usage.values())
+        if self.server is not None:
+            stat = _proc_stat(self.server)
+            total += max(0.0, stat[0] - self.server_before) if stat is not None else 0.0
+        return total
+
+    def peaks(self) -> tuple[list[int], int]:
+        """Peak resident memory in bytes of each worker (as of its latest batch) and of the fork server."""
+        return [u.peak for u in self.usage.values()], _peak_of(self.server) if self.server is not None else 0
 
     def close(self) -> None:
         if self.executor is not None:

@@ -8,7 +8,6 @@ written. Each file's `Layout` is kept in the release's state for the next build.
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from publisher.build.reportfiles import GZIP_LEVEL, ReportFiles, corpus_pieces, index_lines, read_pieces
+from publisher.build.reportfiles import ReportFiles, corpus_pieces, gzip_member, index_lines, read_pieces
 from publisher.build.splice import Layout, Splice, remember_states
 from publisher.build.state import ReleaseState, ReportState, read_state
 from publisher.build.workerstate import WorkerState
@@ -125,7 +124,7 @@ def _dump_ends(state: WorkerState, base: str) -> tuple[dict[str, bytes], dict[st
     tails = {"nquads": b"", "ntriples": b"", "turtle": b"", "jsonld": b"\n]\n}\n", "csv": b""}
 
     def member(data: bytes) -> bytes:
-        return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0) if data else b""
+        return gzip_member(data) if data else b""
 
     return {k: member(v) for k, v in heads.items()}, {k: member(v) for k, v in tails.items()}
 
@@ -212,7 +211,7 @@ def _dumps_from_nothing(
     graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and iris.report_key(g.value) is None]
     shared_quads = canonical_nquads_of(store, sorted(graphs, key=str))
     shared = corpus_pieces(merged_ntriples(shared_quads), "", iris.base, b"", True)
-    shared["nquads"] = gzip.compress(shared_quads, compresslevel=GZIP_LEVEL, mtime=0)
+    shared["nquads"] = gzip_member(shared_quads)
     heads, tails = _dump_ends(state, iris.base)
     writers = {kind: Splice(folder / name, None, None, hashed=True) for kind, name in DUMPS.items()}
     try:

@@ -10,8 +10,8 @@ publish_one   a checked report (publisher.build.checked) and its warnings → th
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
+import itertools
 import json
 import pickle
 from collections.abc import Sequence
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from isal import igzip
 from rdflib import URIRef
 
 from publisher.build.checked import CheckedReport, read_cache
@@ -29,8 +30,8 @@ from publisher.publication import downloads
 from publisher.publication.csvw import csv_columns, to_csv
 from publisher.publication.dcat import catalog_entry, report_dataset_graph, title_in
 from publisher.publication.schemaorg import schema_org
-from publisher.rdf.jsonld import jsonld_lines, jsonld_nodes
-from publisher.rdf.namespaces import DCTERMS, RDF
+from publisher.rdf.jsonld import jsonld_lines, jsonld_nodes, jsonld_nodes_of
+from publisher.rdf.namespaces import DCTERMS, RDF, XSD
 from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
 from publisher.rdf.turtle import to_turtle
 from publisher.records.model import Report
@@ -46,7 +47,10 @@ from publisher.release.paths import (
 )
 from publisher.validation.findings import Finding, quality_annotations
 
-GZIP_LEVEL = 6
+#: The corpus dumps' gzip members are written by ISA-L (`isal.igzip`, PSF-2.0; ISA-L BSD-3-Clause) at this level
+#: (of 0–3): for a national report's pieces 1.3 ms against zlib's 7 ms at level 3 and 18 ms at level 6, the
+#: members a half larger than at zlib's level 6 (benchmarks/report_cost.py). Any gzip reader reads them.
+GZIP_LEVEL = 2
 #: rdf:type as a plain string, to compare with Oxigraph's predicate IRIs.
 RDF_TYPE = str(RDF.type)
 
@@ -60,6 +64,7 @@ class PublishJob:
     previous: dict[str, downloads.DownloadFile]
     now: str
     folder: str  # the release folder
+    reuse: bytes = b""  # its text-reuse measurement as N-Triples (publisher.build.textreuse), if it has one
 
 
 @dataclass
@@ -82,47 +87,115 @@ class ReportFiles:
         return tuple(sorted(f.name for f in self.files))
 
 
-def published_graph(state: WorkerState, checked: CheckedReport, warnings: Sequence[Finding]) -> bytes:
-    """The report's graph with its quality annotations, as the store holds it (sorted N-Triples)."""
+def published_graph(
+    state: WorkerState, checked: CheckedReport, warnings: Sequence[Finding], reuse: bytes = b""
+) -> bytes:
+    """The report's graph with its quality annotations and text reuse, as the store holds it (sorted N-Triples)."""
+    return published_triples(state, checked, warnings, reuse).ntriples
+
+
+def published_triples(
+    state: WorkerState, checked: CheckedReport, warnings: Sequence[Finding], reuse: bytes = b""
+) -> ReportTriples:
+    """The report's published graph (`published_graph`) and its triples, parsed once, in the order of its lines.
+
+    What the store holds of a report is its triples parsed by Oxigraph, some typed literals
+    in their canonical form (`STORED_LITERALS`), each triple once; the store writes them
+    with Oxigraph's N-Triples serialiser. The same is done here without a store: parsed,
+    those literals replaced, written by the same serialiser, the lines sorted as bytes
+    (UTF-8 sorts bytewise as its text sorts by code point) and each kept once.
+    """
     iri = state.project.iris.report(checked.agency, checked.year)
-    data = checked.ntriples
+    data = checked.ntriples + reuse
     if warnings:
         annotations = quality_annotations(iri, warnings, state.project.iris)
         data += annotations.serialize(format="nt", encoding="utf-8")
-    # Through an Oxigraph store, which canonicalises some datatypes, so the
-    # files say exactly what the store and the SPARQL endpoint say.
-    memory = ox.Store()
-    memory.load(data, format=ox.RdfFormat.N_TRIPLES)
-    stored = memory.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    assert stored is not None
-    # sorted as bytes: UTF-8 sorts bytewise as its text sorts by code point
-    return b"\n".join(sorted({line for line in stored.split(b"\n") if line})) + b"\n"
+    triples = STORED_LITERALS.stored([quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)])
+    text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    assert text is not None
+    lines = text.split(b"\n")[:-1]  # one line a triple (a literal's line breaks are escaped), each ending "\n"
+    if lines and all(line < after for line, after in itertools.pairwise(lines)):
+        return ReportTriples(text, triples)  # sorted and each once already: mostly so (the cache's are sorted)
+    unique = dict(zip(lines, triples, strict=True))
+    order = sorted(unique)
+    return ReportTriples(b"\n".join(order) + b"\n", [unique[line] for line in order])
+
+
+class StoredLiterals:
+    """Typed literals as an Oxigraph store gives them back, remembered by the process.
+
+    The store keeps a literal of xsd:integer, xsd:decimal, xsd:date, xsd:boolean… as its
+    value, and writes it back in the datatype's canonical form ("01"^^xsd:integer → "1",
+    "3.50"^^xsd:decimal → "3.5"). Each typed literal not seen before (other than
+    xsd:string) is put through a small store once; a report's graph mostly repeats
+    literals seen in the reports before it.
+    """
+
+    #: How many literals are remembered at most (then forgotten, and learnt again as met).
+    LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self.known: dict[ox.Literal, ox.Literal] = {}
+
+    def stored(self, triples: list[ox.Triple]) -> list[ox.Triple]:
+        """The triples with their typed literals as the store gives them back (replaced in the list given)."""
+        known = self.known
+        literals = [(i, o) for i, (_s, _p, o) in enumerate(triples) if type(o) is ox.Literal]
+        new = {o: None for _i, o in literals if o not in known and o.language is None and o.datatype != XSD_STRING}
+        if new:
+            if len(known) + len(new) > self.LIMIT:  # a process's memory is not the corpus's literals
+                known.clear()
+                new = {o: None for _i, o in literals if o.language is None and o.datatype != XSD_STRING}
+            self.learn(list(new))
+        for i, obj in literals:
+            stored = known.get(obj)
+            if stored is not None and stored != obj:
+                triple = triples[i]
+                triples[i] = ox.Triple(triple.subject, triple.predicate, stored)
+        return triples
+
+    def learn(self, literals: list[ox.Literal]) -> None:
+        """Put the literals through a store, each as the object of its own subject, and remember what it gives back."""
+        store = ox.Store()
+        store.extend(ox.Quad(ox.NamedNode(f"urn:x-literal:{i}"), STORED, literal) for i, literal in enumerate(literals))
+        for quad in store.quads_for_pattern(None, STORED, None):
+            assert isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal)
+            self.known[literals[int(quad.subject.value.rpartition(":")[2])]] = quad.object
+
+
+#: The predicate `StoredLiterals.learn` stores its literals with.
+STORED = ox.NamedNode("urn:x-literal:value")
+#: xsd:string, a typed literal the store keeps as it is.
+XSD_STRING = ox.NamedNode(str(XSD.string))
+#: The typed literals this process has put through a store (`published_triples`).
+STORED_LITERALS = StoredLiterals()
 
 
 def publish_one(state: WorkerState, job: PublishJob) -> ReportFiles:
     """Write one report's downloads and catalog entry into the release; keep its corpus pieces in the cache.
 
-    The report's graph is parsed once, by Oxigraph (`ReportTriples`): its Turtle (Oxigraph's
-    serialiser), JSON-LD, CSV rows, statistics and corpus pieces are made from the parsed
-    triples, and the catalog entry from an rdflib graph of the report's own statements and
-    its period's (all that `dcat.report_dataset_graph` reads of it). No rdflib graph of the
-    whole report is made.
+    The report's graph is parsed once, by Oxigraph, and written as the store writes it
+    (`published_triples`, no store made): its Turtle (Oxigraph's serialiser), JSON-LD (from
+    the triples indexed by subject, `ReportTriples.spo`), CSV rows, statistics and corpus
+    pieces are made from the parsed triples, and the catalog entry from an rdflib graph of
+    the report's own statements and its period's (all that `dcat.report_dataset_graph`
+    reads of it). No rdflib graph of the whole report is made.
     """
     project = state.project
     checked = read_cache(state.cache, job.key)
     if checked is None:
         raise SourceError(job.key, "the build cache lost this report; delete the build's cache folder and build again")
     iris, report = project.iris, checked.report
-    ntriples = published_graph(state, checked, job.warnings)
+    parsed = published_triples(state, checked, job.warnings, job.reuse)
+    ntriples = parsed.ntriples
     graph_sha = hashlib.sha256(ntriples).hexdigest()
-    parsed = ReportTriples(ntriples)
     iri = str(iris.report(report.agency, report.year))
     subject = URIRef(iri)
     head = parsed.graph_of([subject, *parsed.objects(subject, DCTERMS.temporal)])
     fmt = project.formats[report.format]
     data = downloads.ReportData(report, head, fmt)
     folder = Path(job.folder) / DOWNLOADS
-    lines = jsonld_lines(jsonld_nodes(ntriples, iris.base, parsed.triples))
+    lines = jsonld_lines(jsonld_nodes_of(parsed.spo, iris.base))
     files, rows = downloads.write_report_files(
         folder, data, project.registry, state.labels, iris, str(state.info.licence_iri), ntriples, lines, parsed
     )
@@ -203,6 +276,17 @@ def graph_stats(graph: ReportTriples) -> dict[str, Any]:
     }
 
 
+def turtle_body(turtle: bytes) -> bytes:
+    """Turtle without its @prefix lines and empty lines (the corpus dump has one block of prefixes, its head)."""
+    start = 0
+    while turtle.startswith(b"@prefix", start):  # Oxigraph writes the prefixes first, then the triples
+        start = turtle.index(b"\n", start) + 1
+    body = turtle[start:].lstrip(b"\n")
+    if (body.endswith(b"\n") or not body) and b"\n\n" not in body and b"\n@prefix" not in body:
+        return body
+    return b"".join(line + b"\n" for line in turtle.split(b"\n") if line and not line.startswith(b"@prefix"))
+
+
 def corpus_pieces(
     ntriples: bytes,
     graph: str,
@@ -219,7 +303,7 @@ def corpus_pieces(
     # Oxigraph writes each triple as one line ending " ." (a literal's line breaks are escaped)
     nquads = ntriples.replace(b" .\n", f" <{graph}> .\n".encode())
     turtle = to_turtle(ntriples, base) if turtle_bytes is None else turtle_bytes
-    body = b"".join(line + b"\n" for line in turtle.split(b"\n") if line and not line.startswith(b"@prefix"))
+    body = turtle_body(turtle)
     node_lines = jsonld_lines(jsonld_nodes(ntriples, base)) if node_lines is None else node_lines
     jsonld = ",\n".join(node_lines)
     if jsonld and not first:
@@ -231,4 +315,9 @@ def corpus_pieces(
         "jsonld": jsonld.encode("utf-8"),
         "csv": csv_rows,
     }
-    return {kind: gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0) for kind, data in plain.items()}
+    return {kind: gzip_member(data) for kind, data in plain.items()}
+
+
+def gzip_member(data: bytes) -> bytes:
+    """Data as one gzip member of a corpus dump (members concatenate: a gzip file may hold several)."""
+    return igzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)

@@ -3,11 +3,13 @@
 `NewRelease.publish()` runs the stages in order, each named as the build's timings
 name it (`BuildSummary.timings`):
 
+    rules       the rules across years, set-based over in-memory stores of the changed
+                agencies, or of each agency by the workers (publisher.build.bulkstore)
     plan        what changed since the published release; a recycled tree or a new folder
     load        the store: a checkpoint of the previous one with the changed graphs
                 replaced, or every graph bulk-loaded (publisher.build.bulkstore)
-    rules       the rules across years, over the changed agencies or the whole store
-    annotate    the reports whose published graph changes, their DQV quality annotations
+    annotate    the reports whose published graph changes, their DQV quality annotations and
+                text reuse (measured by the workers: publisher.build.textreuse)
     link        the unchanged reports' files hard-linked from the previous release
     files       the others' files written by the workers (publisher.build.reportfiles)
     corpus      the corpus dumps and downloads/index.json (publisher.build.releasefiles)
@@ -37,7 +39,14 @@ from rdflib import URIRef
 
 from publisher import __version__
 from publisher.build import workerstate
-from publisher.build.bulkstore import Entry, graph_bytes, new_store, rule_findings, scoped_rules
+from publisher.build.bulkstore import (
+    Entry,
+    agency_rules,
+    graph_bytes,
+    new_store,
+    rules_jobs,
+    scoped_rules,
+)
 from publisher.build.catalogupdate import void_stats, void_totals, write_catalog_files
 from publisher.build.pool import Workers
 from publisher.build.progress import Progress
@@ -62,6 +71,7 @@ from publisher.build.state import (
     write_state,
 )
 from publisher.build.summary import BuildSummary, Clock
+from publisher.build.textreuse import ReuseJob, measure_one, previous_reports, reuse_digest
 from publisher.build.workerstate import WorkerState
 from publisher.publication.downloads import DownloadFile, read_index
 from publisher.publication.void import example_resources, void_graph
@@ -144,9 +154,9 @@ class NewRelease:
         # the store is opened by `load`: a checkpoint of the previous one, or a new one
         self.release = Release(self.build_dir, self.build_dir / RELEASES / f"{self.stamp}-{self.digest[:12]}")
         try:
+            self.rules()  # in stores of their own, before the release's store is made
             self.plan()
             self.load()
-            self.rules()
             self.annotate()
             self.link()
             self.write_files()
@@ -204,7 +214,9 @@ class NewRelease:
         self.clock.lap("load")
 
     def rules(self) -> None:
-        """The rules across years: over the changed and removed reports' agencies, or over the whole store."""
+        """The rules across years: over the changed and removed reports' agencies (one in-memory store), or over
+        every agency (by the workers, an in-memory store of an agency each: `bulkstore.agency_rules`). They need
+        no store of the release, and only ever give warnings."""
         self.progress.stage("rules", 0)
         by_iri = self.by_iri
         if self.incremental:
@@ -216,8 +228,11 @@ class NewRelease:
             found |= {iri: fresh[iri] for iri in scope if iri in fresh}
             self.candidates = set(self.changed) | set(scope) | self.retext
         else:
-            assert self.store is not None
-            found = rule_findings(self.state, self.store, by_iri, self.cache)
+            found = {}
+            jobs = rules_jobs(self.ordered, self.cache)
+            self.progress.stage("rules", len(jobs))
+            for part in self.pool.run(agency_rules, jobs, self.progress):
+                found.update(part)
             self.candidates = set(by_iri)
         self.found = found
         self.progress.done()
@@ -227,10 +242,12 @@ class NewRelease:
         """The reports whose published graph changes (`dirty`), each with its quality annotations in the store."""
         self.warnings: dict[str, list[Finding]] = {}
         self.annotated: dict[str, str] = {}
+        previous = previous_reports(self.by_iri)
         for iri in self.candidates:
             own = [f for f in self.by_iri[iri].findings if f.severity == "warning"]
             self.warnings[iri] = own + self.found.get(iri, [])
-            self.annotated[iri] = _findings_digest(self.warnings[iri])
+            reuse = reuse_digest(self.by_iri, previous, iri)  # year N changed: N+1 (a candidate) measured anew
+            self.annotated[iri] = _findings_digest(self.warnings[iri], reuse)
         self.dirty = [
             iri for iri in self.names
             if not self.incremental or iri in self.changed
@@ -248,7 +265,21 @@ class NewRelease:
                 notes = quality_annotations(URIRef(iri), self.warnings[iri], self.iris)
                 store.load(notes.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES,
                            to_graph=ox.NamedNode(iri))  # fmt: skip
+        self.measure_reuse(previous)
         self.clock.lap("annotate")
+
+    def measure_reuse(self, previous: dict[str, str]) -> None:
+        """The rewritten reports' text reuse, measured by the workers against their previous reports, in the store."""
+        by_iri, store = self.by_iri, self.store
+        assert store is not None
+        jobs = [ReuseJob(iri, by_iri[iri].key, by_iri[previous[iri]].key) for iri in self.dirty if iri in previous]
+        self.reuse: dict[str, bytes] = {}
+        self.progress.stage("text reuse", len(jobs))
+        for iri, data in self.pool.run(measure_one, jobs, self.progress):
+            if data:
+                self.reuse[iri] = data
+                store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
+        self.progress.done()
 
     def link(self) -> None:
         """The report folders; incrementally, the reports not rewritten linked from the previous release."""
@@ -273,7 +304,7 @@ class NewRelease:
         """Each rewritten report's files, by the workers; then every report's state as this release has it."""
         jobs = [
             PublishJob(self.by_iri[iri].key, self.warnings[iri], self.old_files.get(iri, {}), self.now,
-                       str(self.release.path))
+                       str(self.release.path), self.reuse.get(iri, b""))
             for iri in self.dirty
         ]  # fmt: skip
         self.progress.stage("files", len(jobs))
@@ -410,7 +441,7 @@ def _after_publish(build_dir: Path, release: Path, state: ReleaseState, spare: b
             discard_later(build_dir, [target])  # no spare: the next build links every report's files instead
 
 
-def _findings_digest(findings: Sequence[Finding]) -> str:
-    """A digest of a report's warnings: the same digest, the same quality annotations."""
-    text = json.dumps(sorted(json.dumps(f.__dict__, sort_keys=True) for f in findings))
+def _findings_digest(findings: Sequence[Finding], reuse: str = "") -> str:
+    """A digest of a report's warnings and its text reuse's: the same digest, the same quality annotations."""
+    text = json.dumps(sorted(json.dumps(f.__dict__, sort_keys=True) for f in findings)) + reuse
     return hashlib.sha256(text.encode()).hexdigest()[:24]

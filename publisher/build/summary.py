@@ -1,10 +1,19 @@
-"""What a build tells its caller: its `BuildSummary`, and the time each of its stages took (`Clock`)."""
+"""What a build tells its caller: its `BuildSummary`, and the time each of its stages took (`Clock`).
+
+For each stage the clock keeps the wall seconds and the CPU seconds of every process
+that worked for the build: its own (all threads: the store's loader's too) and, when
+it has worker processes (`publisher.build.pool.Workers`), theirs and their fork
+server's, of which it keeps the share apart. `publisher build --timings` prints them
+(`BuildSummary.timings_text`) with the peak resident memory of each of those processes.
+"""
 
 from __future__ import annotations
 
+import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from publisher.validation.findings import Outcome
 
@@ -22,6 +31,9 @@ class BuildSummary:
     incremental: bool
     timings: dict[str, float] = field(default_factory=dict)
     refs: list[tuple[str, int, str, Path]] = field(default_factory=list)  # agency, year, format, record
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage, every process of the build
+    workers_cpu: dict[str, float] = field(default_factory=dict)  # the worker processes' share of `cpu`
+    memory: PeakMemory | None = None
 
     @property
     def warnings(self) -> int:
@@ -36,15 +48,96 @@ class BuildSummary:
         )
         return "\n".join(lines)
 
+    @property
+    def timings_text(self) -> str:
+        """What `publisher build --timings` prints: the work done and each stage's wall seconds (one line), each
+        stage's CPU seconds with the workers' share and the total (one line), the peak memory (one line)."""
+        lines = [
+            f"{self.checked} checked, {self.republished} written{' (incremental)' if self.incremental else ''}"
+            "; timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items())
+        ]
+        if self.cpu:
+            theirs = ", ".join(f"{k} {v:.2f} s" for k, v in self.workers_cpu.items() if v > 0) or "none"
+            lines.append(
+                "cpu: " + ", ".join(f"{k} {v:.2f} s" for k, v in self.cpu.items()) + f"; workers: {theirs}"
+                f"; total {sum(self.cpu.values()):.2f} s, wall {sum(self.timings.values()):.2f} s"
+            )
+        if self.memory is not None:
+            lines.append(self.memory.text)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PeakMemory:
+    """Peak resident memory (bytes) of each process of a build: its own (over the process's life), each worker's
+    and the fork server's. `total` adds them: an upper bound of the build's peak (they need not peak together,
+    and pages a worker shares with the fork server it was forked from count in both)."""
+
+    build: int
+    workers: tuple[int, ...] = ()
+    server: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.build + sum(self.workers) + self.server
+
+    @property
+    def text(self) -> str:
+        mb = 1024 * 1024
+        if not self.workers:
+            return f"peak memory: build {self.build // mb} MB, no workers; total {self.total // mb} MB"
+        workers = " + ".join(f"{w // mb}" for w in self.workers)
+        return (
+            f"peak memory: build {self.build // mb} MB, workers {workers} MB, fork server {self.server // mb} MB"
+            f"; total {self.total // mb} MB"
+        )
+
+
+class Processes(Protocol):
+    """Processes working for a build besides its own (`publisher.build.pool.Workers`)."""
+
+    def cpu(self) -> float:
+        """Their CPU seconds so far."""
+        ...
+
+    def peaks(self) -> tuple[list[int], int]:
+        """Each worker's peak resident memory and the fork server's (bytes)."""
+        ...
+
 
 class Clock:
-    """The seconds each named stage of a build took: `lap(name)` ends a stage (the time since the last lap)."""
+    """The seconds each named stage of a build took: `lap(name)` ends a stage (the time since the last lap).
+
+    `timings`: wall seconds; `cpu`: CPU seconds of this process and of the processes `watch`ed, whose share is
+    `workers_cpu` too.
+    """
 
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self.workers_cpu: dict[str, float] = {}
         self.last = time.perf_counter()
+        self.last_cpu = time.process_time()
+        self.others: Processes | None = None
+        self.last_others = 0.0
+
+    def watch(self, others: Processes) -> None:
+        """Count the CPU of `others` (their CPU so far is not this build's) in the stages from now on."""
+        self.others, self.last_others = others, others.cpu()
 
     def lap(self, name: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
+        theirs = self.others.cpu() - self.last_others if self.others is not None else 0.0
         self.timings[name] = self.timings.get(name, 0.0) + now - self.last
-        self.last = now
+        self.cpu[name] = self.cpu.get(name, 0.0) + cpu - self.last_cpu + theirs
+        self.workers_cpu[name] = self.workers_cpu.get(name, 0.0) + theirs
+        self.last, self.last_cpu = now, cpu
+        self.last_others += theirs
+
+    def memory(self) -> PeakMemory:
+        """The peak resident memory of this process and of the processes watched, as of now."""
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+        if self.others is None:
+            return PeakMemory(own)
+        workers, server = self.others.peaks()
+        return PeakMemory(own, tuple(workers), server)

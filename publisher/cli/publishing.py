@@ -63,7 +63,10 @@ def validate(ctx: click.Context, /, paths: tuple[Path, ...], **overrides: Any) -
     "--progress", is_flag=True, help="Show a progress bar (counts, rate) on stderr even when it is not a terminal."
 )
 @click.option(
-    "--timings", is_flag=True, help="Also print how much was checked and written, and the seconds of each stage."
+    "--timings",
+    is_flag=True,
+    help="Also print how much was checked and written, each stage's wall and CPU seconds (workers included) "
+    "and the peak memory of the build's processes.",
 )
 @setting_options(
     "base_iri", "data_dir", "build_dir", "build_workers", flags={"data_dir": "--data", "build_dir": "--out"}
@@ -82,10 +85,7 @@ def build(ctx: click.Context, /, progress: bool, timings: bool, **overrides: Any
     click.echo(result.text)
     summary = result.summary
     if timings and summary is not None:
-        click.echo(
-            f"{summary.checked} checked, {summary.republished} written{' (incremental)' if summary.incremental else ''}"
-            "; timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in summary.timings.items())
-        )
+        click.echo(summary.timings_text)
 
 
 @click.command()

@@ -16,6 +16,9 @@ path, so a static copy answers exactly what the live server does:
     DIR/coverage.csv                        who has not reported: the missing cells of the coverage
     DIR/agencies/{agency}.html, .en.html    each agency's page: its reports and its series (the first)
     DIR/agencies/{agency}/series.csv        that series
+    DIR/compare/{kind}/{parameters}.html, .en.html, .csv
+                                            every comparison the compare page lists (each region's totals of
+                                            each figure, its ranking and outcomes of the latest year), with data
     DIR/static/{file}                       the pages' style sheets
     DIR/context.jsonld, sitemap.xml, robots.txt
 
@@ -59,6 +62,8 @@ FILES = ("/context.jsonld", "/sitemap.xml", "/robots.txt", "/coverage.csv")
 STATIC_EXPORT = "PUBLISHER_STATIC_EXPORT"
 #: An agency's linked-data document: /id/agency/{agency}; its page is /agencies/{agency}.
 AGENCY_PATH = re.compile(r"/id/agency/([^/]+)")
+#: A comparison the compare page lists, as it links to it (publisher.web.comparison's `directory`).
+COMPARISON_LINK = re.compile(r'href="(/compare/(?:totals|ranked|outcomes)/[0-9A-Za-z/-]+)\?lang=zh"')
 #: A report's source document: /id/report/{agency}/{year}/source.
 SOURCE_PATH = re.compile(r"/id/report/([^/]+)/([^/]+)/source")
 #: A source's text rendition, by its URL suffix.
@@ -210,6 +215,11 @@ def export(app: Flask, target: Path) -> ExportResult:
     for slug in agencies:
         if (body := get(f"/agencies/{slug}/series.csv")) is not None:
             write(f"/agencies/{slug}/series.csv", body)
+    compare = get("/compare?lang=zh")
+    for path in sorted(set(COMPARISON_LINK.findall(compare.decode("utf-8")))) if compare is not None else []:
+        for asked, written in ((f"{path}?lang=zh", ".html"), (f"{path}?lang=en", ".en.html"), (f"{path}.csv", ".csv")):
+            if (body := get(asked)) is not None:
+                write(path + written, body)
     for path in [*FILES, *static_paths(app)]:
         body = get(path)
         if body is not None:

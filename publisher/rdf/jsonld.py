@@ -16,7 +16,7 @@ from pyoxigraph import BlankNode, Triple
 from pyoxigraph import Literal as OxLiteral
 
 from publisher.rdf.namespaces import RDF, prefixes
-from publisher.rdf.ntriples import XSD_STRING, parse_ntriples
+from publisher.rdf.ntriples import XSD_STRING, OxTerm, index_triples, parse_ntriples
 
 #: rdf:type as a plain string, to compare with Oxigraph's predicate IRIs.
 RDF_TYPE = str(RDF.type)
@@ -41,7 +41,12 @@ def jsonld_document(ntriples: bytes, base: str, lines: Sequence[str] | None = No
 
 def jsonld_lines(nodes: Sequence[dict[str, Any]]) -> list[str]:
     """Each node object as one line of JSON, its keys sorted (JSON without indentation is written by C code)."""
-    return [json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes]
+    encode = LINE_ENCODER.encode
+    return [encode(node) for node in nodes]
+
+
+#: What `jsonld_lines` writes with: json.dumps(ensure_ascii=False, sort_keys=True), made once, not once a node.
+LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
 def jsonld_nodes(ntriples: bytes, base: str, triples: Sequence[Triple] | None = None) -> list[dict[str, Any]]:
@@ -49,48 +54,54 @@ def jsonld_nodes(ntriples: bytes, base: str, triples: Sequence[Triple] | None = 
 
     `triples`: the N-Triples parsed already (`parse_ntriples`).
     """
+    return jsonld_nodes_of(index_triples(parse_ntriples(ntriples) if triples is None else triples), base)
+
+
+def jsonld_nodes_of(spo: Mapping[str, Mapping[str, Sequence[OxTerm]]], base: str) -> list[dict[str, Any]]:
+    """`jsonld_nodes` of triples indexed by subject and predicate (`ntriples.index_triples`, `ReportTriples.spo`).
+
+    Each subject and predicate is compacted once, not once a triple.
+    """
     compactor = Compactor(jsonld_context(base))
     known = compactor.cache  # looked up here first: a call per IRI costs more than the lookup
     nodes: dict[str, dict[str, Any]] = {}
-    for subject, predicate, obj in parse_ntriples(ntriples) if triples is None else triples:
-        iri = subject.value
-        sid = f"_:{iri}" if isinstance(subject, BlankNode) else known.get(iri) or compactor(iri)
-        node = nodes.get(sid)
-        if node is None:
-            node = nodes[sid] = {"@id": sid}
-        key = predicate.value
-        value: Any
-        if isinstance(obj, OxLiteral):
-            language = obj.language
-            if language:
-                value = {"@language": language, "@value": obj.value}
-            else:
-                datatype = obj.datatype.value
-                value = (
-                    obj.value
-                    if datatype == XSD_STRING
-                    else {"@type": known.get(datatype) or compactor(datatype), "@value": obj.value}
-                )
-        elif isinstance(obj, BlankNode):
-            value = {"@id": f"_:{obj.value}"}
-        elif key == RDF_TYPE:
-            key, value = "@type", known.get(obj.value) or compactor(obj.value)
-        else:
-            value = {"@id": known.get(obj.value) or compactor(obj.value)}
-        if key != "@type":
-            key = known.get(key) or compactor(key)
-        values = node.get(key)
-        if values is None:
-            node[key] = [value]
-        else:
-            values.append(value)
-    for node in nodes.values():
-        for key, values in node.items():
-            if isinstance(values, list):
-                if len(values) > 1:
-                    values.sort(key=value_order)
-                elif key != "@type":
-                    node[key] = values[0]
+    for subject, statements in spo.items():
+        sid = subject if subject.startswith("_:") else known.get(subject) or compactor(subject)
+        node: dict[str, Any] = {"@id": sid}
+        for predicate, objects in statements.items():
+            key = known.get(predicate) or compactor(predicate)
+            values: list[Any] = []
+            for obj in objects:
+                kind = type(obj)
+                if kind is OxLiteral:
+                    language = obj.language  # type: ignore[union-attr]
+                    if language:
+                        values.append({"@language": language, "@value": obj.value})
+                    else:
+                        datatype = obj.datatype.value  # type: ignore[union-attr]
+                        values.append(
+                            obj.value
+                            if datatype == XSD_STRING
+                            else {"@type": known.get(datatype) or compactor(datatype), "@value": obj.value}
+                        )
+                elif kind is BlankNode:
+                    values.append({"@id": f"_:{obj.value}"})
+                elif predicate == RDF_TYPE:
+                    types = node.get("@type")
+                    if types is None:
+                        node["@type"] = types = []
+                    types.append(known.get(obj.value) or compactor(obj.value))
+                else:
+                    values.append({"@id": known.get(obj.value) or compactor(obj.value)})
+            if len(values) > 1:
+                values.sort(key=value_order)
+                node[key] = values
+            elif values:
+                node[key] = values[0]
+        types = node.get("@type")
+        if types is not None and len(types) > 1:
+            types.sort(key=value_order)
+        nodes[sid] = node
     return [nodes[key] for key in sorted(nodes)]
 
 

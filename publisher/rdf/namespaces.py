@@ -92,9 +92,18 @@ class DQV(DefinedNamespace):
     _NS = Namespace("http://www.w3.org/ns/dqv#")
     _fail = True
 
+    Dimension: URIRef
+    Metric: URIRef
     QualityAnnotation: URIRef
+    QualityMeasurement: URIRef
+    computedOn: URIRef
+    expectedDataType: URIRef
     hasQualityAnnotation: URIRef
+    hasQualityMeasurement: URIRef
+    inDimension: URIRef
+    isMeasurementOf: URIRef
     qualityAssessment: URIRef
+    value: URIRef
 
 
 class DisclosureTerms(DefinedNamespace):
@@ -170,7 +179,11 @@ class DisclosureTerms(DefinedNamespace):
     textPattern: URIRef
     total: URIRef
     # Quality
+    comparedWith: URIRef
     failedRule: URIRef
+    proseRepeated: URIRef
+    repeatedPassage: URIRef
+    textReuse: URIRef
 
 
 @cache

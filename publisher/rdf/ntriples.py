@@ -7,7 +7,7 @@ every file made from them, as Oxigraph's terms (rdflib's for the terms looked up
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from pyoxigraph import BlankNode as OxBlankNode
 from pyoxigraph import Literal as OxLiteral
@@ -87,14 +87,11 @@ class ReportTriples:
     string in C). `graph_of` gives an rdflib graph of some subjects only.
     """
 
-    def __init__(self, ntriples: bytes) -> None:
+    def __init__(self, ntriples: bytes, triples: Sequence[Triple] | None = None) -> None:
+        """`triples`: these N-Triples parsed already, in their order (not parsed again)."""
         self.ntriples = ntriples
-        self.triples = parse_ntriples(ntriples)
-        spo: dict[str, dict[str, list[OxTerm]]] = {}
-        for subject, predicate, obj in self.triples:
-            name = subject.value if isinstance(subject, OxNamedNode) else f"_:{subject.value}"
-            spo.setdefault(name, {}).setdefault(predicate.value, []).append(obj)
-        self.spo = spo
+        self.triples = parse_ntriples(ntriples) if triples is None else triples
+        self.spo = index_triples(self.triples)
         self._rdf: dict[OxTerm, Node] = {}
         self._ox: dict[Node, OxTerm] = {}
 
@@ -161,6 +158,28 @@ class ReportTriples:
                 found = OxNamedNode(str(node))
             self._ox[node] = found
         return found
+
+
+def index_triples(triples: Iterable[Triple]) -> dict[str, dict[str, list[OxTerm]]]:
+    """Triples' objects by subject and predicate, each named by its text (`key`), in the triples' order."""
+    spo: dict[str, dict[str, list[OxTerm]]] = {}
+    names: dict[OxNamedNode, str] = {}  # a predicate's IRI, made once
+    last: object = None
+    statements: dict[str, list[OxTerm]] = {}
+    for subject, predicate, obj in triples:
+        if subject != last:  # sorted N-Triples: a subject's triples are together
+            last = subject
+            name = subject.value if type(subject) is OxNamedNode else f"_:{subject.value}"
+            statements = spo.get(name) or spo.setdefault(name, {})
+        iri = names.get(predicate)
+        if iri is None:
+            iri = names[predicate] = predicate.value
+        objects = statements.get(iri)
+        if objects is None:
+            statements[iri] = [obj]
+        else:
+            objects.append(obj)
+    return spo
 
 
 def key(node: Node) -> str:

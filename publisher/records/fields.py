@@ -8,6 +8,7 @@ so that the message (and what is accepted) is always PyYAML's.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -61,10 +62,35 @@ def construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> YamlMapping
 
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
 
+STR_TAG = "tag:yaml.org,2002:str"
+
+
+#: The resolver of PyYAML's safe loaders (libyaml's too), for plain scalars.
+_RESOLVER: Any = yaml.resolver.Resolver()
+
+
+@functools.lru_cache(maxsize=8192)
+def _plain_tag(value: str, quoted_implicit: bool) -> str:
+    """The tag PyYAML's resolver gives a plain (unquoted) scalar: the same for the same text, so looked up once."""
+    return str(_RESOLVER.resolve(yaml.ScalarNode, value, (True, quoted_implicit)))
+
+
 if hasattr(yaml, "CSafeLoader"):  # PyYAML built with libyaml: the same constructor on a parser in C
 
     class FastLineLoader(yaml.CSafeLoader):
+        """libyaml's parser with PyYAML's safe constructor, text and plain scalars' tags taken the short way."""
+
         path: str = "<record>"
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is yaml.ScalarNode and implicit[0]:
+                return _plain_tag(value, implicit[1])
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            if node.tag == STR_TAG and type(node) is yaml.ScalarNode:
+                return node.value  # what construct_yaml_str makes of it
+            return super().construct_object(node, deep)
 
     FastLineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     FAST_LOADER: type[Any] | None = FastLineLoader

@@ -23,6 +23,7 @@ in any browser's DOM (whether or not it inserts tbody):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -67,10 +68,11 @@ class Element:
 
     def iter(self) -> Iterator[Element]:
         """This element and every element inside it, in document order."""
-        yield self
-        for child in self.children:
-            if isinstance(child, Element):
-                yield from child.iter()
+        stack: list[Element] = [self]
+        while stack:
+            element = stack.pop()
+            yield element
+            stack.extend([child for child in reversed(element.children) if isinstance(child, Element)])
 
     @property
     def elements(self) -> list[Element]:
@@ -85,7 +87,7 @@ class Element:
     @property
     def is_cell(self) -> bool:
         """A table cell holding data: not one that lays out a page around other tables."""
-        return self.tag in CELLS and not any(e.tag == "table" for e in list(self.iter())[1:])
+        return self.tag in CELLS and not any(e.tag == "table" for e in self.iter() if e is not self)
 
     @property
     def in_cell(self) -> bool:
@@ -265,6 +267,19 @@ class SourceDocument:
         for element in self.root.iter():
             self._by_tag.setdefault(element.tag, []).append(element)
 
+    @functools.cached_property
+    def _rows(self) -> dict[int, list[Element]]:
+        """The rows of each table (by its number), once looked up (made when first needed: a document
+        pickled before there was this has none)."""
+        return {}
+
+    def rows(self, t: int) -> list[Element]:
+        """Every row of the t-th table of the document (1-based), those of tables nested in it included."""
+        rows = self._rows.get(t)
+        if rows is None:
+            rows = self._rows[t] = [e for e in self._by_tag["table"][t - 1].iter() if e.tag == "tr"]
+        return rows
+
     def elements(self, tag: str) -> list[Element]:
         """Every `tag` element of the document, in document order."""
         return list(self._by_tag.get(tag, []))
@@ -277,11 +292,12 @@ class SourceDocument:
         """Whether the element's text is part of the rendition."""
         return element is self.scope or any(a is self.scope for a in element.ancestors())
 
-    def span(self, element: Element) -> tuple[int, int]:
-        """Where the element's text (Element.text) starts and ends in the rendition."""
+    def span(self, element: Element, text: str | None = None) -> tuple[int, int]:
+        """Where the element's text (Element.text, or `text` when the caller has it already) starts and ends."""
         if not self.in_scope(element):
             raise LocationError(f"<{element.tag}> lies outside the text the document is read for")
-        text = element.text()
+        if text is None:
+            text = element.text()
         if not text:
             return element.start, element.start
         found = self.text.find(text, element.start, max(element.end, element.start + len(text)))
@@ -297,9 +313,9 @@ class SourceDocument:
         if element.tag in CELLS and element.parent is not None and element.parent.tag == "tr":
             table = next((a for a in element.ancestors() if a.tag == "table"), None)
             if table is not None:
-                rows = [e for e in table.iter() if e.tag == "tr"]
                 row = element.parent
-                t = self.elements("table").index(table) + 1
+                t = next(i for i, e in enumerate(self._by_tag["table"], start=1) if e is table)
+                rows = self.rows(t)
                 r = next(i for i, e in enumerate(rows, start=1) if e is row)
                 c = next(i for i, e in enumerate(row.elements, start=1) if e is element)
                 return f"(//table)[{t}]/descendant::tr[{r}]/*[{c}]"
@@ -314,10 +330,10 @@ class SourceDocument:
         cell = CELL_LOCATION.fullmatch(path)
         if cell:
             t, r, c = (int(g) for g in cell.groups())
-            tables = self.elements("table")
+            tables = self._by_tag.get("table", [])
             if not 1 <= t <= len(tables):
                 raise LocationError(f"{self.noun} has {len(tables)} table(s), not {t}")
-            rows = [e for e in tables[t - 1].iter() if e.tag == "tr"]
+            rows = self.rows(t)
             if not 1 <= r <= len(rows):
                 raise LocationError(f"table {t} has {len(rows)} row(s), not {r}")
             children = rows[r - 1].elements
@@ -327,7 +343,7 @@ class SourceDocument:
         plain = ELEMENT_LOCATION.fullmatch(path)
         if plain and (tags is None or plain.group(1) in tags):
             tag, n = plain.group(1), int(plain.group(2))
-            found = self.elements(tag)
+            found = self._by_tag.get(tag, [])
             if not 1 <= n <= len(found):
                 raise LocationError(f"{self.noun} has {len(found)} <{tag}> element(s), not {n}")
             return found[n - 1]

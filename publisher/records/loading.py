@@ -284,7 +284,7 @@ def _read_location(fields: Fields, source: Source) -> Quote:
             f"the cell at {location} in {source.path.name} reads {found!r}, not {expected!r}; "
             "copy the cell's text exactly ('' for a blank cell)",
         )
-    start, _end = source.document.span(element)
+    start, _end = source.document.span(element, found)
     return Quote(text=found, offset=start)
 
 

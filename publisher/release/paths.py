@@ -71,6 +71,8 @@ CACHE_KEYS = "keys.json"
 CACHE_PROJECT = "project"
 CACHE_REPORTS = "reports"
 CACHE_PIECES = "pieces"
+CACHE_PROSE = "prose"  # a checked report's prose, what the text-reuse measure reads
+CACHE_TEXT_REUSE = "text-reuse"  # a report's text-reuse measurement, by its and its previous report's keys
 
 
 def source_text(release: Path, agency: str, year: int | str) -> Path:

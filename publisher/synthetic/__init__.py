@@ -23,7 +23,10 @@ reconsiderations). `blank_rate` is the share of figures the source leaves blank:
 in the Jilin template written 未统计 (any figure but the total), in the national
 formats an empty table cell (only a cell whose figure is 0, as real reports leave
 zeros blank, so that the formats' blank-as-zero sums still hold); recorded
-`blank: true`. The output is ordinary data: an `agencies.yaml` and
+`blank: true`. Each report's prose has a paragraph on the year's work (`writing.Prose`),
+drawn from the agency's own random stream (so that its figures are the same whatever the
+prose): a third of the agencies copy last year's paragraph (text reuse, which evaluations
+deduct points for), the others write it anew. The output is ordinary data: an `agencies.yaml` and
 `reports/{agency}/{year}.yaml` with its source beside it, whose quotes are at the
 offsets (cells at the locations) the record gives, so building it runs the real
 pipeline.
@@ -45,7 +48,7 @@ from pathlib import Path
 from publisher.synthetic.jilin import jilin_report
 from publisher.synthetic.national import national_writer
 from publisher.synthetic.province import PROVINCE_CODE, Registry, SyntheticAgency, agencies, hierarchy
-from publisher.synthetic.writing import CATEGORIES, CHANNELS, ReportWriter, Stock, split, yaml_string
+from publisher.synthetic.writing import CATEGORIES, CHANNELS, ReportWriter, Stock, prose_of, split, yaml_string
 
 __all__ = [
     "CATEGORIES",
@@ -111,6 +114,7 @@ def reports(
         categories=dict(zip(CATEGORIES, split(rng, start, (0.05, 0.05, 0.03, 0.02, 0.85)), strict=True)),
         channels={},
         timeliness={"online-within-20-working-days": 0, "reading-points-within-30-working-days": 0},
+        prose=prose_of(seed, agency.id),
     )
     stock.channels = dict(zip(CHANNELS, (start, 0), strict=True))
     for year in years:

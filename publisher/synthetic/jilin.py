@@ -112,7 +112,7 @@ def jilin_report(
     """The record (YAML text), source text and source file name of a report in the Jilin City 2011-era template."""
     w = _Writer(rng, blank_rate)
     period_quote, period_offset = _write_introduction(w, agency, parent, year)
-    _write_basic_work(w, agency)
+    _write_basic_work(w, agency, stock)
     w.say("二、主动公开政府信息情况\n(一)公开数量和内容\n")
     proactive = _proactive_figures(agency, stock, rng, inconsistent)
     _write_proactive_counts(w, agency, year, proactive, stock)
@@ -148,8 +148,8 @@ def _write_introduction(
     return period_quote, period_offset
 
 
-def _write_basic_work(w: _Writer, agency: SyntheticAgency) -> None:
-    """Section 一: the staff trained and the funds invested, stated as facts."""
+def _write_basic_work(w: _Writer, agency: SyntheticAgency, stock: Stock) -> None:
+    """Section 一: the staff trained and the funds invested, stated as facts; then the year's work in prose."""
     w.say(f"{agency.self_zh}成立了政务公开工作领导小组,明确了分管领导和工作机构,")
     trained = w.rng.randint(5, 60) * max(1, round(agency.size))
     w.fact(
@@ -170,7 +170,8 @@ def _write_basic_work(w: _Writer, agency: SyntheticAgency) -> None:
         "投入资金{}余万元",
         True,
     )
-    w.say(",进一步完善了政府信息公开网站和查阅点建设。\n")
+    w.say(",进一步完善了政府信息公开网站和查阅点建设。")
+    w.say((stock.prose.paragraph() if stock.prose is not None else "") + "\n")
 
 
 def _proactive_figures(agency: SyntheticAgency, stock: Stock, rng: random.Random, inconsistent: bool) -> _Proactive:

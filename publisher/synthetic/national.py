@@ -105,7 +105,7 @@ def _national_report(
         period_quote,
         "。",
     )[1]
-    _write_overview(w, agency, parent, year, drawn)
+    _write_overview(w, agency, parent, year, drawn, stock)
     _write_tables(w, drawn)
     _write_problems(w, agency)
     _write_other_matters(w, agency, year, revised, drawn)
@@ -131,9 +131,9 @@ def _draw(
 
 
 def _write_overview(
-    w: _Writer, agency: SyntheticAgency, parent: SyntheticAgency | None, year: int, drawn: _Drawn
+    w: _Writer, agency: SyntheticAgency, parent: SyntheticAgency | None, year: int, drawn: _Drawn, stock: Stock
 ) -> None:
-    """Section 一: the overview, and the facts it states (one restating the requests received)."""
+    """Section 一: the overview, and the facts it states (one restating the requests received); the year's work."""
     leader = parent.zh if parent is not None else "国务院办公厅"
     received = drawn.received
     asked = f"收到政府信息公开申请{received}件" if received else "未收到政府信息公开申请"
@@ -145,6 +145,7 @@ def _write_overview(
         "，",
         f"组织业务培训{drawn.trained}人次",
         "，政府信息公开工作取得新进展。",
+        stock.prose.paragraph() if stock.prose is not None else "",
     )
     offsets = w.section("overview", "一、总体情况", *overview)
     w.facts += [

@@ -9,7 +9,9 @@ refers to — the ontology documents other than the formats, its format's docume
 shapes over the report, its agency's registry entry and that context: the core shapes
 evaluated directly (`coreshapes.DirectCore`: what pySHACL finds, read from dictionaries
 of the report's triples, its agency's and its context's, no graph built), the SPARQL
-constraints with Oxigraph, exactly as `Validator` does.
+constraints with Oxigraph over a store of the report, its agency and its context, exactly
+as `Validator` does. (Run set-based over a store of many reports instead, they cost more
+per report than here, not less: see benchmarks/README.md.)
 
 When the shapes use what `DirectCore` does not evaluate, the core shapes are pySHACL's:
 the checker adds the report's triples and its agency's registry entry to the context
@@ -35,7 +37,7 @@ shape's cases).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
@@ -51,10 +53,10 @@ from publisher.graph.formats import Format
 from publisher.rdf.iris import Iris
 from publisher.rdf.namespaces import DCTERMS, RDF, SH
 from publisher.rdf.ntriples import ntriples_of
+from publisher.rdf.ntterms import TermTriple, graph_of, node_term, rdf_term, sorted_term_ntriples, term_triples
 from publisher.records.model import Report
 from publisher.validation.coreshapes import Data, DirectCore, Index
 from publisher.validation.findings import SEVERITIES, Finding, Outcome
-from publisher.validation.shapes import QueryStore, SparqlConstraint
 from publisher.validation.validator import Validator
 
 Triple = tuple[Node, Node, Node]
@@ -226,6 +228,7 @@ class ReportChecker:
         self.contexts: dict[str, _Context] = {}
         self._agency_nt: dict[URIRef, bytes] = {}
         self._agency_predicate = iris.term("agency")
+        self._agency_term = node_term(self._agency_predicate)
 
     @cached_property
     def core(self) -> CoreShapes | None:
@@ -280,7 +283,7 @@ class ReportChecker:
 
     def check(
         self,
-        graph: Graph,
+        graph: Graph | Sequence[TermTriple],
         fmt: str,
         report: Report | None = None,
         record: str = "<graph>",
@@ -294,15 +297,25 @@ class ReportChecker:
         that is cheaper than adding the report to the context and removing it again (a report larger than
         its context, as those of the national formats are): the same triples either way. Only pySHACL reads
         such a graph: the core shapes evaluated directly (`direct`) leave `graph` as it is.
+
+        `graph` may be the report's triples as N-Triples terms (graph.reporttriples, as the build's workers make
+        them): the core shapes evaluated directly read them as they are; an rdflib graph is made of them only
+        when pySHACL evaluates the core shapes.
         """
         context = self.context(fmt)
-        agency = next(graph.objects(None, self._agency_predicate), None)
         if self.direct is not None:
-            data = Data([Index(graph), self.agency_index(agency), self.context_index(fmt)])
+            triples = term_triples(graph) if isinstance(graph, Graph) else graph
+            agency_term = next((o for _, p, o in triples if p == self._agency_term), None)
+            agency = rdf_term(agency_term) if agency_term is not None else None
+            data = Data([Index(triples), self.agency_index(agency), self.context_index(fmt)])
             findings = self.direct_findings(data, report)
-            ntriples = ntriples if ntriples is not None else ntriples_of(graph)
+            if ntriples is None:
+                ntriples = sorted_term_ntriples(triples)
             findings += self.sparql_findings(context, [], agency, report, ntriples)
             return self.validator.outcome(record, findings)
+        if not isinstance(graph, Graph):
+            graph = graph_of(graph)
+        agency = next(graph.objects(None, self._agency_predicate), None)
         extra = self.agency_triples(agency) if isinstance(agency, URIRef) else []
         if spare and len(graph) + len(extra) > len(context.triples):
             if ntriples is None:
@@ -331,13 +344,13 @@ class ReportChecker:
         if not isinstance(agency, URIRef):
             return Index(())
         if agency not in self._indexes:
-            self._indexes[agency] = Index(self.agency_triples(agency))
+            self._indexes[agency] = Index(term_triples(self.agency_triples(agency)))
         return self._indexes[agency]
 
     def context_index(self, fmt: str) -> Index:
         """The format's context indexed (coreshapes.Index), once per format."""
         if fmt not in self._indexes:
-            self._indexes[fmt] = Index(self.context(fmt).triples)
+            self._indexes[fmt] = Index(term_triples(self.context(fmt).triples))
         return self._indexes[fmt]
 
     def direct_findings(self, data: Data, report: Report | None) -> list[Finding]:
@@ -376,11 +389,4 @@ class ReportChecker:
             data = ntriples + (self.agency_ntriples(agency) if isinstance(agency, URIRef) else b"")
         else:
             data = ntriples_of(added)
-        return evaluate_constraints(self.validator, self.local, context.store(data), report)
-
-
-def evaluate_constraints(
-    validator: Validator, constraints: list[SparqlConstraint], store: QueryStore, report: Report | None
-) -> list[Finding]:
-    """The SPARQL constraints over `store` (which holds the data and its context), as Validator.validate does."""
-    return validator.evaluate_on(constraints, store, report)
+        return self.validator.evaluate_on(self.local, context.store(data), report)

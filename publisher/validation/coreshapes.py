@@ -10,9 +10,12 @@ sh:node. `DirectCore` reads them from the shapes graph and evaluates them as pyS
 does (SHACL §4: each focus node, its value nodes along the path, one result per failing
 value node — none for a count or sh:hasValue — the result's message the shape's
 sh:message, its severity the shape's sh:severity) over the union of the report's graph,
-its agency's registry entry and its format's context, reading the same rdflib terms
-pySHACL reads (a literal's datatype and well-formedness as rdflib parsed them; pySHACL's
-own `compare_literal` for sh:minInclusive).
+its agency's registry entry and its format's context. The data is read as N-Triples
+terms (rdf/ntterms.py: the build makes a report's triples as text, graph/reporttriples.py,
+and never an rdflib graph); a literal whose value a constraint reads is read as the
+rdflib term pySHACL would read (its datatype and well-formedness as rdflib parses
+them; pySHACL's own `compare_literal` for sh:minInclusive), and what a result names is
+what `str` of pySHACL's term gives.
 
 `DirectCore.of` gives None when the shapes use anything else (another constraint
 component, an anonymous property shape, one without a message, a path other than an IRI
@@ -27,6 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from pyshacl.rdfutil.compare import compare_literal
@@ -35,6 +39,7 @@ from rdflib.extras.shacl import parse_shacl_path
 from rdflib.term import Node
 
 from publisher.rdf.namespaces import RDF, RDFS, SH, XSD
+from publisher.rdf.ntterms import TermTriple, iri_term, is_literal, node_term, rdf_term, term_value
 from publisher.validation.findings import language_of
 
 #: The constraint parameters evaluated here; a shape with any other sh: parameter is left to pySHACL.
@@ -49,19 +54,24 @@ VALUE_TYPES: dict[URIRef, type | tuple[type, ...]] = {
     XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: date, XSD.time: time, XSD.dateTime: datetime,
 }  # fmt: skip
 
+#: rdf:type and rdfs:subClassOf as the data's terms.
+TYPE, SUBCLASS_OF = iri_term(str(RDF.type)), iri_term(str(RDFS.subClassOf))
+#: Distinct literals whose datatype or minimum is remembered (many recur: counts, offsets, years).
+REMEMBERED = 1 << 16
+
 
 @dataclass(frozen=True)
 class PropertyRule:
     """One property shape: its path and the constraints it puts on the values along it."""
 
     shape: URIRef
-    path: tuple[URIRef, ...]  # one IRI, or a sequence of them
+    path: tuple[str, ...]  # one IRI, or a sequence of them (as terms)
     path_text: str
     min_count: int | None
     max_count: int | None
     datatype: URIRef | None
-    classes: tuple[URIRef, ...]
-    has_value: tuple[Node, ...]
+    classes: tuple[str, ...]  # as terms
+    has_value: tuple[str, ...]  # as terms
     min_inclusive: tuple[Literal, ...]
     nodes: tuple[Node, ...]  # node shapes each value must conform to
     severity: URIRef
@@ -81,14 +91,14 @@ class Result:
 
 
 class Index:
-    """Triples looked up by subject and predicate (and, for rdf:type and rdfs:subClassOf, by object): the lookups
-    the shapes make, each a dictionary lookup rather than a walk of rdflib's indexes."""
+    """Triples (N-Triples terms) looked up by subject and predicate (and, for rdf:type and rdfs:subClassOf, by
+    object): the lookups the shapes make, each a dictionary lookup of strings."""
 
-    BACKWARD = frozenset({RDF.type, RDFS.subClassOf})
+    BACKWARD = frozenset({TYPE, SUBCLASS_OF})
 
-    def __init__(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
-        self.forward: dict[tuple[Node, Node], list[Node]] = {}
-        self.backward: dict[tuple[Node, Node], list[Node]] = {}
+    def __init__(self, triples: Iterable[TermTriple]) -> None:
+        self.forward: dict[tuple[str, str], list[str]] = {}
+        self.backward: dict[tuple[str, str], list[str]] = {}
         for s, p, o in triples:
             self.forward.setdefault((s, p), []).append(o)
             if p in self.BACKWARD:
@@ -100,45 +110,53 @@ class Data:
 
     def __init__(self, indexes: Sequence[Index]) -> None:
         self.indexes = indexes
-        self._superclasses: dict[Node, set[Node]] = {}
+        self._superclasses: dict[str, set[str]] = {}
 
-    def objects(self, subject: Node, predicate: Node) -> set[Node]:
-        found: set[Node] = set()
+    def objects(self, subject: str, predicate: str) -> set[str]:
+        key = (subject, predicate)
+        found: set[str] | None = None
         for index in self.indexes:
-            found.update(index.forward.get((subject, predicate), ()))
-        return found
+            objects = index.forward.get(key)
+            if objects:
+                if found is None:
+                    found = set(objects)
+                else:
+                    found.update(objects)
+        return set() if found is None else found
 
-    def subjects(self, predicate: Node, obj: Node) -> set[Node]:
-        found: set[Node] = set()
+    def subjects(self, predicate: str, obj: str) -> set[str]:
+        found: set[str] = set()
         for index in self.indexes:
             found.update(index.backward.get((predicate, obj), ()))
         return found
 
-    def subclasses(self, cls: Node) -> set[Node]:
+    def subclasses(self, cls: str) -> set[str]:
         """`cls` and every class under it (rdfs:subClassOf*), as pySHACL finds a target class's instances."""
         found, pending = {cls}, [cls]
         while pending:
-            for sub in self.subjects(RDFS.subClassOf, pending.pop()):
+            for sub in self.subjects(SUBCLASS_OF, pending.pop()):
                 if sub not in found:
                     found.add(sub)
                     pending.append(sub)
         return found
 
-    def superclasses(self, cls: Node) -> set[Node]:
+    def superclasses(self, cls: str) -> set[str]:
         """`cls` and every class above it (rdfs:subClassOf*), as pySHACL checks sh:class."""
         if cls in self._superclasses:
             return self._superclasses[cls]
-        found: set[Node] = {cls}
+        found: set[str] = {cls}
         self._superclasses[cls] = found
         pending = [cls]
         while pending:
-            for sup in self.objects(pending.pop(), RDFS.subClassOf):
+            for sup in self.objects(pending.pop(), SUBCLASS_OF):
                 if sup not in found:
                     found.add(sup)
                     pending.append(sup)
         return found
 
-    def values(self, focus: Node, path: tuple[URIRef, ...]) -> set[Node]:
+    def values(self, focus: str, path: tuple[str, ...]) -> set[str]:
+        if len(path) == 1:
+            return self.objects(focus, path[0])
         nodes = {focus}
         for step in path:
             nodes = {o for n in nodes for o in self.objects(n, step)}
@@ -148,14 +166,15 @@ class Data:
 class DirectCore:
     """The core shapes, read once, evaluated over a report's data as pySHACL evaluates them."""
 
-    def __init__(self, targets: list[tuple[URIRef, Node]], rules: dict[Node, list[PropertyRule]]) -> None:
-        self.targets = targets  # (target class, node shape)
+    def __init__(self, targets: list[tuple[str, Node]], rules: dict[Node, list[PropertyRule]]) -> None:
+        self.targets = targets  # (target class as a term, node shape)
         self.rules = rules  # node shape → its property shapes
 
     @classmethod
     def of(cls, shapes: Graph) -> DirectCore | None:
         """The core shapes of `shapes` (SPARQL constraints already split off), or None if pySHACL must do them."""
-        targets = sorted(((c, s) for s, c in shapes.subject_objects(SH.targetClass) if isinstance(c, URIRef)), key=str)
+        classes = sorted(((c, s) for s, c in shapes.subject_objects(SH.targetClass) if isinstance(c, URIRef)), key=str)
+        targets = [(node_term(c), s) for c, s in classes]
         rules: dict[Node, list[PropertyRule]] = {}
         pending = [shape for _, shape in targets]
         while pending:
@@ -177,37 +196,38 @@ class DirectCore:
         """Every result of the targeted shapes over `data`."""
         results: list[Result] = []
         for cls, shape in self.targets:
-            focus_nodes = {n for c in data.subclasses(cls) for n in data.subjects(RDF.type, c)}
-            for focus in sorted(focus_nodes, key=str):
+            focus_nodes = {n for c in data.subclasses(cls) for n in data.subjects(TYPE, c)}
+            for focus in sorted(focus_nodes, key=term_value):
                 results += self.results(data, shape, focus)
         return results
 
-    def results(self, data: Data, shape: Node, focus: Node) -> list[Result]:
+    def results(self, data: Data, shape: Node, focus: str) -> list[Result]:
         """The results of `focus` against `shape`. A value that does not conform to a sh:node shape gives a result
         and, after it, the results of that shape for it (pySHACL puts them in its results graph as the result's
         sh:detail, each a sh:ValidationResult too, so the validator reads them as findings)."""
         found: list[Result] = []
         for rule in self.rules[shape]:
             values = data.values(focus, rule.path)
-            failing: list[Node | None] = []
+            failing: list[str | None] = []
             if rule.min_count is not None and len(values) < rule.min_count:
                 failing.append(None)
             if rule.max_count is not None and len(values) > rule.max_count:
                 failing.append(None)
             failing += [None for wanted in rule.has_value if wanted not in values]
-            for value in values:
-                failing += [value for _ in _failed_constraints(data, rule, value)]
+            if rule.datatype is not None or rule.classes or rule.min_inclusive:
+                for value in values:
+                    failing += [value for _ in _failed_constraints(data, rule, value)]
             details = {value: self._nested(data, rule, value) for value in values} if rule.nodes else {}
             failing += [node for node, nested in details.items() for results in nested if results]
             for failed in failing:
-                found.append(Result(rule.severity, str(rule.shape), str(focus), _text(failed), rule.path_text,
+                found.append(Result(rule.severity, str(rule.shape), term_value(focus), _text(failed), rule.path_text,
                                     rule.messages))  # fmt: skip
             for nested in details.values():
                 for results in nested:
                     found += results
         return found
 
-    def _nested(self, data: Data, rule: PropertyRule, value: Node) -> list[list[Result]]:
+    def _nested(self, data: Data, rule: PropertyRule, value: str) -> list[list[Result]]:
         """For each sh:node shape of the rule, the results of `value` against it."""
         return [self.results(data, node, value) for node in rule.nodes]
 
@@ -227,25 +247,37 @@ def _recursive(rules: Mapping[Node, list[PropertyRule]]) -> bool:
     return False
 
 
-def _text(node: Node | None) -> str | None:
-    return None if node is None else str(node)
+def _text(node: str | None) -> str | None:
+    return None if node is None else term_value(node)
 
 
-def _failed_constraints(data: Data, rule: PropertyRule, value: Node) -> Iterator[URIRef]:
+def _failed_constraints(data: Data, rule: PropertyRule, value: str) -> Iterator[URIRef]:
     """The value constraints (but sh:node) of the rule that `value` fails, each once."""
-    if rule.datatype is not None and not _has_datatype(value, rule.datatype):
+    if rule.datatype is not None and not (is_literal(value) and _literal_has_datatype(value, rule.datatype)):
         yield SH.datatype
     for cls in rule.classes:
         if not _instance_of(data, value, cls):
             yield SH["class"]
     for bound in rule.min_inclusive:
-        if not _at_least(value, bound):
+        if not (is_literal(value) and _literal_at_least(value, bound)):
             yield SH.minInclusive
 
 
-def _instance_of(data: Data, value: Node, cls: URIRef) -> bool:
+def _instance_of(data: Data, value: str, cls: str) -> bool:
     """pySHACL's sh:class: a node (never a literal) with a type that is `cls` or a class under it."""
-    return not isinstance(value, Literal) and any(cls in data.superclasses(t) for t in data.objects(value, RDF.type))
+    return not is_literal(value) and any(cls in data.superclasses(t) for t in data.objects(value, TYPE))
+
+
+@lru_cache(maxsize=REMEMBERED)
+def _literal_has_datatype(value: str, datatype: URIRef) -> bool:
+    """`_has_datatype` of a literal given as its term."""
+    return _has_datatype(rdf_term(value), datatype)
+
+
+@lru_cache(maxsize=REMEMBERED)
+def _literal_at_least(value: str, bound: Literal) -> bool:
+    """`_at_least` of a literal given as its term."""
+    return _at_least(rdf_term(value), bound)
 
 
 def _has_datatype(value: Node, datatype: URIRef) -> bool:
@@ -306,13 +338,13 @@ def _property_rule(shapes: Graph, prop: Node) -> PropertyRule | None:
     severity = shapes.value(prop, SH.severity)
     return PropertyRule(
         shape=prop,
-        path=path,
+        path=tuple(iri_term(str(step)) for step in path),
         path_text=str(path[0]) if len(path) == 1 else parse_shacl_path(shapes, path_node).n3(),
         min_count=number(SH.minCount),
         max_count=number(SH.maxCount),
         datatype=datatype if isinstance(datatype, URIRef) else None,
-        classes=tuple(c for c in shapes.objects(prop, SH["class"]) if isinstance(c, URIRef)),
-        has_value=tuple(shapes.objects(prop, SH.hasValue)),
+        classes=tuple(node_term(c) for c in shapes.objects(prop, SH["class"]) if isinstance(c, URIRef)),
+        has_value=tuple(node_term(v) for v in shapes.objects(prop, SH.hasValue)),
         min_inclusive=tuple(m for m in shapes.objects(prop, SH.minInclusive) if isinstance(m, Literal)),
         nodes=tuple(shapes.objects(prop, SH.node)),
         severity=severity if isinstance(severity, URIRef) else SH.Violation,

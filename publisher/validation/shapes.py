@@ -26,7 +26,7 @@ from rdflib.term import Node
 from publisher.errors import FormatError
 from publisher.graph.formats import parse_turtle
 from publisher.rdf.iris import Iris
-from publisher.rdf.namespaces import RDF, SH, XSD
+from publisher.rdf.namespaces import RDF, RDFS, SH, XSD
 
 
 class UnionView:
@@ -173,6 +173,30 @@ def run_constraint(
         names = [v.value for v in result.variables] if isinstance(result, ox.QuerySolutions) else []
         for solution in solutions(result):
             yield focus, solution, names
+
+
+def run_set_based(
+    store: QueryStore, query: str, targets: frozenset[URIRef]
+) -> Iterator[tuple[object, ox.QuerySolution, list[str]]]:
+    """(focus node, solution, variables) of the query for every focus node of `store` at once.
+
+    $this is bound by a pattern — the instances of the target classes (or of their subclasses), a subquery
+    at the start of the outer WHERE — rather than by a list of focus nodes: one query, whatever the number of
+    reports in the store. The same solutions as `run_constraint` over every focus node, for a query that
+    projects $this and joins it (as every query of shapes/*.ttl does); any other query is run focus node by
+    focus node.
+    """
+    match = OUTER_WHERE.match(query)
+    classes = " ".join(f"<{c}>" for c in sorted(targets))
+    focus = f"SELECT DISTINCT ?this WHERE {{ VALUES ?class {{ {classes} }} ?this a/<{RDFS.subClassOf}>* ?class }}"
+    if match is None or re.search(r"[?$]this\b", match["projection"]) is None:
+        yield from run_constraint(store, query, [s["this"] for s in solutions(store.query(focus))])
+        return
+    focus = f" {{ {focus} }} "
+    result = store.query(match["head"] + focus + query[match.end() :])
+    names = [v.value for v in result.variables] if isinstance(result, ox.QuerySolutions) else []
+    for solution in solutions(result):
+        yield solution["this"], solution, names
 
 
 def solutions(result: object) -> list[ox.QuerySolution]:

@@ -18,7 +18,7 @@ to the later report's findings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pyoxigraph as ox
@@ -36,6 +36,7 @@ from publisher.validation.shapes import (
     lexical,
     path_text,
     run_constraint,
+    run_set_based,
     solutions,
     split_shapes,
 )
@@ -111,9 +112,9 @@ class Validator:
         self, constraints: Sequence[SparqlConstraint], store: QueryStore, report: Report | None
     ) -> list[Finding]:
         """The SPARQL constraints over a store that holds the data and its context (see the module docstring)."""
-        findings: list[Finding] = []
         targeted: dict[frozenset[URIRef], list[Any]] = {}  # focus nodes by target classes (constraints share them)
-        for constraint in constraints:
+
+        def rows(constraint: SparqlConstraint) -> Iterator[tuple[object, ox.QuerySolution, list[str]]]:
             focus_nodes = targeted.get(constraint.targets)
             if focus_nodes is None:
                 classes = " ".join(f"<{c}>" for c in sorted(constraint.targets))
@@ -121,8 +122,32 @@ class Validator:
                     VALUES ?class {{ {classes} }}
                     ?focus a/<{RDFS.subClassOf}>* ?class }}"""
                 focus_nodes = targeted[constraint.targets] = [s["focus"] for s in solutions(store.query(focus_query))]
+            return run_constraint(store, constraint.query, focus_nodes)
+
+        return self._findings(constraints, rows, report)
+
+    def evaluate_set_based(self, constraints: Sequence[SparqlConstraint], store: QueryStore) -> list[Finding]:
+        """The SPARQL constraints over a store of any number of reports (and their context), each in one query.
+
+        What `evaluate_on` finds report by report, found for every report at once: each query runs once with
+        $this bound by a pattern (an instance of the constraint's target classes, `shapes.run_set_based`), so
+        its cost grows with the reports in the store as long as the query relates each focus node only to
+        nodes of its own report (see "How the queries are written" in shapes/arithmetic.ttl). The findings
+        are not located in a record (no line): the caller knows which report each concerns.
+        """
+        return self._findings(constraints, lambda c: run_set_based(store, c.query, c.targets), None)
+
+    def _findings(
+        self,
+        constraints: Sequence[SparqlConstraint],
+        rows: Callable[[SparqlConstraint], Iterable[tuple[object, ox.QuerySolution, list[str]]]],
+        report: Report | None,
+    ) -> list[Finding]:
+        """Each constraint's solutions (`rows`) as findings, following SHACL §5 (see shapes.py)."""
+        findings: list[Finding] = []
+        for constraint in constraints:
             seen: set[tuple[str, ...]] = set()
-            for focus, solution, names in run_constraint(store, constraint.query, focus_nodes):
+            for focus, solution, names in rows(constraint):
                 bound = {name: solution[name] for name in names if solution[name] is not None}
                 if "failure" in bound:
                     bound = {}

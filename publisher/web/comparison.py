@@ -9,11 +9,19 @@
                                 hierarchy, with how many reports each total rests on (named query
                                 `region-totals`; /compare/totals.csv)
 
-Every chart is drawn from its named query's rows alone, links to that query (with the
-same parameters) and downloads as CSV; the table under it is its text alternative. A
-year, an agency or an outcome the query gives no figure for is blank, never 0. A region
-is a division of the registry (the corpus index's); a region, year or figure a request
-names that the corpus does not have falls back to the first one.
+Each form also takes a level (province, city, county, township, department; any by
+default): only the region's agencies of that level are compared.
+
+Every chart links to its named query (with the same parameters), which answers the
+same numbers as the chart, and downloads as CSV; the table under it is its text
+alternative. The page itself reads them from memory: the figures of every report, read
+once per release by the named queries `figure-by-report` and `outcomes-by-report`
+(publisher.web.figuretable), of the agencies the corpus index places in the region and
+level, so that a page costs the same whatever the size of the corpus or of the
+region. A year, an agency or an outcome no report gives a figure for is blank, never
+0. A region is a division of the registry (the corpus index's); a region, level, year
+or figure a request names that the corpus does not have falls back to the first one
+(any level).
 """
 
 from __future__ import annotations
@@ -27,9 +35,9 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 
 from publisher.errors import NotFound
-from publisher.sparql import namedqueries
 from publisher.web.charts import bar_chart, ranking_chart, stacked_chart
-from publisher.web.corpusindex import CorpusIndex, Division, corpus_index, region_prefix
+from publisher.web.corpusindex import LEVELS, Agency, CorpusIndex, Division, corpus_index
+from publisher.web.figuretable import FigureTable, figure_table
 from publisher.web.i18n import language, words
 from publisher.web.pages import link_to
 from publisher.web.state import publication
@@ -65,11 +73,13 @@ class Asked:
     region: Division
     figure: Series
     year: int
+    level: str = ""  # empty: any
 
     def values(self, *names: str) -> dict[str, str]:
-        """The named query's parameters among region, item, period and year."""
+        """The named query's parameters among region, level, item, period and year."""
         every = {
             "region": self.region.code,
+            "level": self.level or "any",
             "item": self.figure.item,
             "period": self.figure.period,
             "year": str(self.year),
@@ -84,7 +94,22 @@ def read_asked(args: Mapping[str, str], index: CorpusIndex) -> Asked:
     year_text = args.get("year", "")
     years = index.years or (0,)
     year = int(year_text) if year_text.isdigit() and int(year_text) in years else years[-1]
-    return Asked(region, figure, year)
+    level = args.get("level", "")
+    return Asked(region, figure, year, level if level in LEVELS else "")
+
+
+def chosen_agencies(index: CorpusIndex, asked: Asked) -> list[Agency]:
+    """The agencies of the region and level asked, in the order of their IRIs (as the named queries sort them)."""
+    prefix = asked.region.prefix
+    chosen = [
+        a for a in index.agencies if a.division.startswith(prefix) and (not asked.level or a.level == asked.level)
+    ]
+    return sorted(chosen, key=lambda a: a.slug)
+
+
+def _table() -> FigureTable:
+    pub = publication()
+    return figure_table(pub.store, pub.iris.base, [(f.item, f.period) for f in FIGURES])
 
 
 def _widest(index: CorpusIndex) -> Division:
@@ -103,6 +128,8 @@ def _context(kind: str, query: str, asked: Asked, values: dict[str, str]) -> dic
     lang = language()
     index = corpus_index(pub.store, pub.iris.base)
     form = {"region": asked.region.code, "figure": asked.figure.key, "year": str(asked.year)}
+    if asked.level:
+        form["level"] = asked.level
     return {
         "lang": lang,
         "w": words(lang),
@@ -111,11 +138,19 @@ def _context(kind: str, query: str, asked: Asked, values: dict[str, str]) -> dic
         "kind": kind,
         "asked": asked,
         "figures": FIGURES,
+        "levels": LEVELS,
         "query_name": query,
         "query_url": link_to("queries.run", {"name": query, "lang": lang, **values}),
         "query_json": link_to("queries.run", {"name": query, "format": "json", **values}),
-        "csv_url": link_to(f"comparison.{kind}_csv", form),
+        "csv_url": link_to(f"comparison.{kind}_csv", form) if asked.level else path_of(kind, asked) + ".csv",
     }
+
+
+def _region(asked: Asked, lang: str) -> str:
+    """The region's name in a title, with the level asked: 吉林市（部门）."""
+    w = words(lang)
+    name = asked.region.name(lang)
+    return w["region_level"].format(region=name, level=w[f"level_{asked.level}"]) if asked.level else name
 
 
 def csv_response(rows: Iterable[Sequence[object]], name: str) -> Response:
@@ -127,14 +162,141 @@ def csv_response(rows: Iterable[Sequence[object]], name: str) -> Response:
     return response
 
 
-def _rows(query: str, values: dict[str, str]) -> list[dict[str, str]]:
-    pub = publication()
-    return namedqueries.get(query).rows(pub.store, pub.iris.base, values)
-
-
 def _asked() -> Asked:
+    """What the request asks: by its query string, or by its path (/compare/{kind}/{parameters}, see `path_of`)."""
     pub = publication()
-    return read_asked(request.args, corpus_index(pub.store, pub.iris.base))
+    index = corpus_index(pub.store, pub.iris.base)
+    rest = (request.view_args or {}).get("rest")
+    if rest is None:
+        return read_asked(request.args, index)
+    kind = str((request.view_args or {})["kind"])
+    parts = str(rest).removesuffix(".csv").split("/")
+    if len(parts) != len(PATH_PARAMS[kind]):
+        raise NotFound(f"A {kind} comparison's path is /compare/{kind}/{'/'.join(PATH_PARAMS[kind])}.")
+    given = dict(zip(PATH_PARAMS[kind], parts, strict=True))
+    asked = read_asked(given, index)
+    if {n: str(v) for n, v in _path_values(asked).items() if n in given} != given:
+        raise NotFound(
+            f"No {kind} comparison of {'/'.join(parts)}: the region must be a division of the registry, the figure "
+            f"one of {', '.join(f.key for f in FIGURES)}, the year one the corpus has reports of; /compare lists them."
+        )
+    return asked
+
+
+#: A comparison of the agencies of every level has a path of its own, its parameters in this order (a static export
+#: holds the release's default ones as files at those paths): /compare/ranked/910100/refused/2021.
+PATH_PARAMS = {"totals": ("region", "figure"), "ranked": ("region", "figure", "year"), "outcomes": ("region", "year")}
+
+
+def _path_values(asked: Asked) -> dict[str, str]:
+    return {"region": asked.region.code, "figure": asked.figure.key, "year": str(asked.year)}
+
+
+def path_of(kind: str, asked: Asked) -> str:
+    """The path of a comparison of every level: /compare/totals/910000/requests, /compare/outcomes/910000/2021."""
+    values = _path_values(asked)
+    return f"/compare/{kind}/" + "/".join(values[name] for name in PATH_PARAMS[kind])
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question the pages answer, asked of this corpus: its words and the page that answers it."""
+
+    key: str
+    text: str
+    url: str
+
+
+def _year(index: CorpusIndex, wanted: int) -> int:
+    """`wanted` if the corpus has reports of it, else its latest year."""
+    return wanted if wanted in index.years or not index.years else index.years[-1]
+
+
+def _in(division: Division, index: CorpusIndex) -> list[Agency]:
+    return [a for a in index.agencies if a.division.startswith(division.prefix)]
+
+
+def _divisions_of(index: CorpusIndex, level: str) -> list[Division]:
+    """The divisions of the governments and departments of `level`, in the index's order."""
+    codes = {a.division for a in index.agencies if a.level == level}
+    return [d for d in index.divisions if d.code in codes]
+
+
+def questions(index: CorpusIndex, lang: str) -> list[Question]:
+    """The issue's questions, each asked of the place of this corpus that answers it most fully.
+
+    The province with the most agencies (else the widest region); the city whose agencies
+    published the most reports, in 2021 if it has reports of 2021, else in its latest
+    year; the county with the most agencies lacking a report of 2023 (else the latest
+    year); the agency that reported in the most years, with the total of proactive
+    disclosure its reports' formats state (pre-2019's, or the Jilin City template's). A
+    question whose place the corpus has none of (no city, say) is left out.
+    """
+    w = words(lang)
+    found = []
+    if index.divisions:
+        provinces = _divisions_of(index, "province")
+        province = max(provinces, key=lambda d: len(_in(d, index))) if provinces else _widest(index)
+        url = link_to("comparison.totals", {"lang": lang, "region": province.code, "figure": "requests"})
+        found.append(Question("totals", w["question_totals"].format(region=province.name(lang)), url))
+    if cities := _divisions_of(index, "city"):
+        city = max(cities, key=lambda d: sum(len(a.reports) for a in _in(d, index)))
+        years = {year for a in _in(city, index) for year in a.years}
+        year = 2021 if 2021 in years else max(years, default=_year(index, 2021))
+        params = {"lang": lang, "region": city.code, "figure": "refused", "year": str(year)}
+        text = w["question_ranked"].format(region=city.name(lang), year=year)
+        found.append(Question("ranked", text, link_to("comparison.ranked", params)))
+    if counties := _divisions_of(index, "county"):
+        year = _year(index, 2023)
+        county = max(counties, key=lambda d: sum(year not in a.years for a in _in(d, index)))
+        params = {"lang": lang, "region": county.code, "year": str(year), "missing": "1"}
+        text = w["question_missing"].format(region=county.name(lang), year=year)
+        found.append(Question("missing", text, link_to("workbench.coverage", params)))
+    if index.agencies:
+        agency = max(index.agencies, key=lambda a: len(a.reports))
+        # the pre-2019 total published proactively, or the Jilin City template's, whichever its reports state more
+        jilin = sum(r.format.startswith("jilin-city") for r in agency.reports)
+        series = "jilin-proactive" if jilin > sum(r.format == "pre-2019" for r in agency.reports) else "proactive"
+        params = {"slug": agency.slug, "lang": lang, "series": series}
+        text = w["question_series"].format(agency=agency.name(lang))
+        found.append(Question("series", text, link_to("workbench.agency", params)))
+    return found
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A region's comparisons of every level on the compare page: totals; of the latest year, ranked and outcomes."""
+
+    division: Division
+    totals: tuple[tuple[Series, str], ...]  # each figure, its page's path
+    ranked: tuple[tuple[Series, str], ...]
+    outcomes: str
+    year: int
+
+
+def directory(index: CorpusIndex) -> list[Listed]:
+    """Every region's default comparisons (a static export holds each of them, with its CSV)."""
+    if not index.years:
+        return []
+    year = index.years[-1]
+    listed = []
+    for division in index.divisions:
+        asked = Asked(division, FIGURES[0], year)
+        totals = tuple((f, path_of("totals", Asked(division, f, year))) for f in FIGURES)
+        ranked = tuple((f, path_of("ranked", Asked(division, f, year))) for f in FIGURES)
+        listed.append(Listed(division, totals, ranked, path_of("outcomes", asked), year))
+    return listed
+
+
+@bp.route("/compare/<any(ranked, outcomes, totals):kind>/<path:rest>", methods=["GET", "HEAD"])
+def by_path(kind: str, rest: str) -> str | Response:
+    """A comparison of every level asked by its path (`path_of`): the page, or its CSV (the path and .csv)."""
+    page, table = {
+        "ranked": (ranked, ranked_csv),
+        "outcomes": (outcomes, outcomes_csv),
+        "totals": (totals, totals_csv),
+    }[kind]
+    return table() if rest.endswith(".csv") else page()
 
 
 @bp.route("/compare", methods=["GET", "HEAD"])
@@ -142,13 +304,17 @@ def index() -> str:
     lang = language()
     pub = publication()
     asked = _asked()
+    found = corpus_index(pub.store, pub.iris.base)
     return render_template(
         "compare.html",
         lang=lang,
         w=words(lang),
-        index=corpus_index(pub.store, pub.iris.base),
+        index=found,
         asked=asked,
         figures=FIGURES,
+        levels=LEVELS,
+        questions=questions(found, lang),
+        directory=directory(found),
     )
 
 
@@ -158,13 +324,26 @@ def index() -> str:
 
 
 def _ranked() -> tuple[Asked, dict[str, str], list[dict[str, str]]]:
+    """The agencies of the region and level whose report of the year states the figure, highest first.
+
+    As the named query `region-ranked` gives them (its variables), ties in the order of the agencies' IRIs.
+    """
     asked = _asked()
-    values = asked.values("region", "item", "year", "period")
-    return asked, values, _rows(RANKED_QUERY, values)
-
-
-def _agency_slug(row: Mapping[str, str]) -> str:
-    return row["agency"].rsplit("/", 1)[-1]
+    values = asked.values("region", "level", "item", "year", "period")
+    pub = publication()
+    stated = _table().figure(asked.figure.item, asked.figure.period)
+    rows = []
+    for agency in chosen_agencies(corpus_index(pub.store, pub.iris.base), asked):
+        report = agency.years.get(asked.year)
+        figure = stated.get(pub.iris.base + report.path) if report is not None else None
+        if report is not None and figure is not None:
+            rows.append(
+                {"agency": str(pub.iris.agency(agency.slug)), "agency_zh": agency.zh, "agency_en": agency.en,
+                 "report": pub.iris.base + report.path, "year": str(asked.year), "value": str(figure.value),
+                 "slug": agency.slug}
+            )  # fmt: skip
+    rows.sort(key=lambda row: -int(row["value"]))  # stable: ties stay in the agencies' order
+    return asked, values, rows
 
 
 @bp.route("/compare/ranked", methods=["GET", "HEAD"])
@@ -173,22 +352,26 @@ def ranked() -> str:
     context = _context("ranked", RANKED_QUERY, asked, values)
     lang, w = context["lang"], context["w"]
     names = [row[f"agency_{lang}"] for row in rows]
-    title = w["ranked_title"].format(region=asked.region.name(lang), year=asked.year, figure=w[asked.figure.words])
+    title = w["ranked_title"].format(region=_region(asked, lang), year=asked.year, figure=w[asked.figure.words])
     chart = ranking_chart(title, names, [int(row["value"]) for row in rows], "ranked-chart")
-    ranked_rows = [{**row, "slug": _agency_slug(row)} for row in rows]
-    return render_template("comparison.html", **context, title=title, chart=chart, rows=ranked_rows)
+    return render_template("comparison.html", **context, title=title, chart=chart, rows=rows)
 
 
 @bp.route("/compare/ranked.csv", methods=["GET", "HEAD"])
 def ranked_csv() -> Response:
     asked, _values, rows = _ranked()
-    header = ("rank", "agency", "agency_zh", "agency_en", "year", "item", "period", "value", "report")
+    header = ("rank", "agency", "agency_zh", "agency_en", "level", "year", "item", "period", "value", "report")
     table = [
-        (n, _agency_slug(r), r["agency_zh"], r["agency_en"], r["year"], asked.figure.item, asked.figure.period,
-         r["value"], r["report"])
+        (n, r["slug"], r["agency_zh"], r["agency_en"], asked.level or "any", r["year"], asked.figure.item,
+         asked.figure.period, r["value"], r["report"])
         for n, r in enumerate(rows, 1)
     ]  # fmt: skip
-    return csv_response([header, *table], f"ranked-{asked.region.code}-{asked.figure.key}-{asked.year}.csv")
+    return csv_response([header, *table], f"ranked-{_name(asked)}-{asked.figure.key}-{asked.year}.csv")
+
+
+def _name(asked: Asked) -> str:
+    """The region and level asked, for a file name."""
+    return asked.region.code + (f"-{asked.level}" if asked.level else "")
 
 
 # ---------------------------------------------------------------------------
@@ -209,20 +392,20 @@ class AgencyOutcomes:
 
 
 def _outcomes() -> tuple[Asked, dict[str, str], list[AgencyOutcomes]]:
+    """The agencies of the region and level whose report of the year states some outcome, in the order of their IRIs."""
     asked = _asked()
-    values = asked.values("region", "year")
-    found: dict[str, dict[str, str]] = {}
-    counts: dict[tuple[str, str], int] = {}
-    for row in _rows(OUTCOMES_QUERY, values):
-        slug = _agency_slug(row)
-        found.setdefault(slug, row)
-        counts[slug, row["outcome"]] = int(row["value"])
-    agencies = [
-        AgencyOutcomes(
-            slug, row["agency_zh"], row["agency_en"], row["report"], tuple(counts.get((slug, o)) for o in OUTCOMES)
-        )
-        for slug, row in found.items()
-    ]
+    values = asked.values("region", "level", "year")
+    pub = publication()
+    table = _table()
+    agencies = []
+    for agency in chosen_agencies(corpus_index(pub.store, pub.iris.base), asked):
+        report = agency.years.get(asked.year)
+        stated = table.outcomes.get(pub.iris.base + report.path) if report is not None else None
+        if report is not None and stated:
+            values_by_outcome = tuple(stated.get(o) for o in OUTCOMES)
+            agencies.append(
+                AgencyOutcomes(agency.slug, agency.zh, agency.en, pub.iris.base + report.path, values_by_outcome)
+            )
     return asked, values, agencies
 
 
@@ -236,7 +419,7 @@ def outcomes() -> str:
     asked, values, agencies = _outcomes()
     context = _context("outcomes", OUTCOMES_QUERY, asked, values)
     lang, w = context["lang"], context["w"]
-    title = w["outcomes_title"].format(region=asked.region.name(lang), year=asked.year)
+    title = w["outcomes_title"].format(region=_region(asked, lang), year=asked.year)
     series = [(w[outcome_word(o)], [a.values[n] for a in agencies]) for n, o in enumerate(OUTCOMES)]
     chart = stacked_chart(title, [a.name(lang) for a in agencies], series, "outcomes-chart")
     labels = [(o, w[outcome_word(o)]) for o in OUTCOMES]
@@ -252,7 +435,7 @@ def outcomes_csv() -> Response:
         for a in agencies
         for n, outcome in enumerate(OUTCOMES)
     ]
-    return csv_response([header, *table], f"outcomes-{asked.region.code}-{asked.year}.csv")
+    return csv_response([header, *table], f"outcomes-{_name(asked)}-{asked.year}.csv")
 
 
 # ---------------------------------------------------------------------------
@@ -269,21 +452,18 @@ class Total:
 
 
 def _totals() -> tuple[Asked, dict[str, str], list[Total]]:
+    """Every year of the corpus: the sum of the figure over the reports of the region and level that state it."""
     asked = _asked()
     pub = publication()
     index = corpus_index(pub.store, pub.iris.base)
-    values = asked.values("region", "item", "period")
-    rows = {int(row["year"]): row for row in _rows(TOTALS_QUERY, values)}
-    prefix = region_prefix(asked.region.code)
-    chosen = [a for a in index.agencies if a.division.startswith(prefix)]
+    values = asked.values("region", "level", "item", "period")
+    stated = _table().figure(asked.figure.item, asked.figure.period)
+    chosen = chosen_agencies(index, asked)
     totals = []
     for year in index.years:
-        row = rows.get(year)
-        published = sum(year in a.years for a in chosen)
-        if row is None:
-            totals.append(Total(year, None, 0, published))
-        else:
-            totals.append(Total(year, int(row["total"]), int(row["reports"]), published))
+        reports = [a.years[year] for a in chosen if year in a.years]
+        figures = [f.value for r in reports if (f := stated.get(pub.iris.base + r.path)) is not None]
+        totals.append(Total(year, sum(figures) if figures else None, len(figures), len(reports)))
     return asked, values, totals
 
 
@@ -292,7 +472,7 @@ def totals() -> str:
     asked, values, found = _totals()
     context = _context("totals", TOTALS_QUERY, asked, values)
     lang, w = context["lang"], context["w"]
-    title = w["totals_title"].format(region=asked.region.name(lang), figure=w[asked.figure.words])
+    title = w["totals_title"].format(region=_region(asked, lang), figure=w[asked.figure.words])
     chart = bar_chart(title, [str(t.year) for t in found], [t.total for t in found], "totals-chart")
     return render_template("comparison.html", **context, title=title, chart=chart, totals=found)
 
@@ -300,9 +480,10 @@ def totals() -> str:
 @bp.route("/compare/totals.csv", methods=["GET", "HEAD"])
 def totals_csv() -> Response:
     asked, _values, found = _totals()
-    header = ("region", "year", "item", "period", "total", "reports", "published")
+    header = ("region", "level", "year", "item", "period", "total", "reports", "published")
     table = [
-        (asked.region.code, t.year, asked.figure.item, asked.figure.period, t.total, t.reports, t.published)
+        (asked.region.code, asked.level or "any", t.year, asked.figure.item, asked.figure.period, t.total, t.reports,
+         t.published)
         for t in found
-    ]
-    return csv_response([header, *table], f"totals-{asked.region.code}-{asked.figure.key}.csv")
+    ]  # fmt: skip
+    return csv_response([header, *table], f"totals-{_name(asked)}-{asked.figure.key}.csv")

@@ -167,6 +167,27 @@ WORDS: dict[str, tuple[str, str]] = {
     "ranked_title": ("{region} {year}年度各机关：{figure}", "{region}, {year}: agencies by {figure}"),
     "outcomes_title": ("{region} {year}年度各机关申请办理结果", "{region}, {year}: outcomes of requests by agency"),
     "totals_title": ("{region}历年合计：{figure}", "{region}, totals by year: {figure}"),
+    "region_level": ("{region}（{level}）", "{region} ({level})"),
+    "questions": ("可直接回答的问题", "Questions answered here"),
+    "compare_directory": ("各地区的比较", "Every region's comparisons"),
+    "compare_directory_note": (
+        "每个地区（含其下各级区划的全部机关）的历年合计，以及最近一年的排名与申请办理结果；其他年度、层级请用上方表单。",
+        "Each region's totals by year (every agency of the region and the divisions under it), and its ranking and "
+        "outcomes of the latest year; for other years and levels, use the forms above.",
+    ),
+    "question_totals": (
+        "{region}各年收到的政府信息公开申请（其下全部机关合计）",
+        "{region}: requests received each year, over all its agencies",
+    ),
+    "question_ranked": (
+        "{region}各机关按{year}年度不予公开的申请数排名",
+        "{region}: agencies ranked by requests refused in {year}",
+    ),
+    "question_missing": ("{region}未发布{year}年度报告的机关", "{region}: agencies with no {year} report"),
+    "question_series": (
+        "{agency}历年主动公开政府信息数",
+        "{agency}: proactive disclosure over every year it reported",
+    ),
     "rank": ("名次", "Rank"),
     "total": ("合计", "Total"),
     "reports_counted": ("合计依据的报告数", "Reports the total rests on"),
@@ -177,6 +198,31 @@ WORDS: dict[str, tuple[str, str]] = {
     "outcome_unable_to_provide": ("无法提供", "Unable to provide"),
     "outcome_not_processed": ("不予处理", "Not processed"),
     "outcome_other_handling": ("其他处理", "Other handling"),
+    # text reuse (publisher.validation.textreuse)
+    "reuse": ("与上一份报告重复的文字", "Prose repeated from the previous report"),
+    "reuse_share": ("重复比例", "Share repeated"),
+    "reuse_note": (
+        "正文中落在上一份报告也有的至少 25 个连续字符的片段内的字符所占比例"
+        "（去掉空白、数字串视为相同后计算；定义见词表 dis:proseRepeated）。",
+        "The share of the prose's characters lying in passages of at least 25 consecutive characters that the "
+        "previous report also has (white space dropped, runs of digits counted alike; defined by dis:proseRepeated "
+        "in the vocabulary).",
+    ),
+    "reuse_previous": ("对照的上一份报告", "Compared with the previous report"),
+    "reuse_passages": ("重复的片段", "Repeated passages"),
+    "reuse_none": ("没有上一份报告，不计量。", "No previous report: not measured."),
+    "reuse_no_passage": ("没有与上一份报告重复的片段。", "No passage repeated from the previous report."),
+    "reuse_position": ("在来源文本中的位置", "Position in the source text"),
+    "reuse_previous_position": ("在上一份报告来源文本中的位置", "Position in the previous report's source text"),
+    "reuse_min": ("文字重复不低于（%）", "Prose repeated at least (%)"),
+    "reuse_reports": (
+        "{year}年度文字重复不低于{min}%的报告",
+        "Reports of {year} repeating at least {min} % of their previous report's prose",
+    ),
+    "reuse_quick": ("文字重复不低于 50% 的报告：", "Reports repeating at least 50 % of the previous report's prose:"),
+    "reuse_csv": ("这些报告（CSV）", "These reports (CSV)"),
+    "reuse_histogram": ("重复比例分布（报告数）", "Share repeated (number of reports)"),
+    "reuse_needs_year": ("按文字重复筛选需先选定年度。", "Choose a year to filter by text reuse."),
 }
 
 

@@ -40,6 +40,7 @@ from publisher.web.i18n import words
 from publisher.web.labels import label
 from publisher.web.state import publication
 
+REUSE_QUERY = "report-text-reuse"  # the report's prose repeated from its previous report (textreuse)
 PERIOD_SUMS = "report-sum-checks"  # totals of items, one period type at a time (the Jilin template)
 CELL_SUMS = "national-sum-checks"  # totals of cells of rows × columns, blank cells included
 
@@ -257,6 +258,49 @@ def grid_table(
     return table
 
 
+@dataclass(frozen=True)
+class RepeatedPassage:
+    """A passage of the report's source text repeated from the previous report's: [start, end), its words."""
+
+    start: int
+    end: int
+    text: str
+    previous_start: int | None
+    previous_end: int | None
+
+
+@dataclass(frozen=True)
+class TextReuse:
+    """The report's text-reuse measurement as the page shows it (named query report-text-reuse)."""
+
+    share: Decimal
+    previous: str  # the previous report's IRI
+    previous_year: int
+    passages: list[RepeatedPassage]
+
+    @property
+    def percent(self) -> str:
+        return format((self.share * 100).normalize(), "f")
+
+
+def text_reuse(rows: list[dict[str, str]], iris: Iris) -> TextReuse | None:
+    """The rows of report-text-reuse as one measurement (None: the report has no previous report)."""
+    if not rows:
+        return None
+    first = rows[0]
+    key = iris.report_key(first["previous"])
+    passages = [
+        RepeatedPassage(
+            int(row["start"]), int(row["end"]), row["exact"],
+            int(row["previousStart"]) if "previousStart" in row else None,
+            int(row["previousEnd"]) if "previousEnd" in row else None,
+        )
+        for row in rows
+        if "start" in row
+    ]  # fmt: skip
+    return TextReuse(Decimal(first["share"]), first["previous"], key[1] if key else 0, passages)
+
+
 def query_url(name: str, params: dict[str, str], lang: str) -> str:
     return url_for("queries.run", name=name) + "?" + urlencode(params | {"lang": lang})
 
@@ -320,6 +364,8 @@ def render_report(agency: str, year: int, lang: str, alternates: Sequence[Any]) 
         warnings_url=query_url("report-quality", params, lang),
         facts=namedqueries.get("report-facts").rows(store, base, params),
         facts_url=query_url("report-facts", params, lang),
+        reuse=text_reuse(namedqueries.get(REUSE_QUERY).rows(store, base, params), pub.iris),
+        reuse_url=query_url(REUSE_QUERY, params, lang),
         base=base,
         schema_org=schema_org(agency, year),
     )

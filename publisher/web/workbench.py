@@ -5,6 +5,10 @@
                                 filtered by name, level, region and year, `missing=1` for the agencies
                                 with a missing year; paged by agency
     /coverage.csv               the missing cells of the same filters, every page: who has not reported
+    /coverage?year=Y&reuse_min=P  the same, the agencies whose report of Y repeats at least P per cent of its
+                                previous report's prose (publisher.validation.textreuse), listed with a
+                                histogram from the named query `text-reuse`; every cell shows its share
+    /coverage/reuse.csv         those reports
     /agencies/<slug>            an agency: its level, region, reports, and one figure over the years it
                                 reported as a chart (SVG, publisher.web.charts), a table and a CSV, from
                                 the named query `figure-over-years`, which the page links to
@@ -20,14 +24,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, Response, render_template, request, url_for
 
 from publisher.errors import NotFound
 from publisher.sparql import namedqueries
-from publisher.web.charts import line_chart
+from publisher.store.readstore import ReadStore
+from publisher.web.charts import bar_chart, line_chart
 from publisher.web.corpusindex import (
     COVERAGE_QUERY,
     Agency,
@@ -100,16 +107,126 @@ def _covered(index: CorpusIndex, filters: Filters, missing_only: bool) -> tuple[
     return chosen, years
 
 
+# ---------------------------------------------------------------------------
+# Text reuse in the coverage (publisher.validation.textreuse): each cell's share, the reports of a year
+# repeating at least a share of their previous report's prose (named query `text-reuse`)
+# ---------------------------------------------------------------------------
+
+REUSE_QUERY = "text-reuse"
+REUSE_SHARES_QUERY = "text-reuse-shares"
+#: The histogram's bins, in per cent.
+REUSE_BIN = 10
+
+_SHARES: dict[tuple[int, str], tuple[ReadStore, dict[tuple[str, int], Decimal]]] = {}
+_SHARES_LOCK = threading.Lock()
+
+
+def reuse_shares(store: ReadStore, base: str) -> dict[tuple[str, int], Decimal]:
+    """Every measured report's share, by (agency, year): made once per store object, as the corpus index is."""
+    key = (id(store), base)
+    found = _SHARES.get(key)
+    if found is None or found[0] is not store:
+        with _SHARES_LOCK:
+            found = _SHARES.get(key)
+            if found is None or found[0] is not store:
+                if len(_SHARES) > 4:
+                    _SHARES.clear()
+                prefix = f"{base}/id/agency/"
+                rows = namedqueries.get(REUSE_SHARES_QUERY).rows(store, base, {})
+                shares = {(r["agency"].removeprefix(prefix), int(r["year"])): Decimal(r["share"]) for r in rows}
+                found = (store, shares)
+                _SHARES[key] = found
+    return found[1]
+
+
+def reuse_min(args: Mapping[str, str]) -> Decimal | None:
+    """`reuse_min`, a percentage from 0 to 100; None when absent or not one."""
+    try:
+        value = Decimal(args.get("reuse_min", "").strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and 0 <= value <= 100 else None
+
+
+@dataclass(frozen=True)
+class Reused:
+    """A report of the year repeating at least the share asked for, as the named query `text-reuse` gives it."""
+
+    agency: Agency
+    report: str  # its path
+    share: Decimal
+    previous: str  # the previous report's path
+    previous_year: int
+    passages: int
+
+    @property
+    def percent(self) -> str:
+        return _percent(self.share)
+
+
+def _percent(share: Decimal) -> str:
+    """A share as a percentage, exactly: 0.5123 → 51.23."""
+    return format((share * 100).normalize(), "f")
+
+
+def reused_reports(index: CorpusIndex, filters: Filters, year: int, least: Decimal) -> list[Reused]:
+    """The reports of `year` (of the filters' agencies) repeating at least `least` per cent, highest first."""
+    pub = publication()
+    base = pub.iris.base
+    values = {"year": str(year), "min": format(least, "f")}
+    found = []
+    for row in namedqueries.get(REUSE_QUERY).rows(pub.store, base, values):
+        agency = index.agency(row["agency"].removeprefix(f"{base}/id/agency/"))
+        if agency is None or not filters.agency_matches(agency):
+            continue
+        found.append(
+            Reused(
+                agency, row["report"].removeprefix(base), Decimal(row["share"]), row["previous"].removeprefix(base),
+                int(row["previousYear"]), int(row["passages"]),
+            )
+        )  # fmt: skip
+    return found
+
+
+def reuse_histogram(reused: Sequence[Reused], least: Decimal) -> tuple[list[str], list[float | None]]:
+    """The shares in bins of REUSE_BIN per cent from the threshold's bin to 100 % (the last bin takes 100 %)."""
+    first = int(least // REUSE_BIN) * REUSE_BIN
+    starts = list(range(first, 100, REUSE_BIN)) or [100 - REUSE_BIN]
+    counts = dict.fromkeys(starts, 0)
+    for r in reused:
+        start = min(int(r.share * 100 // REUSE_BIN) * REUSE_BIN, 100 - REUSE_BIN)
+        counts[max(start, starts[0])] += 1
+    return [f"{s}–{s + REUSE_BIN} %" for s in starts], [float(counts[s]) for s in starts]
+
+
 @bp.route("/coverage", methods=["GET", "HEAD"])
 def coverage() -> str:
     pub = publication()
     lang = language()
+    w = words(lang)
     index = corpus_index(pub.store, pub.iris.base)
     filters = read_filters(request.args, index)
     missing_only = request.args.get("missing") == "1"
     chosen, years = _covered(index, filters, missing_only)
-    page = page_of(chosen, filters.page, int(pub.settings.finding_page_size))
+    least = reuse_min(request.args)
     extra = {"missing": "1"} if missing_only else {}
+    reused: list[Reused] | None = None
+    reuse: dict[str, object] = {}
+    if least is not None and filters.year is not None:
+        reused = reused_reports(index, filters, filters.year, least)
+        kept = {r.agency.slug for r in reused}
+        chosen = [a for a in chosen if a.slug in kept]
+        extra["reuse_min"] = format(least, "f")
+        labels, counts = reuse_histogram(reused, least)
+        values = {"year": str(filters.year), "min": format(least, "f")}
+        reuse = {
+            "title": w["reuse_reports"].format(year=filters.year, min=format(least, "f")),
+            "chart": bar_chart(w["reuse_histogram"], labels, counts, "reuse-chart"),
+            "bins": list(zip(labels, counts, strict=True)),
+            "csv_url": link_to("workbench.reuse_csv", {**filters.query(page=1), "reuse_min": format(least, "f")}),
+            "query_url": link_to("queries.run", {"name": REUSE_QUERY, "lang": lang, **values}),
+        }
+    page = page_of(chosen, filters.page, int(pub.settings.finding_page_size))
     return render_template(
         "coverage.html",
         **finding_context(index, filters, lang),
@@ -120,7 +237,32 @@ def coverage() -> str:
         marks={slug: format_mark(slug) for slug in index.formats},
         csv_url=link_to("workbench.coverage_csv", {**filters.query(page=1), **extra}),
         query_url=url_for("queries.run", name=COVERAGE_QUERY, lang=lang),
+        shares=reuse_shares(pub.store, pub.iris.base),
+        percent=_percent,
+        reuse_min=format(least, "f") if least is not None else "",
+        reused=reused,
+        reuse=reuse,
     )
+
+
+@bp.route("/coverage/reuse.csv", methods=["GET", "HEAD"])
+def reuse_csv() -> Response:
+    """The reports of the coverage's year repeating at least `reuse_min` per cent, as the coverage page lists them."""
+    pub = publication()
+    index = corpus_index(pub.store, pub.iris.base)
+    filters = read_filters(request.args, index)
+    least = reuse_min(request.args)
+    if least is None or filters.year is None:
+        raise NotFound("The reports repeating their previous report's prose need a year and reuse_min (0 to 100).")
+    base = pub.iris.base
+    header = ("agency", "agency_zh", "agency_en", "year", "report", "share", "percent", "previous", "previous_year",
+              "passages")  # fmt: skip
+    rows = [
+        (r.agency.slug, r.agency.zh, r.agency.en, filters.year, base + r.report, r.share, r.percent,
+         base + r.previous, r.previous_year, r.passages)
+        for r in reused_reports(index, filters, filters.year, least)
+    ]  # fmt: skip
+    return _csv([header, *rows], f"text-reuse-{filters.year}-{format(least, 'f')}.csv")
 
 
 @bp.route("/coverage.csv", methods=["GET", "HEAD"])
