@@ -40,6 +40,7 @@ from publisher.web.comparison import FIGURES
 from publisher.web.corpusindex import make_index
 from publisher.web.figuretable import make_table
 from publisher.web.state import publication
+from publisher.web.workbench import REUSE_SHARES_QUERY
 
 
 def timed(function: object, repeat: int) -> tuple[float, float]:
@@ -80,10 +81,13 @@ def main() -> None:
         index_ms = timed(lambda: make_index(store, base), args.repeat)
         figures = [(f.item, f.period) for f in FIGURES]
         table_ms = timed(lambda: make_table(store, base, figures), max(1, args.repeat // 2))
+        shares_query = namedqueries.get(REUSE_SHARES_QUERY)
+        shares_ms = timed(lambda: shares_query.rows(store, base, {}), max(1, args.repeat // 2))
         baseline = timed(lambda: namedqueries.get("reports").rows(store, base, {}), args.repeat)
         index = make_index(store, base)
     client.get("/")  # the index, made once for the release
     client.get("/compare/totals")  # the figure table, made once for the release
+    client.get("/coverage?reuse_min=50")  # the text-reuse shares, read once for the release
     middle = index.agencies[len(index.agencies) // 2]
     county = next((a for a in index.agencies if a.level == "county"), index.agencies[-1])
     last_year = index.years[-1]
@@ -95,6 +99,7 @@ def main() -> None:
     proactive = "jilin-proactive" if any(r.format.startswith("jilin-city") for r in longest.reports) else "proactive"
     missing_year = 2023 if 2023 in index.years else last_year
     refused_year = 2021 if 2021 in index.years else last_year
+    reuse_year = 2022 if 2022 in index.years else last_year
     pages = {
         "home": "/?lang=zh",
         "home, page 50": "/?lang=zh&page=50",
@@ -113,6 +118,8 @@ def main() -> None:
         f"★ coverage: county's agencies without a {missing_year} report": f"/coverage?lang=zh"
         f"&region={county.division}&year={missing_year}&missing=1",
         "★ agency page: proactive disclosure, every year": f"/agencies/{longest.slug}?lang=en&series={proactive}",
+        f"★ coverage: reports of {reuse_year} repeating ≥ 50 %": f"/coverage?lang=en&year={reuse_year}&reuse_min=50",
+        f"coverage: reuse.csv of {reuse_year}": f"/coverage/reuse.csv?year={reuse_year}&reuse_min=50",
         f"compare: city's outcomes of requests, {refused_year}": f"/compare/outcomes?lang=zh&region={city.division}"
         f"&year={refused_year}",
         "compare: city's departments ranked": f"/compare/ranked?lang=zh&region={city.division}&level=department",
@@ -141,6 +148,7 @@ def main() -> None:
         f"{'baseline: named query reports (the old home, per request)':58} {baseline[0]:8.1f} ms {baseline[1]:8.1f} ms"
     )
     print(f"{'figure table (5 named queries, once per release)':58} {table_ms[0]:8.1f} ms {table_ms[1]:8.1f} ms")
+    print(f"{'text-reuse shares (named query, once per release)':58} {shares_ms[0]:8.1f} ms {shares_ms[1]:8.1f} ms")
     for name, url in pages.items():
         answer = client.get(url)
         if answer.status_code != 200:
