@@ -61,13 +61,14 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=60)
     parser.add_argument("--years", default="2008-2025")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--base", default="http://127.0.0.1:8000", help="the base IRI the release was built with")
     args = parser.parse_args()
     if args.data is None or args.build is None:
         work = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
         first, last = (int(y) for y in args.years.split("-"))
         args.data, args.build = work / "data", work / "build"
         synthetic.generate(args.data, args.agencies, years=range(first, last + 1))
-    base = "http://127.0.0.1:8000"
+    base = args.base.rstrip("/")
     settings = load_settings(
         {"base_iri": base, "data_dir": args.data, "build_dir": args.build, "response_cache_mb": 0}, environ={}
     )

@@ -99,31 +99,30 @@ def new_store(path: Path, state: WorkerState, by_iri: Mapping[str, Entry], cache
 
 def scoped_rules(state: WorkerState, scope: Mapping[str, Entry], cache: Path) -> dict[str, list[Finding]]:
     """The rules across years (`rule_findings`) over the reports of `scope` (whole agencies), in a store of theirs:
-    in memory, the context graphs loaded once per process (`_context_store`), the reports' graphs added and
-    removed again."""
-    memory = _context_store(state)
-    names = [ox.NamedNode(iri) for iri in scope]
-    try:
-        for name, entry in zip(names, scope.values(), strict=True):
-            memory.load(graph_bytes(entry, cache), format=ox.RdfFormat.N_TRIPLES, to_graph=name)
-        return rule_findings(state, memory, scope, cache)
-    finally:
-        for name in names:
-            memory.clear_graph(name)
+    a new one in memory, of the context graphs (ontology, formats, registry: parsed once per process,
+    `_context_quads`) and the reports' graphs. (Not one store whose report graphs are cleared after each
+    agency: Oxigraph's memory store keeps what it held, and a worker grew to 4 GB over 10,000 reports.)"""
+    memory = ox.Store()
+    memory.extend(_context_quads(state))
+    for iri, entry in scope.items():
+        memory.load(graph_bytes(entry, cache), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
+    return rule_findings(state, memory, scope, cache)
 
 
-_CONTEXT_STORE: tuple[WorkerState, ox.Store] | None = None
+_CONTEXT_QUADS: tuple[WorkerState, list[ox.Quad]] | None = None
 
 
-def _context_store(state: WorkerState) -> ox.Store:
-    """An in-memory store of the context graphs (ontology, formats, registry) of `state`, made once per process."""
-    global _CONTEXT_STORE
-    if _CONTEXT_STORE is None or _CONTEXT_STORE[0] is not state:
-        memory = ox.Store()
-        for name, data in state.context_graphs:
-            memory.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
-        _CONTEXT_STORE = (state, memory)
-    return _CONTEXT_STORE[1]
+def _context_quads(state: WorkerState) -> list[ox.Quad]:
+    """The context graphs (ontology, formats, registry) of `state` as quads, parsed once per process."""
+    global _CONTEXT_QUADS
+    if _CONTEXT_QUADS is None or _CONTEXT_QUADS[0] is not state:
+        quads = [
+            ox.Quad(triple.subject, triple.predicate, triple.object, ox.NamedNode(name))
+            for name, data in state.context_graphs
+            for triple in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+        ]
+        _CONTEXT_QUADS = (state, quads)
+    return _CONTEXT_QUADS[1]
 
 
 class _NQuads(io.RawIOBase):
