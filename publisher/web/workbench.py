@@ -117,12 +117,24 @@ REUSE_SHARES_QUERY = "text-reuse-shares"
 #: The histogram's bins, in per cent.
 REUSE_BIN = 10
 
-_SHARES: dict[tuple[int, str], tuple[ReadStore, dict[tuple[str, int], Decimal]]] = {}
+
+@dataclass(frozen=True)
+class Measured:
+    """A report's text-reuse measurement, as the named query `text-reuse-shares` gives it (IRIs in full)."""
+
+    report: str
+    share: Decimal
+    previous: str
+    previous_year: int
+    passages: int
+
+
+_SHARES: dict[tuple[int, str], tuple[ReadStore, dict[tuple[str, int], Measured]]] = {}
 _SHARES_LOCK = threading.Lock()
 
 
-def reuse_shares(store: ReadStore, base: str) -> dict[tuple[str, int], Decimal]:
-    """Every measured report's share, by (agency, year): made once per store object, as the corpus index is."""
+def reuse_table(store: ReadStore, base: str) -> dict[tuple[str, int], Measured]:
+    """Every measured report's measurement, by (agency, year): made once per store object, as the corpus index is."""
     key = (id(store), base)
     found = _SHARES.get(key)
     if found is None or found[0] is not store:
@@ -133,10 +145,20 @@ def reuse_shares(store: ReadStore, base: str) -> dict[tuple[str, int], Decimal]:
                     _SHARES.clear()
                 prefix = f"{base}/id/agency/"
                 rows = namedqueries.get(REUSE_SHARES_QUERY).rows(store, base, {})
-                shares = {(r["agency"].removeprefix(prefix), int(r["year"])): Decimal(r["share"]) for r in rows}
-                found = (store, shares)
+                table = {
+                    (r["agency"].removeprefix(prefix), int(r["year"])): Measured(
+                        r["report"], Decimal(r["share"]), r["previous"], int(r["previousYear"]), int(r["passages"])
+                    )
+                    for r in rows
+                }
+                found = (store, table)
                 _SHARES[key] = found
     return found[1]
+
+
+def reuse_shares(store: ReadStore, base: str) -> dict[tuple[str, int], Decimal]:
+    """Every measured report's share, by (agency, year)."""
+    return {key: measured.share for key, measured in reuse_table(store, base).items()}
 
 
 def reuse_min(args: Mapping[str, str]) -> Decimal | None:
@@ -170,22 +192,26 @@ def _percent(share: Decimal) -> str:
 
 
 def reused_reports(index: CorpusIndex, filters: Filters, year: int, least: Decimal) -> list[Reused]:
-    """The reports of `year` (of the filters' agencies) repeating at least `least` per cent, highest first."""
+    """The reports of `year` (of the filters' agencies) repeating at least `least` per cent, highest first: the
+    rows of the named query `text-reuse` (the page links to it; the tests hold the two equal), read from the
+    release's table of measurements (`reuse_table`) rather than by running it for every request."""
     pub = publication()
     base = pub.iris.base
-    values = {"year": str(year), "min": format(least, "f")}
     found = []
-    for row in namedqueries.get(REUSE_QUERY).rows(pub.store, base, values):
-        agency = index.agency(row["agency"].removeprefix(f"{base}/id/agency/"))
+    for (slug, measured_year), m in reuse_table(pub.store, base).items():
+        if measured_year != year or m.share * 100 < least:
+            continue
+        agency = index.agency(slug)
         if agency is None or not filters.agency_matches(agency):
             continue
         found.append(
             Reused(
-                agency, row["report"].removeprefix(base), Decimal(row["share"]), row["previous"].removeprefix(base),
-                int(row["previousYear"]), int(row["passages"]),
+                agency, m.report.removeprefix(base), m.share, m.previous.removeprefix(base), m.previous_year,
+                m.passages,
             )
         )  # fmt: skip
-    return found
+    # as the query orders them: the share, highest first, then the agency's IRI
+    return sorted(found, key=lambda r: (-r.share, r.agency.slug))
 
 
 def reuse_histogram(reused: Sequence[Reused], least: Decimal) -> tuple[list[str], list[float | None]]:
