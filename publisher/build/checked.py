@@ -5,6 +5,8 @@ check_one     record → Report → triples → validation (one report per call,
               cache under the record's key, its graph beside it as sorted N-Triples.
               The triples are N-Triples terms (graph/reporttriples.py), no rdflib graph:
               the sorted N-Triples are made from them, and the core shapes read them.
+              The report's figures for the comparison pages are worked out from the
+              same triples (publisher.publication.reportfigures) and kept with it.
 check_summary the same for a pool (publisher.build.pool): what the build's main process
               needs of it, or the record's SourceError carried back as data
 """
@@ -14,13 +16,14 @@ from __future__ import annotations
 import os
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from publisher.build.prosecache import write_prose
 from publisher.build.workerstate import WorkerState
 from publisher.errors import SourceError
 from publisher.graph.reporttriples import report_triples
+from publisher.publication.reportfigures import ReportFigures, facts_for, report_figures
 from publisher.rdf.ntterms import sorted_term_ntriples
 from publisher.records.loading import load_report
 from publisher.records.model import Report
@@ -37,6 +40,7 @@ class CheckedReport:
     report: Report
     ntriples: bytes  # the report's graph, sorted N-Triples, without quality annotations
     findings: list[Finding]
+    figures: ReportFigures | None = None  # its rows of the comparison pages' figures (None: cached before them)
 
     @property
     def agency(self) -> str:
@@ -60,6 +64,7 @@ class CheckedSummary:
     year: int
     format: str
     findings: list[Finding]
+    figures: ReportFigures | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,9 @@ def check_one(state: WorkerState, path: Path, key: str) -> CheckedReport:
     triples = report_triples(report, project.registry, project.formats[report.format], project.iris)
     ntriples = sorted_term_ntriples(triples)
     outcome = state.checker.check(triples, report.format, report, record=str(path), ntriples=ntriples, spare=True)
-    checked = CheckedReport(key, str(path), report, ntriples, outcome.findings)
+    facts = facts_for([*project.ontology.values(), project.agencies, project.shapes], project.iris.base)
+    figures = report_figures(triples, str(project.iris.report(report.agency, report.year)), facts)
+    checked = CheckedReport(key, str(path), report, ntriples, outcome.findings, figures)
     write_cache(state.staging, checked)
     write_prose(state.staging, key, report)  # what the text-reuse measure reads (publisher.build.textreuse)
     return checked
@@ -92,7 +99,7 @@ def check_summary(state: WorkerState, item: tuple[str, str]) -> CheckedSummary |
     except SourceError as exc:
         where = f"{exc.file}:{exc.line}" if exc.line is not None else exc.file
         return Failure(exc.file, str(exc)[len(where) + 2 :], exc.line)
-    return CheckedSummary(c.key, c.record, c.agency, c.year, c.report.format, c.findings)
+    return CheckedSummary(c.key, c.record, c.agency, c.year, c.report.format, c.findings, c.figures)
 
 
 def cache_file(cache: Path, key: str) -> Path:
@@ -106,12 +113,18 @@ def graph_file(cache: Path, key: str) -> Path:
 
 
 def write_cache(cache: Path, checked: CheckedReport) -> None:
-    """Keep a checked report in `cache`: its graph and the whole of it, each written whole or not at all."""
+    """Keep a checked report in `cache`: its graph and the whole of it, each written whole or not at all.
+
+    The graph is written once, as N-Triples (nine tenths of a national report's check: `read_cache` reads it
+    back); the report is kept with its source's text but not the source's parsed document
+    (`Report.without_document`): nothing that reads the cache resolves a cell's location again.
+    """
     path = cache_file(cache, checked.key)
     path.parent.mkdir(parents=True, exist_ok=True)
+    kept = replace(checked, report=checked.report.without_document(), ntriples=b"")
     for target, data in (
         (graph_file(cache, checked.key), checked.ntriples),
-        (path, pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)),
+        (path, pickle.dumps(kept, pickle.HIGHEST_PROTOCOL)),
     ):
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(data)
@@ -119,10 +132,14 @@ def write_cache(cache: Path, checked: CheckedReport) -> None:
 
 
 def read_cache(cache: Path, key: str) -> CheckedReport | None:
-    """The cached check of a report, or None (not there, unreadable, or pickled by code that has moved)."""
+    """The cached check of a report, its graph read from beside it, or None (not there, unreadable, or pickled
+    by code that has moved)."""
     path = cache_file(cache, key)
     try:
         checked = pickle.loads(path.read_bytes())
+        if isinstance(checked, CheckedReport) and checked.key == key:
+            checked.ntriples = graph_file(cache, key).read_bytes()
+            return checked
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError, ImportError):
-        return None
-    return checked if isinstance(checked, CheckedReport) and checked.key == key else None
+        pass
+    return None

@@ -41,7 +41,7 @@ the same ontology, shapes and data-folder files, the next build touches only wha
 changed, whatever the size of the corpus:
 
 - the store is a hard-linked checkpoint of the previous one, with the changed
-  reports' graphs replaced; only their agencies' rules are checked again;
+  reports' graphs replaced;
 - the release folder is recycled (`recycling`): a release about to be pruned (or,
   after a build from nothing, a hard-linked spare of it in `build_dir/spare/`) is
   renamed into place and only the reports that differ between it and the new release
@@ -52,8 +52,11 @@ changed, whatever the size of the corpus:
   the unchanged reports' parts copied from the previous version in a few runs, the
   others written;
 - VoID's statistics are the previous ones with the changed graphs' counts taken
-  off and added (distinct objects: each of their objects looked up in the old and
-  the new store; `catalogupdate`).
+  off and added (distinct objects: those of a graph's old or new version only,
+  looked up in the other store; `catalogupdate`);
+- the rules across years are checked again over the changed reports and the years
+  beside them only (their findings are the changed reports' and the next years'),
+  and text reuse measured again for the report following each (`stages`).
 
 When nothing changed at all, nothing is published. A build that fails leaves
 `current` as it was: recycling only ever takes trees that are not published.
@@ -166,11 +169,13 @@ def _known(
         known = previous.find(path)
         if known is not None and known.key == keys[path]:
             entries[path] = entry_published(known, str(path))
+            entries[path].figures = known.figures  # its rows of the comparison pages' figures, kept
             continue
         cached = read_cache(cache, keys[path])
         if cached is not None and os.path.realpath(cached.record) == os.path.realpath(path):
             cached.record = str(path)
             entries[path] = entry_of(cached, iris)
+            entries[path].figures = cached.figures
         else:
             todo.append((str(path), keys[path]))
     return entries, todo
@@ -187,6 +192,7 @@ def _check(
             failures.append(item)
         else:
             entries[Path(item.record)] = entry_checked(item, iris)
+            entries[Path(item.record)].figures = item.figures
     progress.done()
     if failures:
         first = sorted(failures, key=lambda f: f.file)[0]

@@ -17,7 +17,7 @@ import pickle
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyoxigraph as ox
 from isal import igzip
@@ -32,7 +32,7 @@ from publisher.publication.dcat import catalog_entry, report_dataset_graph, titl
 from publisher.publication.schemaorg import schema_org
 from publisher.rdf.jsonld import jsonld_lines, jsonld_nodes, jsonld_nodes_of
 from publisher.rdf.namespaces import DCTERMS, RDF, XSD
-from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
+from publisher.rdf.ntriples import OxTerm, ReportTriples, sorted_ntriples
 from publisher.rdf.turtle import to_turtle
 from publisher.records.model import Report
 from publisher.records.sources import FILE_SUFFIXES
@@ -106,19 +106,69 @@ def published_triples(
     (UTF-8 sorts bytewise as its text sorts by code point) and each kept once.
     """
     iri = state.project.iris.report(checked.agency, checked.year)
-    data = checked.ntriples + reuse
+    parts = [checked.ntriples, reuse] if reuse else [checked.ntriples]
     if warnings:
         annotations = quality_annotations(iri, warnings, state.project.iris)
-        data += annotations.serialize(format="nt", encoding="utf-8")
-    triples = STORED_LITERALS.stored([quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)])
+        parts.append(annotations.serialize(format="nt", encoding="utf-8"))
+    # Each part's lines are sorted (the annotations' nearly so): their lines sorted together, the graph's written
+    # lines mostly come out sorted too (`index_with_literals` holds in that order), else they are sorted below.
+    if len(parts) == 1:
+        data = parts[0]
+    else:
+        lines = b"\n".join(parts).split(b"\n")  # one triple a line (a literal's line breaks are escaped)
+        lines.sort()  # the empty lines first, read as nothing
+        data = b"\n".join(lines) + b"\n"
+    # lenient: IRIs and language tags are not validated again (a third of the parse): the report's graph was
+    # written by the publisher's own serialisers and parsed by Oxigraph when it was checked, as the store's bulk
+    # load reads it (publisher.build.bulkstore); a language tag is lower-cased all the same
+    triples = [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES, lenient=True)]
+    spo, literals = index_with_literals(triples)
+    STORED_LITERALS.replace(triples, literals)
     text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     assert text is not None
     lines = text.split(b"\n")[:-1]  # one line a triple (a literal's line breaks are escaped), each ending "\n"
     if lines and all(line < after for line, after in itertools.pairwise(lines)):
-        return ReportTriples(text, triples)  # sorted and each once already: mostly so (the cache's are sorted)
+        return ReportTriples(text, triples, spo)  # sorted and each once already: mostly so
     unique = dict(zip(lines, triples, strict=True))
     order = sorted(unique)
     return ReportTriples(b"\n".join(order) + b"\n", [unique[line] for line in order])
+
+
+def index_with_literals(
+    triples: Sequence[ox.Triple],
+) -> tuple[dict[str, dict[str, list[OxTerm]]], list[IndexedLiteral]]:
+    """`ntriples.index_triples` of the triples, and where each literal object is in them and in the index.
+
+    The same index (`ReportTriples.spo`), made in the same pass as the literals are found (a triple's
+    terms are made anew each time they are read), for `StoredLiterals.replace`.
+    """
+    spo: dict[str, dict[str, list[OxTerm]]] = {}
+    names: dict[ox.NamedNode, str] = {}  # a predicate's IRI, made once
+    literals: list[IndexedLiteral] = []
+    literal = ox.Literal
+    last: object = None
+    statements: dict[str, list[OxTerm]] = {}
+    for i, (subject, predicate, obj) in enumerate(triples):
+        if subject != last:  # sorted N-Triples: a subject's triples are together
+            last = subject
+            name = subject.value if type(subject) is ox.NamedNode else f"_:{subject.value}"
+            statements = spo.get(name) or spo.setdefault(name, {})
+        iri = names.get(predicate)
+        if iri is None:
+            iri = names[predicate] = predicate.value
+        objects = statements.get(iri)
+        if objects is None:
+            objects = statements[iri] = [obj]
+        else:
+            objects.append(obj)
+        if type(obj) is literal:
+            literals.append((obj, i, objects, len(objects) - 1))
+    return spo, literals
+
+
+#: A literal object of a report's triples: the literal, its triple's position, its list of objects in the
+#: index (`ReportTriples.spo`) and its position there.
+IndexedLiteral = tuple[ox.Literal, int, list[OxTerm], int]
 
 
 class StoredLiterals:
@@ -139,20 +189,26 @@ class StoredLiterals:
 
     def stored(self, triples: list[ox.Triple]) -> list[ox.Triple]:
         """The triples with their typed literals as the store gives them back (replaced in the list given)."""
+        literal = ox.Literal  # the objects only: unpacking a triple makes three terms
+        objects = cast("list[OxTerm]", [triple.object for triple in triples])
+        self.replace(triples, [(o, i, objects, i) for i, o in enumerate(objects) if type(o) is literal])
+        return triples
+
+    def replace(self, triples: list[ox.Triple], literals: Sequence[IndexedLiteral]) -> None:
+        """Each typed literal as the store gives it back, in the triples and in the list of objects it is in."""
         known = self.known
-        literals = [(i, o) for i, (_s, _p, o) in enumerate(triples) if type(o) is ox.Literal]
-        new = {o: None for _i, o in literals if o not in known and o.language is None and o.datatype != XSD_STRING}
+        new = {o: None for o, *_ in literals if o not in known and o.language is None and o.datatype != XSD_STRING}
         if new:
             if len(known) + len(new) > self.LIMIT:  # a process's memory is not the corpus's literals
                 known.clear()
-                new = {o: None for _i, o in literals if o.language is None and o.datatype != XSD_STRING}
+                new = {o: None for o, *_ in literals if o.language is None and o.datatype != XSD_STRING}
             self.learn(list(new))
-        for i, obj in literals:
+        for obj, i, objects, position in literals:
             stored = known.get(obj)
             if stored is not None and stored != obj:
                 triple = triples[i]
                 triples[i] = ox.Triple(triple.subject, triple.predicate, stored)
-        return triples
+                objects[position] = stored
 
     def learn(self, literals: list[ox.Literal]) -> None:
         """Put the literals through a store, each as the object of its own subject, and remember what it gives back."""
@@ -200,8 +256,9 @@ def publish_one(state: WorkerState, job: PublishJob) -> ReportFiles:
         folder, data, project.registry, state.labels, iris, str(state.info.licence_iri), ntriples, lines, parsed
     )
     written = {name: (kind, body, iri) for name, (kind, body) in files.items()}
-    entries = downloads.index_files(written, job.previous, dt.datetime.fromisoformat(job.now.replace("Z", "+00:00")))
     stem = downloads.report_stem(report.agency, report.year)
+    now = dt.datetime.fromisoformat(job.now.replace("Z", "+00:00"))
+    entries = downloads.index_files(written, job.previous, now, {f"{stem}.nt": graph_sha})  # its N-Triples'
     source = source_text(Path(job.folder), report.agency, report.year)
     source.parent.mkdir(parents=True, exist_ok=True)
     source_bytes = report.source.text.encode("utf-8")
@@ -230,7 +287,7 @@ def publish_one(state: WorkerState, job: PublishJob) -> ReportFiles:
     for part in (index_block, dataset_bytes, schema_bytes, source_bytes, *originals):
         files_id.update(hashlib.sha256(part).digest())
     return ReportFiles(
-        checked.key, graph_sha, ntriples.count(b"\n"), entries, entry, str(pieces_path), stats,
+        checked.key, graph_sha, len(parsed), entries, entry, str(pieces_path), stats,
         files_id.hexdigest(), index_block, json.dumps(entry, ensure_ascii=False).encode("utf-8"),
     )  # fmt: skip
 
@@ -262,11 +319,11 @@ def graph_stats(graph: ReportTriples) -> dict[str, Any]:
     classes: dict[str, int] = {}
     predicates: set[str] = set()
     for statements in graph.spo.values():
-        for predicate, objects in statements.items():
-            predicates.add(predicate)
-            if predicate == RDF_TYPE:
-                for cls in set(objects):
-                    classes[cls.value] = classes.get(cls.value, 0) + 1
+        predicates.update(statements)  # its predicates' IRIs, the keys
+        types = statements.get(RDF_TYPE)
+        if types is not None:
+            for cls in set(types):
+                classes[cls.value] = classes.get(cls.value, 0) + 1
     return {
         "triples": len(graph),
         "subjects": len(graph.spo),

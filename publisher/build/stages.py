@@ -3,16 +3,19 @@
 `NewRelease.publish()` runs the stages in order, each named as the build's timings
 name it (`BuildSummary.timings`):
 
-    rules       the rules across years, set-based over in-memory stores of the changed
-                agencies, or of each agency by the workers (publisher.build.bulkstore)
+    rules       the rules across years, set-based over an in-memory store of the changed
+                reports and the years beside them, or of each agency by the workers
+                (publisher.build.bulkstore)
     plan        what changed since the published release; a recycled tree or a new folder
     load        the store: a checkpoint of the previous one with the changed graphs
-                replaced, or every graph bulk-loaded (publisher.build.bulkstore)
+                replaced (publisher.store.graphs), or every graph bulk-loaded
+                (publisher.build.bulkstore)
     annotate    the reports whose published graph changes, their DQV quality annotations and
                 text reuse (measured by the workers: publisher.build.textreuse)
     link        the unchanged reports' files hard-linked from the previous release
     files       the others' files written by the workers (publisher.build.reportfiles)
-    corpus      the corpus dumps and downloads/index.json (publisher.build.releasefiles)
+    corpus      the corpus dumps and downloads/index.json (publisher.build.releasefiles), and the
+                figure table of the comparison pages (publisher.build.figurefile)
     void        VoID's statistics and graph (publisher.build.catalogupdate)
     catalog     the catalog's release-wide files
     manifest    manifest.json, validation.txt and the state the next build reads
@@ -25,6 +28,7 @@ leaves `current` as it was: the new release's folder is discarded.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import hashlib
@@ -48,6 +52,7 @@ from publisher.build.bulkstore import (
     scoped_rules,
 )
 from publisher.build.catalogupdate import void_stats, void_totals, write_catalog_files
+from publisher.build.figurefile import write_figure_table
 from publisher.build.pool import Workers
 from publisher.build.progress import Progress
 from publisher.build.recycling import link_reports, recycle, refit
@@ -78,6 +83,7 @@ from publisher.publication.void import example_resources, void_graph
 from publisher.rdf.iris import Iris
 from publisher.release.paths import (
     CATALOG_INDEX,
+    DOWNLOADS,
     DOWNLOADS_INDEX,
     MANIFEST,
     RELEASES,
@@ -89,6 +95,7 @@ from publisher.release.paths import (
     VALIDATION,
 )
 from publisher.settings import Settings
+from publisher.store.graphs import replace_graph
 from publisher.store.publishing import Release
 from publisher.store.readstore import remote_config
 from publisher.validation.findings import Finding, Outcome, quality_annotations
@@ -201,32 +208,44 @@ class NewRelease:
             self.before_store = ox.Store.read_only(str(self.previous.release / STORE))
             self.before_store.backup(str(store_path))
             store = ox.Store(str(store_path))
-            for iri in [*self.changed, *self.removed]:
-                if iri in self.before:
-                    store.clear_graph(ox.NamedNode(iri))
-            for iri in self.changed:
-                data = graph_bytes(self.by_iri[iri], self.cache)
-                store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
+            for iri in self.removed:
+                store.clear_graph(ox.NamedNode(iri))
+            for iri in self.changed:  # only the triples that differ (`replace_graph`)
+                replace_graph(store, iri, graph_bytes(self.by_iri[iri], self.cache), self.published_graph(iri))
         else:
             store = new_store(store_path, self.state, self.by_iri, self.cache)
         self.store: ox.Store | None = store
         self.progress.done()
         self.clock.lap("load")
 
+    def published_graph(self, iri: str) -> bytes | None:
+        """A report's graph as the published release's store holds it: the N-Triples it published of it (the
+        same lines, as the store writes them); None if it had none, or they are not as many as its triples."""
+        kept, release = self.before.get(iri), self.previous.release
+        names = [name for name in kept.names if name.endswith(".nt")] if kept is not None else []
+        if kept is None or release is None or len(names) != 1:
+            return None
+        try:
+            data = (release / DOWNLOADS / names[0]).read_bytes()
+        except OSError:
+            return None
+        return data if data.count(b"\n") == kept.triples else None
+
     def rules(self) -> None:
-        """The rules across years: over the changed and removed reports' agencies (one in-memory store), or over
-        every agency (by the workers, an in-memory store of an agency each: `bulkstore.agency_rules`). They need
-        no store of the release, and only ever give warnings."""
+        """The rules across years: over the changed and removed reports and the years beside them (one in-memory
+        store, `_rules_scope`), or over every agency (by the workers, an in-memory store of an agency each:
+        `bulkstore.agency_rules`). They need no store of the release, and only ever give warnings."""
         self.progress.stage("rules", 0)
         by_iri = self.by_iri
         if self.incremental:
             assert self.old is not None
-            agencies = {by_iri[iri].agency for iri in self.changed} | {self.before[iri].agency for iri in self.removed}
-            scope = {iri: e for iri, e in by_iri.items() if e.agency in agencies}
+            touched = {(by_iri[iri].agency, by_iri[iri].year) for iri in self.changed}
+            touched |= {(self.before[iri].agency, self.before[iri].year) for iri in self.removed}
+            scope, ruled, following = _rules_scope(by_iri, touched)
             fresh = scoped_rules(self.state, scope, self.cache) if scope else {}
-            found = {iri: f for iri, f in self.old.rules.items() if iri in by_iri and iri not in scope}
-            found |= {iri: fresh[iri] for iri in scope if iri in fresh}
-            self.candidates = set(self.changed) | set(scope) | self.retext
+            found = {iri: f for iri, f in self.old.rules.items() if iri in by_iri and iri not in ruled}
+            found |= {iri: fresh[iri] for iri in ruled if iri in fresh}
+            self.candidates = set(self.changed) | ruled | following | self.retext
         else:
             found = {}
             jobs = rules_jobs(self.ordered, self.cache)
@@ -258,9 +277,7 @@ class NewRelease:
         assert store is not None
         for iri in self.dirty:
             if self.incremental and iri not in self.changed:
-                store.clear_graph(ox.NamedNode(iri))
-                data = graph_bytes(self.by_iri[iri], self.cache)
-                store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
+                replace_graph(store, iri, graph_bytes(self.by_iri[iri], self.cache), self.published_graph(iri))
             if self.warnings[iri]:
                 notes = quality_annotations(URIRef(iri), self.warnings[iri], self.iris)
                 store.load(notes.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES,
@@ -325,11 +342,11 @@ class NewRelease:
         return ReportState(
             iri, entry.record, entry.agency, entry.year, entry.format, entry.key, entry.findings,
             self.annotated[iri], len(self.warnings[iri]), done.triples, done.files_id, done.names, done.pieces,
-            min(f.issued for f in done.files), max(f.modified for f in done.files),
+            min(f.issued for f in done.files), max(f.modified for f in done.files), figures=entry.figures,
         )  # fmt: skip
 
     def write_corpus(self) -> None:
-        """The corpus dumps and downloads/index.json."""
+        """The corpus dumps, downloads/index.json and the figure table."""
         self.progress.stage("corpus", 0)
         assert self.store is not None
         old, previous = self.old, self.previous.release
@@ -342,6 +359,7 @@ class NewRelease:
         self.layouts[DOWNLOADS_INDEX] = write_downloads_index(
             self.release.path, self.reports, self.published, self.corpus_files, old, previous
         )
+        write_figure_table(self.release.path, self.settings.base, self.reports, self.pool, self.progress)
         self.clock.lap("corpus")
 
     def write_void(self) -> None:
@@ -439,6 +457,36 @@ def _after_publish(build_dir: Path, release: Path, state: ReleaseState, spare: b
             os.link(release / STATE, target / STATE)
         except OSError:
             discard_later(build_dir, [target])  # no spare: the next build links every report's files instead
+
+
+def _rules_scope(
+    by_iri: dict[str, Entry], touched: set[tuple[str, int]]
+) -> tuple[dict[str, Entry], set[str], set[str]]:
+    """What a change of the reports of `touched` (agency, year) asks of the rules across years and text reuse.
+
+    A rule relates a report to its agency's report of the year before, and its findings are the later
+    report's: a change of year N changes the findings of N and N + 1 only (`ruled`), found over the reports
+    of N - 1 to N + 1 (`scope`). Text reuse measures a report against its agency's latest earlier report:
+    the report following N (`following`) is measured anew."""
+    near = {(agency, year + step) for agency, year in touched for step in (-1, 0, 1)}
+    agencies = {agency for agency, _year in touched}
+    scope: dict[str, Entry] = {}
+    series: dict[str, list[tuple[int, str]]] = {}
+    for iri, entry in by_iri.items():
+        if entry.agency in agencies:
+            series.setdefault(entry.agency, []).append((entry.year, iri))
+            if (entry.agency, entry.year) in near:
+                scope[iri] = entry
+    for reports in series.values():
+        reports.sort()
+    following: set[str] = set()
+    for agency, year in touched:
+        reports = series.get(agency, [])
+        at = bisect.bisect_right(reports, year, key=lambda report: report[0])
+        if at < len(reports):
+            following.add(reports[at][1])
+    ruled = {iri for iri, e in scope.items() if (e.agency, e.year) in touched or (e.agency, e.year - 1) in touched}
+    return scope, ruled, following
 
 
 def _findings_digest(findings: Sequence[Finding], reuse: str = "") -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from publisher.build.cachekeys import file_identity
 from publisher.build.splice import Layout
 from publisher.errors import PublisherError
+from publisher.publication.reportfigures import ReportFigures
 from publisher.release.paths import STATE, STORE, current_release
 from publisher.settings import Settings
 from publisher.validation.findings import Finding
@@ -27,7 +28,8 @@ from publisher.validation.findings import Finding
 #: 2: its classes moved out of publisher.build.pipeline. 3: the checked reports it names in the cache are
 #: publisher.build.checked's (were publisher.build.workers'), and `python -m publisher.build.pipeline` is gone.
 #: 4: a release keeps each report's original source document (PDF, page) beside its text rendition.
-STATE_VERSION = 4
+#: 5: each report keeps its rows of the comparison pages' figures (ReportRecord.figures).
+STATE_VERSION = 5
 
 
 @dataclass
@@ -41,6 +43,9 @@ class ReportRecord:
     format: str
     key: str
     findings: list[Finding]  # its own; those of the rules across years are kept apart (ReleaseState.rules)
+    # its rows of the comparison pages' figures (publisher.publication.reportfigures), worked out when it was
+    # checked; None: checked by a publisher that did not (the build works them out from its cached graph)
+    figures: ReportFigures | None = field(default=None, kw_only=True)
 
 
 @dataclass

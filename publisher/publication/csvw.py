@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -25,6 +26,7 @@ from publisher.errors import FormatError
 from publisher.graph.formats import Format
 from publisher.rdf.iris import Iris
 from publisher.rdf.namespaces import OA, QB, RDF, SKOS, DisclosureTerms, vocabulary
+from publisher.rdf.ntriples import XSD_STRING, OxTerm, ReportTriples
 from publisher.records.model import Registry, Report
 
 CSVW_CONTEXT = "http://www.w3.org/ns/csvw"
@@ -80,6 +82,16 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
 # The terms of a cell's quote, looked up in their namespaces once.
 _HAS_SELECTOR, _EXACT, _START, _END = OA.hasSelector, OA.exact, OA.start, OA.end
 _QUOTE_SELECTOR, _POSITION_SELECTOR, _TYPE = OA.TextQuoteSelector, OA.TextPositionSelector, RDF.type
+
+# The same as plain strings and Oxigraph terms, for the rows read from a `ReportTriples` (`_indexed_rows`).
+_HAS_SELECTOR_IRI, _EXACT_IRI, _START_IRI, _END_IRI, _TYPE_IRI = map(str, (_HAS_SELECTOR, _EXACT, _START, _END, _TYPE))
+_QUOTE_SELECTOR_NODE, _POSITION_SELECTOR_NODE = (
+    ox.NamedNode(str(_QUOTE_SELECTOR)),
+    ox.NamedNode(str(_POSITION_SELECTOR)),
+)
+_XSD_STRING_NODE = ox.NamedNode(XSD_STRING)
+#: What `str` gives of the rdflib term of each literal met (`_IndexedText`), for the process.
+_LEXICAL: dict[ox.Literal, str] = {}
 
 # The CSVW datatype of the `value` column for each measure a format's structure may have
 # (their rdfs:range in ontology/disclosure.ttl).
@@ -187,6 +199,10 @@ def observation_rows(
     terms = _CellTerms(dis, value_measure(fmt), f"{iris.common('unit')}/", f"{iris.common('cell-status')}/")
     labels_of = _Labels(labels)
     dimensions = [(dim.property, dim.record_key, dim.code_base) for dim in fmt.dimensions]
+    if isinstance(graph, ReportTriples):
+        fixed = {"report": str(report_iri), "agency": report.agency, "agency_zh": agency.name.zh,
+                 "agency_en": agency.name.en, "year": str(report.year)}  # fmt: skip
+        return _indexed_rows(report, graph, iris, dis, fixed, dimensions, labels_of, terms)
     rows = []
     for cell, kind in _cells(report, graph, iris, dis):
         blank = kind == terms.blank_cell
@@ -208,6 +224,146 @@ def observation_rows(
         row |= _value_columns(graph, cell, blank, labels_of, terms)
         rows.append(row)
     return rows
+
+
+def _indexed_rows(
+    report: Report,
+    graph: ReportTriples,
+    iris: Iris,
+    dis: type[DisclosureTerms],
+    fixed: dict[str, str],
+    dimensions: Sequence[tuple[URIRef, str, str]],
+    labels_of: _Labels,
+    terms: _CellTerms,
+) -> list[dict[str, str]]:
+    """`observation_rows` read from a `ReportTriples` index by its IRIs' text: the same rows, no rdflib terms.
+
+    Each cell's statements are looked up once, and each object's text is what `str` gives of its rdflib
+    term (`_IndexedText`); an rdflib term is made only for a code's labels and where rdflib's truth value
+    of a term is read (`if code`, `value or ""`), each once a report.
+    """
+    spo = graph.spo
+    text = _IndexedText(graph)
+    observation, blank_cell = ox.NamedNode(str(QB.Observation)), ox.NamedNode(str(terms.blank_cell))
+    kinds: dict[str, URIRef] = {}
+    for subject, statements in spo.items():
+        types = statements.get(_TYPE_IRI)
+        if types is None or subject.startswith("_:"):
+            continue
+        if blank_cell in types:
+            kinds[subject] = terms.blank_cell
+        elif observation in types:
+            kinds[subject] = QB.Observation
+    order = {str(iris.figure(report.agency, report.year, f.key)): i for i, f in enumerate(report.figures)}
+    cells = sorted(kinds, key=lambda o: (order.get(o, len(order)), o))
+    report_iri = fixed["report"]
+    dimension_iris = [(str(prop), key, code_base) for prop, key, code_base in dimensions]
+    measure, unit_iri, status_iri, stated_iri = (
+        str(terms.measure), str(terms.unit), str(terms.cell_status), str(terms.stated_at)
+    )  # fmt: skip
+    labels = _IndexedLabels(graph, labels_of)
+    rows = []
+    for cell in cells:
+        kind = kinds[cell]
+        blank = kind is terms.blank_cell
+        statements = spo[cell]
+        row = fixed | {
+            "figure": cell,
+            "type": str(kind),
+            "dataset": "" if blank else report_iri,
+            "cell_of": report_iri if blank else "",
+        }
+        for prop, key, code_base in dimension_iris:
+            found = statements.get(prop)
+            code = found[0] if found else None
+            zh, en = labels(code)
+            present = code is not None and bool(code.value if type(code) is ox.NamedNode else graph.rdf_term(code))
+            row |= {key: _code(text(code), code_base) if present else "", f"{key}_zh": zh, f"{key}_en": en}
+        value = None if blank else _first(statements, measure)
+        unit = None if blank else _first(statements, unit_iri)
+        unit_zh, unit_en = labels(unit)
+        status = _first(statements, status_iri)
+        status_zh, status_en = labels(status)
+        quote, start, end = _indexed_quote(graph, text, _first(statements, stated_iri))
+        row |= _value_row(
+            "" if value is None else text(value),
+            _code(text(unit), terms.unit_base) if unit is not None else "",
+            (unit_zh, unit_en),
+            _code(text(status), terms.status_base) if status is not None else "",
+            (status_zh, status_en),
+            blank,
+            (quote, start, end),
+        )
+        rows.append(row)
+    return rows
+
+
+def _first(statements: Mapping[str, Sequence[OxTerm]], predicate: str) -> OxTerm | None:
+    """The first object of a predicate in a subject's statements (`ReportTriples.value`), or None."""
+    found = statements.get(predicate)
+    return found[0] if found else None
+
+
+def _indexed_quote(graph: ReportTriples, text: _IndexedText, segment: OxTerm | None) -> tuple[str, str, str]:
+    """`_quote` read from the index."""
+    quote, start, end = "", "", ""
+    if segment is None:
+        return quote, start, end
+    for selector in graph.spo.get(text.key(segment), {}).get(_HAS_SELECTOR_IRI, ()):
+        statements = graph.spo.get(text.key(selector), {})
+        types = statements.get(_TYPE_IRI, ())
+        if _QUOTE_SELECTOR_NODE in types:
+            exact = _first(statements, _EXACT_IRI)
+            if type(exact) is ox.Literal and exact.datatype == _XSD_STRING_NODE:
+                quote = exact.value  # a plain string: its truth value is that of its text
+            else:
+                quote = str((graph.rdf_term(exact) if exact is not None else None) or "")
+        if _POSITION_SELECTOR_NODE in types:
+            first, last = _first(statements, _START_IRI), _first(statements, _END_IRI)
+            start = "None" if first is None else text(first)
+            end = "None" if last is None else text(last)
+    return quote, start, end
+
+
+class _IndexedText:
+    """What `str` gives of an Oxigraph term's rdflib term (`ReportTriples.rdf_term`): an IRI's or a blank
+    node's value; a literal's lexical form as rdflib makes it (which may be normalised), remembered by the
+    process (the cells' values repeat across reports)."""
+
+    #: How many literals are remembered at most (then forgotten, and made again as met).
+    LIMIT = 100_000
+
+    def __init__(self, graph: ReportTriples) -> None:
+        self.graph = graph
+
+    def __call__(self, node: OxTerm | None) -> str:
+        if type(node) is not ox.Literal:
+            return node.value if node is not None else "None"
+        known = _LEXICAL
+        found = known.get(node)
+        if found is None:
+            if len(known) >= self.LIMIT:
+                known.clear()
+            found = known[node] = str(self.graph.rdf_term(node))
+        return found
+
+    def key(self, node: OxTerm) -> str:
+        """How `ReportTriples.spo` names a node as a subject (what `ntriples.key` gives of its rdflib term)."""
+        return f"_:{node.value}" if type(node) is ox.BlankNode else self(node)
+
+
+class _IndexedLabels:
+    """`_Labels` of Oxigraph terms: each term's rdflib term looked up once a report."""
+
+    def __init__(self, graph: ReportTriples, labels: _Labels) -> None:
+        self.graph, self.labels = graph, labels
+        self.found: dict[OxTerm | None, tuple[str, str]] = {None: ("", "")}
+
+    def __call__(self, node: OxTerm | None) -> tuple[str, str]:
+        found = self.found.get(node)
+        if found is None:
+            found = self.found[node] = self.labels(self.graph.rdf_term(node))  # type: ignore[arg-type]
+        return found
 
 
 def _cells(report: Report, graph: CellLookup, iris: Iris, dis: type[DisclosureTerms]) -> list[tuple[URIRef, URIRef]]:
@@ -239,19 +395,39 @@ def _value_columns(graph: CellLookup, cell: URIRef, blank: bool, labels: _Labels
     unit_zh, unit_en = labels(unit)
     status = graph.value(cell, terms.cell_status)
     status_zh, status_en = labels(status)
-    quote, start, end = _quote(graph, graph.value(cell, terms.stated_at))
+    return _value_row(
+        "" if value is None else str(value),
+        _code(unit, terms.unit_base) if unit is not None else "",
+        (unit_zh, unit_en),
+        _code(status, terms.status_base) if status is not None else "",
+        (status_zh, status_en),
+        blank,
+        _quote(graph, graph.value(cell, terms.stated_at)),
+    )
+
+
+def _value_row(
+    value: str,
+    unit: str,
+    unit_labels: tuple[str, str],
+    status: str,
+    status_labels: tuple[str, str],
+    blank: bool,
+    quote: tuple[str, str, str],
+) -> dict[str, str]:
+    """A cell's value, unit, status and quote columns, from their texts (its codes and labels already read)."""
     return {
-        "value": "" if value is None else str(value),
-        "unit": _code(unit, terms.unit_base) if unit is not None else "",
-        "unit_zh": unit_zh,
-        "unit_en": unit_en,
-        "status": _code(status, terms.status_base) if status is not None else "",
-        "status_zh": status_zh,
-        "status_en": status_en,
+        "value": value,
+        "unit": unit,
+        "unit_zh": unit_labels[0],
+        "unit_en": unit_labels[1],
+        "status": status,
+        "status_zh": status_labels[0],
+        "status_en": status_labels[1],
         "blank": "true" if blank else "false",
-        "quote": quote,
-        "quote_start": start,
-        "quote_end": end,
+        "quote": quote[0],
+        "quote_start": quote[1],
+        "quote_end": quote[2],
     }
 
 

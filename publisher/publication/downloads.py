@@ -170,12 +170,17 @@ def index_files(
     written: Mapping[str, tuple[str, bytes, str]],
     previous: Mapping[str, DownloadFile],
     now: dt.datetime,
+    digests: Mapping[str, str] | None = None,
 ) -> list[DownloadFile]:
-    """Describe each written file (name → kind, bytes, dataset); dates carried over when bytes are unchanged."""
+    """Describe each written file (name → kind, bytes, dataset); dates carried over when bytes are unchanged.
+
+    `digests`: the SHA-256 (hex) of some of the files by name, when the caller has taken it already.
+    """
     stamp = now.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    known = digests or {}
     files = []
     for name, (kind, body, dataset) in sorted(written.items()):
-        sha = hashlib.sha256(body).hexdigest()
+        sha = known.get(name) or hashlib.sha256(body).hexdigest()
         before = previous.get(name)
         issued = before.issued if before else stamp
         modified = before.modified if before and before.sha256 == sha else stamp

@@ -9,7 +9,9 @@ IRI expands back to the IRI — and literals keep their datatype or language.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from pyoxigraph import BlankNode, Triple
@@ -40,13 +42,31 @@ def jsonld_document(ntriples: bytes, base: str, lines: Sequence[str] | None = No
 
 
 def jsonld_lines(nodes: Sequence[dict[str, Any]]) -> list[str]:
-    """Each node object as one line of JSON, its keys sorted (JSON without indentation is written by C code)."""
-    encode = LINE_ENCODER.encode
-    return [encode(node) for node in nodes]
+    """Each node object as one line of JSON, its keys sorted (JSON without indentation is written by C code).
+
+    The text of json.dumps(node, ensure_ascii=False, sort_keys=True): the C encoder `json.dumps` makes anew
+    for every call is made once here, and called for each node.
+    """
+    if _C_LINE_ENCODER is None:  # a Python without the json module's C code
+        encode = LINE_ENCODER.encode
+        return [encode(node) for node in nodes]
+    join, line = "".join, _C_LINE_ENCODER
+    return [join(line(node, 0)) for node in nodes]
+
+
+def _not_json(value: object) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 #: What `jsonld_lines` writes with: json.dumps(ensure_ascii=False, sort_keys=True), made once, not once a node.
 LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+#: The C encoder `LINE_ENCODER.iterencode` would make (json.encoder.c_make_encoder: markers, default, string
+#: encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan), or None without the C code.
+_C_LINE_ENCODER = (
+    c_make_encoder(None, _not_json, encode_basestring, None, ": ", ", ", True, False, True)
+    if c_make_encoder is not None
+    else None
+)
 
 
 def jsonld_nodes(ntriples: bytes, base: str, triples: Sequence[Triple] | None = None) -> list[dict[str, Any]]:
@@ -74,16 +94,13 @@ def jsonld_nodes_of(spo: Mapping[str, Mapping[str, Sequence[OxTerm]]], base: str
             for obj in objects:
                 kind = type(obj)
                 if kind is OxLiteral:
-                    language = obj.language  # type: ignore[union-attr]
-                    if language:
+                    datatype = obj.datatype.value  # type: ignore[union-attr]
+                    if datatype == XSD_STRING:  # most literals: no language to read
+                        values.append(obj.value)
+                    elif language := obj.language:  # type: ignore[union-attr]
                         values.append({"@language": language, "@value": obj.value})
                     else:
-                        datatype = obj.datatype.value  # type: ignore[union-attr]
-                        values.append(
-                            obj.value
-                            if datatype == XSD_STRING
-                            else {"@type": known.get(datatype) or compactor(datatype), "@value": obj.value}
-                        )
+                        values.append({"@type": known.get(datatype) or compactor(datatype), "@value": obj.value})
                 elif kind is BlankNode:
                     values.append({"@id": f"_:{obj.value}"})
                 elif predicate == RDF_TYPE:
@@ -119,16 +136,27 @@ class Compactor:
         self.namespaces = sorted(
             ((ns, prefix) for prefix, ns in context.items() if ns.endswith(("/", "#"))), key=lambda p: -len(p[0])
         )
+        self.prefixes: dict[str, str] = {}  # namespace → its prefix (the first of the longest, as `namespaces`)
+        for namespace, prefix in self.namespaces:
+            self.prefixes.setdefault(namespace, prefix)
+        # the longest namespace an IRI starts with, in one call: the alternatives are tried in turn, longest first
+        self.longest = re.compile("|".join(re.escape(ns) for ns, _prefix in self.namespaces) or "(?!)").match
         self.cache: dict[str, str] = {}
 
     def __call__(self, iri: str) -> str:
         found = self.cache.get(iri)
         if found is None:
             found = iri
-            for namespace, prefix in self.namespaces:
-                local = iri[len(namespace) :]
-                if iri.startswith(namespace) and local and not local.startswith("//"):
-                    found = f"{prefix}:{local}"
-                    break
+            match = self.longest(iri)
+            if match is not None:
+                local = iri[match.end() :]
+                if local and not local.startswith("//"):
+                    found = f"{self.prefixes[match.group()]}:{local}"
+                else:  # not that namespace: a shorter one, if one has it
+                    for namespace, prefix in self.namespaces:
+                        local = iri[len(namespace) :]
+                        if iri.startswith(namespace) and local and not local.startswith("//"):
+                            found = f"{prefix}:{local}"
+                            break
             self.cache[iri] = found
         return found

@@ -87,11 +87,17 @@ class ReportTriples:
     string in C). `graph_of` gives an rdflib graph of some subjects only.
     """
 
-    def __init__(self, ntriples: bytes, triples: Sequence[Triple] | None = None) -> None:
-        """`triples`: these N-Triples parsed already, in their order (not parsed again)."""
+    def __init__(
+        self,
+        ntriples: bytes,
+        triples: Sequence[Triple] | None = None,
+        spo: dict[str, dict[str, list[OxTerm]]] | None = None,
+    ) -> None:
+        """`triples`: these N-Triples parsed already, in their order (not parsed again); `spo`: those triples
+        indexed already (`index_triples`)."""
         self.ntriples = ntriples
         self.triples = parse_ntriples(ntriples) if triples is None else triples
-        self.spo = index_triples(self.triples)
+        self.spo = index_triples(self.triples) if spo is None else spo
         self._rdf: dict[OxTerm, Node] = {}
         self._ox: dict[Node, OxTerm] = {}
 

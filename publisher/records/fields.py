@@ -1,8 +1,9 @@
 """YAML read with the line of every key, and typed fields that name file, line and field when wrong.
 
 Duplicate keys are refused (YAML would silently keep the last one). Parsed with libyaml
-when PyYAML has it; a document libyaml refuses is parsed again by PyYAML's own parser,
-so that the message (and what is accepted) is always PyYAML's.
+when PyYAML has it (a record of plain mappings, lists and scalars built straight from
+its events); a document libyaml refuses is parsed again by PyYAML's own parser, so that
+the message (and what is accepted) is always PyYAML's.
 """
 
 from __future__ import annotations
@@ -98,12 +99,124 @@ else:
     FAST_LOADER = None
 
 
+class _Irregular(Exception):
+    """What the events' short way leaves to the loaders: anchors, aliases, tags, merges, complex keys, errors."""
+
+
+#: What `_from_events` gives for a document the loaders must read.
+_IRREGULAR: Any = object()
+#: The tags of the plain scalars the short way constructs (PyYAML's safe constructor makes each of them).
+_SIMPLE_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "timestamp"))
+_CONSTRUCTOR: Any = yaml.constructor.SafeConstructor()
+
+
+@functools.lru_cache(maxsize=16384)
+def _plain_value(value: str) -> Any:
+    """What PyYAML's safe loader makes of a plain scalar: the same for the same text (each kind immutable)."""
+    tag = _plain_tag(value, False)
+    if tag == STR_TAG:
+        return value
+    if tag not in _SIMPLE_TAGS:
+        raise _Irregular(tag)
+    return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+
+
+def _scalar(event: Any) -> Any:
+    if event.anchor is not None or event.tag is not None:
+        raise _Irregular("anchor or tag")
+    plain, quoted = event.implicit
+    if plain:
+        return _plain_value(event.value)
+    if quoted:
+        return event.value  # a quoted or block scalar without a tag: text
+    raise _Irregular("tag")  # pragma: no cover - libyaml gives (False, False) to tagged scalars only
+
+
+def _from_events(text: str) -> Any:
+    """The document read from libyaml's events, as `FastLineLoader` reads it, or `_IRREGULAR`.
+
+    A record is mappings, lists and scalars without anchors, aliases, tags or merge keys:
+    built straight from the parser's events, it skips making a node for every scalar (and
+    the calls into Python libyaml makes for each). Anything else, and anything wrong
+    (a syntax error, a duplicate key, a key that is not text), is left to the loaders, which
+    read it or say what is wrong exactly as before.
+    """
+    assert FAST_LOADER is not None
+    parser = FAST_LOADER(text)  # libyaml's parser: its events (the loader's other parts unused)
+    try:
+        return _build(parser.get_event)
+    except (_Irregular, yaml.YAMLError, ValueError, TypeError, OverflowError):
+        return _IRREGULAR
+    finally:
+        parser.dispose()
+
+
+def _build(get: Any) -> Any:
+    """The single document of the event stream (`get` gives the next event); _Irregular where the loaders must read."""
+    if type(get()) is not yaml.StreamStartEvent:
+        raise _Irregular("stream")  # pragma: no cover - libyaml's first event
+    event = get()
+    if type(event) is yaml.StreamEndEvent:
+        return None  # an empty stream, as get_single_data gives it
+    if type(event) is not yaml.DocumentStartEvent:
+        raise _Irregular("document")  # pragma: no cover - libyaml's second event otherwise
+    scalar_event, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
+    starts, ends = (mapping_start, yaml.SequenceStartEvent), (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    # The open collections, innermost last: [the mapping or list, the key read whose value comes next, its line].
+    stack: list[list[Any]] = []
+    while True:
+        event = get()
+        kind = type(event)
+        if kind is scalar_event:
+            value = _scalar(event)
+        elif kind in starts:
+            if event.anchor is not None or event.tag is not None:
+                raise _Irregular("anchor or tag")
+            if kind is mapping_start:
+                value = YamlMapping()
+                value.lines = {}
+                value.line = event.start_mark.line + 1
+            else:
+                value = []
+        elif kind in ends:  # the collection is in its parent already
+            root = stack.pop()[0]
+            if not stack:
+                break
+            continue
+        else:
+            raise _Irregular(kind.__name__)  # an alias, or what a parser gives no other way
+        if not stack:  # the document's own node
+            if kind is scalar_event:
+                root = value
+                break
+            stack.append([value, None, 0])
+            continue
+        frame = stack[-1]
+        container = frame[0]
+        if type(container) is list:
+            container.append(value)
+        elif frame[1] is None:  # a key: text (or a number or a truth value, read as text), said once
+            if kind is not scalar_event or not isinstance(value, str | int) or str(value) in container:
+                raise _Irregular("key")  # a complex key, a key that is not text, a duplicate: the loaders say
+            frame[1], frame[2] = str(value), event.start_mark.line + 1
+        else:
+            container[frame[1]] = value
+            container.lines[frame[1]] = frame[2]
+            frame[1] = None
+        if kind in starts:
+            stack.append([value, None, 0])
+    if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
+        raise _Irregular("more than one document")
+    return root
+
+
 def load_yaml(path: Path) -> YamlMapping:
     """Parse a YAML file whose top level is a mapping, or raise SourceError.
 
-    Parsed with libyaml when PyYAML has it (five times faster); a document libyaml
-    refuses is parsed again by PyYAML's own parser, so that the message (and what
-    is accepted) is always PyYAML's.
+    Read from libyaml's events when PyYAML has libyaml and the document is plain mappings,
+    lists and scalars (`_from_events`, what every record is); else parsed with libyaml
+    (five times faster than PyYAML's own parser); a document libyaml refuses is parsed
+    again by PyYAML's own parser, so that the message (and what is accepted) is always PyYAML's.
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -111,9 +224,9 @@ def load_yaml(path: Path) -> YamlMapping:
         raise SourceError(path, "file not found") from None
     except UnicodeDecodeError as exc:
         raise SourceError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    data: Any = None
-    parsed = False
-    if FAST_LOADER is not None:
+    data: Any = _from_events(text) if FAST_LOADER is not None else _IRREGULAR
+    parsed = data is not _IRREGULAR
+    if not parsed and FAST_LOADER is not None:
         fast = FAST_LOADER(text)
         fast.path = str(path)
         try:

@@ -87,7 +87,10 @@ class Element:
     @property
     def is_cell(self) -> bool:
         """A table cell holding data: not one that lays out a page around other tables."""
-        return self.tag in CELLS and not any(e.tag == "table" for e in self.iter() if e is not self)
+        if self.tag not in CELLS:
+            return False
+        inner = [child for child in self.children if isinstance(child, Element)]
+        return not inner or not any(e.tag == "table" for child in inner for e in child.iter())
 
     @property
     def in_cell(self) -> bool:
@@ -305,6 +308,11 @@ class SourceDocument:
             raise LocationError(f"the text of <{element.tag}> is not where the rendition has it")
         return found, found + len(text)
 
+    def cell_text(self, element: Element) -> tuple[str, int | None]:
+        """`element.text()`, and where it starts in the rendition if that is known without searching (else None:
+        `span` finds it, or says why it cannot)."""
+        return element.text(), None
+
     #: How messages name the document ("the page", "the document").
     noun = "the document"
 
@@ -378,6 +386,28 @@ class Document(SourceDocument):
         self.text = writer.result()
 
     noun = "the page"
+
+    def cell_text(self, element: Element) -> tuple[str, int | None]:
+        """`element.text()` and where it starts, read from the rendition for a cell holding data that it holds.
+
+        Such a cell's text was written into the rendition as `Element.text` writes it (with no
+        row inside it, no separator is forced), except that the separator owed before
+        it may have been written at its start; no text written starts with white space.
+        Any other element (one outside the scope, or in a part left out of the text) is
+        written again on its own.
+        """
+        if not element.is_cell or any(e.tag == "tr" for e in element.iter()):
+            return super().cell_text(element)
+        node: Element | None = element
+        while node is not None and node is not self.scope:
+            if node.tag in SKIPPED:
+                return super().cell_text(element)
+            node = node.parent
+        if node is None or self.scope.tag in SKIPPED:
+            return super().cell_text(element)
+        written = self.text[element.start : element.end]
+        found = written.lstrip(" \t\n")
+        return found, element.start + len(written) - len(found)
 
     def locate(self, element: Element) -> str:
         """The XPath location of an element (see the module docstring for the two forms)."""

@@ -277,14 +277,15 @@ def _read_location(fields: Fields, source: Source) -> Quote:
     except LocationError as exc:
         raise fields.fail("at", f"{exc} ({source.path.name})") from None
     expected = fields.string("text")
-    found = element.text()
+    found, start = source.document.cell_text(element)
     if found != expected:
         raise fields.fail(
             "text",
             f"the cell at {location} in {source.path.name} reads {found!r}, not {expected!r}; "
             "copy the cell's text exactly ('' for a blank cell)",
         )
-    start, _end = source.document.span(element, found)
+    if start is None:
+        start, _end = source.document.span(element, found)
     return Quote(text=found, offset=start)
 
 

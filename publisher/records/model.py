@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -124,6 +124,17 @@ class Report:
     figures: tuple[Figure, ...]
     facts: tuple[Fact, ...]
     sections: tuple[Section, ...] = ()
+
+    def without_document(self) -> Report:
+        """The report with its source's text but not its parsed document (what the build's cache keeps).
+
+        The document (a page's or a PDF's element tree) is what reading a record resolves its
+        cells' locations in; what reads a checked report later reads the source's text only,
+        and the tree is nine tenths of a national report pickled.
+        """
+        if self.source.document is None:
+            return self
+        return replace(self, source=replace(self.source, document=None))
 
     def line_of(self, key: str) -> int | None:
         lines = {entry.key: entry.line for entry in self.figures} | {entry.key: entry.line for entry in self.facts}

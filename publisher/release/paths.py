@@ -19,6 +19,7 @@ A release folder holds:
     manifest.json           the release's reports, digests and settings
     build-state.pickle      what the next build reads instead of the previous release's files
     validation.txt          the validation report of every record
+    figure-table.json       every report's figures the comparison pages compare (publisher.publication.reportfigures)
     remote.json             the remote store the release was published into
     downloads/              report files and corpus dumps; downloads/index.json lists them
     catalog/                the DCAT catalog: index.json, about.json, catalog.nt, void.nt, datasets/, schemaorg/
@@ -50,6 +51,7 @@ STORE = "store"
 MANIFEST = "manifest.json"
 STATE = "build-state.pickle"
 VALIDATION = "validation.txt"
+FIGURE_TABLE = "figure-table.json"
 REMOTE_FILE = "remote.json"
 DOWNLOADS = "downloads"
 DOWNLOADS_INDEX = "downloads/index.json"

@@ -8,10 +8,12 @@ refers to — the ontology documents other than the formats, its format's docume
 (and those it cites), never the other formats — and for each report runs the same
 shapes over the report, its agency's registry entry and that context: the core shapes
 evaluated directly (`coreshapes.DirectCore`: what pySHACL finds, read from dictionaries
-of the report's triples, its agency's and its context's, no graph built), the SPARQL
-constraints with Oxigraph over a store of the report, its agency and its context, exactly
-as `Validator` does. (Run set-based over a store of many reports instead, they cost more
-per report than here, not less: see benchmarks/README.md.)
+of the report's triples, its agency's and its context's, no graph built), the costliest
+SPARQL constraints evaluated directly over the same dictionaries (`directsparql.DirectSparql`:
+what Oxigraph finds, for the query each was written for), the others with Oxigraph over a
+store of the report, its agency and its context, exactly as `Validator` does (the store is
+made only when a constraint is left to run on it). (Run set-based over a store of many
+reports instead, they cost more per report than here, not less: see benchmarks/README.md.)
 
 When the shapes use what `DirectCore` does not evaluate, the core shapes are pySHACL's:
 the checker adds the report's triples and its agency's registry entry to the context
@@ -56,6 +58,7 @@ from publisher.rdf.ntriples import ntriples_of
 from publisher.rdf.ntterms import TermTriple, graph_of, node_term, rdf_term, sorted_term_ntriples, term_triples
 from publisher.records.model import Report
 from publisher.validation.coreshapes import Data, DirectCore, Index
+from publisher.validation.directsparql import DirectSparql
 from publisher.validation.findings import SEVERITIES, Finding, Outcome
 from publisher.validation.validator import Validator
 
@@ -220,6 +223,8 @@ class ReportChecker:
         self.direct = DirectCore.of(validator.core) if self.has_core else None
         self._indexes: dict[object, Index] = {}  # a format's context, an agency's registry entry
         self.local = [c for c in validator.constraints if not c.targets & validator.cross_year_classes]
+        #: The costliest SPARQL constraints evaluated directly over `Data` (directsparql.py), when given it.
+        self.direct_sparql = DirectSparql.of(self.local, iris)
         format_documents = {iris.format(slug): slug for slug in formats}
         by_document = {doc: slug for doc, slug in format_documents.items() if doc in ontology}
         self.ontology = ontology
@@ -311,7 +316,7 @@ class ReportChecker:
             findings = self.direct_findings(data, report)
             if ntriples is None:
                 ntriples = sorted_term_ntriples(triples)
-            findings += self.sparql_findings(context, [], agency, report, ntriples)
+            findings += self.sparql_findings(context, [], agency, report, ntriples, data)
             return self.validator.outcome(record, findings)
         if not isinstance(graph, Graph):
             graph = graph_of(graph)
@@ -380,13 +385,19 @@ class ReportChecker:
         agency: Node | None,
         report: Report | None,
         ntriples: bytes | None = None,
+        data: Data | None = None,
     ) -> list[Finding]:
-        """The SPARQL constraints (Oxigraph) over a store of the context and the report (and its agency)."""
+        """The SPARQL constraints (Oxigraph) over a store of the context and the report (and its agency).
+
+        `data`: the same triples indexed (coreshapes.Data), when the caller has them: the constraints
+        `direct_sparql` evaluates are evaluated over them, and the store is made only if any other is left.
+        """
         if not self.local:
             return []
+        solved = self.direct_sparql.rows(self.local, data) if data is not None else {}
         # The same data either way (a store is a set: what the context holds already is not added twice).
         if ntriples is not None:
-            data = ntriples + (self.agency_ntriples(agency) if isinstance(agency, URIRef) else b"")
+            report_data = ntriples + (self.agency_ntriples(agency) if isinstance(agency, URIRef) else b"")
         else:
-            data = ntriples_of(added)
-        return self.validator.evaluate_on(self.local, context.store(data), report)
+            report_data = ntriples_of(added)
+        return self.validator.evaluate_on(self.local, lambda: context.store(report_data), report, solved)

@@ -18,7 +18,7 @@ to the later report's findings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pyoxigraph as ox
@@ -109,20 +109,34 @@ class Validator:
         return self.evaluate_on(constraints, store, report)
 
     def evaluate_on(
-        self, constraints: Sequence[SparqlConstraint], store: QueryStore, report: Report | None
+        self,
+        constraints: Sequence[SparqlConstraint],
+        store: QueryStore | Callable[[], QueryStore],
+        report: Report | None,
+        solved: Mapping[SparqlConstraint, Iterable[tuple[object, Any, list[str]]]] | None = None,
     ) -> list[Finding]:
-        """The SPARQL constraints over a store that holds the data and its context (see the module docstring)."""
-        targeted: dict[frozenset[URIRef], list[Any]] = {}  # focus nodes by target classes (constraints share them)
+        """The SPARQL constraints over a store that holds the data and its context (see the module docstring).
 
-        def rows(constraint: SparqlConstraint) -> Iterator[tuple[object, ox.QuerySolution, list[str]]]:
+        `solved`: the solutions of some of the constraints, found otherwise (validation/directsparql.py), as
+        `run_constraint` gives them; `store` may be a function making the store, called only when a constraint
+        is left to run on it.
+        """
+        targeted: dict[frozenset[URIRef], list[Any]] = {}  # focus nodes by target classes (constraints share them)
+        made: list[QueryStore] = []
+
+        def rows(constraint: SparqlConstraint) -> Iterable[tuple[object, Any, list[str]]]:
+            if solved is not None and constraint in solved:
+                return solved[constraint]
+            if not made:
+                made.append(store() if callable(store) else store)
             focus_nodes = targeted.get(constraint.targets)
             if focus_nodes is None:
                 classes = " ".join(f"<{c}>" for c in sorted(constraint.targets))
                 focus_query = f"""SELECT DISTINCT ?focus WHERE {{
                     VALUES ?class {{ {classes} }}
                     ?focus a/<{RDFS.subClassOf}>* ?class }}"""
-                focus_nodes = targeted[constraint.targets] = [s["focus"] for s in solutions(store.query(focus_query))]
-            return run_constraint(store, constraint.query, focus_nodes)
+                focus_nodes = targeted[constraint.targets] = [s["focus"] for s in solutions(made[0].query(focus_query))]
+            return run_constraint(made[0], constraint.query, focus_nodes)
 
         return self._findings(constraints, rows, report)
 
@@ -140,7 +154,7 @@ class Validator:
     def _findings(
         self,
         constraints: Sequence[SparqlConstraint],
-        rows: Callable[[SparqlConstraint], Iterable[tuple[object, ox.QuerySolution, list[str]]]],
+        rows: Callable[[SparqlConstraint], Iterable[tuple[object, Any, list[str]]]],
         report: Report | None,
     ) -> list[Finding]:
         """Each constraint's solutions (`rows`) as findings, following SHACL §5 (see shapes.py)."""

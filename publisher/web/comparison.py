@@ -15,7 +15,8 @@ default): only the region's agencies of that level are compared.
 Every chart links to its named query (with the same parameters), which answers the
 same numbers as the chart, and downloads as CSV; the table under it is its text
 alternative. The page itself reads them from memory: the figures of every report, read
-once per release by the named queries `figure-by-report` and `outcomes-by-report`
+once per release from the release's figure table, which the build writes with the rows
+the named queries `figure-by-report` and `outcomes-by-report` give
 (publisher.web.figuretable), of the agencies the corpus index places in the region and
 level, so that a page costs the same whatever the size of the corpus or of the
 region. A year, an agency or an outcome no report gives a figure for is blank, never
@@ -35,35 +36,17 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 
 from publisher.errors import NotFound
+from publisher.publication.comparedfigures import FIGURES, OUTCOMES, ComparedFigure
 from publisher.web.charts import bar_chart, ranking_chart, stacked_chart
 from publisher.web.corpusindex import LEVELS, Agency, CorpusIndex, Division, corpus_index
 from publisher.web.figuretable import FigureTable, figure_table
 from publisher.web.i18n import language, words
 from publisher.web.pages import link_to
 from publisher.web.state import publication
-from publisher.web.workbench import Series
 
 bp = Blueprint("comparison", __name__)
 
 RANKED_QUERY, OUTCOMES_QUERY, TOTALS_QUERY = "region-ranked", "region-outcomes", "region-totals"
-
-
-#: The figures offered, the first by default. Each follows its item's matches across the formats' eras.
-FIGURES = (
-    Series("requests", "national-2021/request/new-requests", "annual", "series_requests"),
-    Series("refused", "national-2021/request/not-disclosed", "annual", "figure_refused"),
-    Series("answered", "national-2021/request/total-results", "annual", "figure_answered"),
-    Series("proactive", "pre-2019/proactive/total", "annual", "series_proactive"),
-)
-#: The outcomes of table 三 (the notations both national versions give them), in the table's order.
-OUTCOMES = (
-    "request/disclosed",
-    "request/partly-disclosed",
-    "request/not-disclosed",
-    "request/unable-to-provide",
-    "request/not-processed",
-    "request/other-handling",
-)
 
 
 @dataclass(frozen=True)
@@ -71,7 +54,7 @@ class Asked:
     """What a comparison page is asked for, each value one the corpus has (else the default)."""
 
     region: Division
-    figure: Series
+    figure: ComparedFigure
     year: int
     level: str = ""  # empty: any
 
@@ -109,7 +92,8 @@ def chosen_agencies(index: CorpusIndex, asked: Asked) -> list[Agency]:
 
 def _table() -> FigureTable:
     pub = publication()
-    return figure_table(pub.store, pub.iris.base, [(f.item, f.period) for f in FIGURES])
+    store = pub.store
+    return figure_table(store, pub.iris.base, [(f.item, f.period) for f in FIGURES], pub.release)
 
 
 def _widest(index: CorpusIndex) -> Division:
@@ -268,8 +252,8 @@ class Listed:
     """A region's comparisons of every level on the compare page: totals; of the latest year, ranked and outcomes."""
 
     division: Division
-    totals: tuple[tuple[Series, str], ...]  # each figure, its page's path
-    ranked: tuple[tuple[Series, str], ...]
+    totals: tuple[tuple[ComparedFigure, str], ...]  # each figure, its page's path
+    ranked: tuple[tuple[ComparedFigure, str], ...]
     outcomes: str
     year: int
 

@@ -32,6 +32,7 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, Response, render_template, request, url_for
 
 from publisher.errors import NotFound
+from publisher.publication.comparedfigures import ComparedFigure
 from publisher.sparql import namedqueries
 from publisher.store.readstore import ReadStore
 from publisher.web.charts import bar_chart, line_chart
@@ -54,22 +55,12 @@ bp = Blueprint("workbench", __name__)
 SERIES_QUERY = "figure-over-years"
 
 
-@dataclass(frozen=True)
-class Series:
-    """A figure an agency page can draw: the item and period type given to figure-over-years, and its words."""
-
-    key: str
-    item: str
-    period: str
-    words: str  # the key of its label in publisher.web.i18n
-
-
 #: The figures an agency page offers, the first by default.
 SERIES = (
-    Series("requests", "national-2021/request/new-requests", "annual", "series_requests"),
-    Series("proactive", "pre-2019/proactive/total", "annual", "series_proactive"),
-    Series("jilin-proactive", "jilin-city-2011/category/all", "annual", "series_jilin_proactive"),
-    Series("jilin-requests", "jilin-city-2011/request/received", "annual", "series_jilin_requests"),
+    ComparedFigure("requests", "national-2021/request/new-requests", "annual", "series_requests"),
+    ComparedFigure("proactive", "pre-2019/proactive/total", "annual", "series_proactive"),
+    ComparedFigure("jilin-proactive", "jilin-city-2011/category/all", "annual", "series_jilin_proactive"),
+    ComparedFigure("jilin-requests", "jilin-city-2011/request/received", "annual", "series_jilin_requests"),
 )
 
 
@@ -308,7 +299,7 @@ def coverage_csv() -> Response:
     return _csv([header, *rows], "coverage-missing.csv")
 
 
-def _agency_and_series(slug: str) -> tuple[CorpusIndex, Agency, Series, list[Point]]:
+def _agency_and_series(slug: str) -> tuple[CorpusIndex, Agency, ComparedFigure, list[Point]]:
     pub = publication()
     index = corpus_index(pub.store, pub.iris.base)
     agency = index.agency(slug)
