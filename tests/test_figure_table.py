@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from pyoxigraph import Store
 
 from publisher import synthetic
@@ -42,9 +41,9 @@ from publisher.web.figuretable import make_table
 from tests.builds import rebuilt_from_nothing
 from tests.fixtures import examples
 from tests.fixtures.real_reports import HONGZE_2023, HUAIAN_2024
-from tests.helpers import BASE, DATA, make_settings
+from tests.helpers import BASE, make_settings
 
-SEED_AGENCY = "jilin-city-science-technology-bureau"
+SEED_AGENCY = examples.SEED_AGENCY
 YEARS = (2017, 2018, 2019, 2020, 2021, 2022)  # the Jilin City template, national 2019, national 2021
 REFUSED = ("national-2021/request/not-disclosed", "annual")
 REQUESTS = ("national-2021/request/new-requests", "annual")
@@ -107,13 +106,7 @@ def test_the_tables_rows_are_the_named_queries_on_every_synthetic_era(
 
 def test_the_tables_rows_are_the_named_queries_on_the_real_documents(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
-    data = examples.write_real_documents(tmp_path / "data")
-    registry = yaml.safe_load((data / "agencies.yaml").read_text(encoding="utf-8"))
-    seed = yaml.safe_load((DATA / "agencies.yaml").read_text(encoding="utf-8"))
-    for part in ("divisions", "agencies"):
-        registry[part] = {**registry[part], **seed[part]}
-    (data / "agencies.yaml").write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
-    shutil.copytree(DATA / "reports" / SEED_AGENCY, data / "reports" / SEED_AGENCY)
+    data = examples.write_real_documents_and_seed(tmp_path / "data")
     settings, summary = built(data, tmp_path / "build")
     table = from_file(summary.release)
     assert as_data(table) == as_data(by_queries(summary.release))

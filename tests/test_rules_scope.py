@@ -11,13 +11,18 @@ later year's broken carry-over, as a build from nothing does.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from rdflib import Graph
+
 from publisher.build.bulkstore import Entry
 from publisher.build.pipeline import build
 from publisher.build.stages import _rules_scope
+from publisher.rdf.namespaces import SH
+from publisher.settings import PROJECT_ROOT
 from publisher.validation.findings import Outcome
 from tests.builds import published, rebuilt_from_nothing, settings_for
 from tests.fixtures import examples
@@ -82,3 +87,14 @@ def test_a_change_of_the_earlier_year_republishes_the_later_years_findings(tmp_p
     summary = build(settings)
     assert summary.incremental and carry_over_warnings(summary.outcomes, later) == []
     assert published(summary.release) == published(rebuilt_from_nothing(fresh))
+
+
+def test_every_rule_across_years_relates_a_report_to_the_year_before_only() -> None:
+    """The scope above rests on this: a rule relating years further apart must widen `_rules_scope` first."""
+    shapes = Graph().parse(PROJECT_ROOT / "shapes" / "cross-year.ttl", format="turtle", publicID="http://example.org/")
+    queries = [str(q) for q in shapes.objects(None, SH.select)]
+    assert queries, "shapes/cross-year.ttl states no rule across years"
+    year_before = re.compile(r"FILTER \(xsd:integer\(STR\(\?earlierYear\)\) = xsd:integer\(STR\(\?year\)\) - 1\)")
+    for query in queries:
+        assert len(year_before.findall(query)) == 1, query
+        assert set(re.findall(r"dis:reportYear \?(\w+)", query)) == {"year", "earlierYear"}, query

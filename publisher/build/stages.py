@@ -53,6 +53,7 @@ from publisher.build.bulkstore import (
 )
 from publisher.build.catalogupdate import void_stats, void_totals, write_catalog_files
 from publisher.build.figurefile import write_figure_table
+from publisher.build.indexfile import write_corpus_index
 from publisher.build.pool import Workers
 from publisher.build.progress import Progress
 from publisher.build.recycling import link_reports, recycle, refit
@@ -346,7 +347,7 @@ class NewRelease:
         )  # fmt: skip
 
     def write_corpus(self) -> None:
-        """The corpus dumps, downloads/index.json and the figure table."""
+        """The corpus dumps, downloads/index.json, the figure table and the corpus index."""
         self.progress.stage("corpus", 0)
         assert self.store is not None
         old, previous = self.old, self.previous.release
@@ -360,6 +361,7 @@ class NewRelease:
             self.release.path, self.reports, self.published, self.corpus_files, old, previous
         )
         write_figure_table(self.release.path, self.settings.base, self.reports, self.pool, self.progress)
+        write_corpus_index(self.release.path, self.state.project, self.reports, self.found)
         self.clock.lap("corpus")
 
     def write_void(self) -> None:

@@ -20,6 +20,7 @@ A release folder holds:
     build-state.pickle      what the next build reads instead of the previous release's files
     validation.txt          the validation report of every record
     figure-table.json       every report's figures the comparison pages compare (publisher.publication.reportfigures)
+    corpus-index.json       every agency and report the finding pages list (publisher.publication.releaseindex)
     remote.json             the remote store the release was published into
     downloads/              report files and corpus dumps; downloads/index.json lists them
     catalog/                the DCAT catalog: index.json, about.json, catalog.nt, void.nt, datasets/, schemaorg/
@@ -52,6 +53,7 @@ MANIFEST = "manifest.json"
 STATE = "build-state.pickle"
 VALIDATION = "validation.txt"
 FIGURE_TABLE = "figure-table.json"
+CORPUS_INDEX = "corpus-index.json"
 REMOTE_FILE = "remote.json"
 DOWNLOADS = "downloads"
 DOWNLOADS_INDEX = "downloads/index.json"

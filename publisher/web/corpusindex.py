@@ -7,6 +7,11 @@ for it after a release is published; a published store never changes, so it is
 kept per store object. A request only filters the index (a pass over tuples, no
 query) and renders one page of it.
 
+The rows are read from the release's corpus index (publisher.release.paths.CORPUS_INDEX),
+which the build writes from what it keeps of each report (publisher.publication.releaseindex):
+tens of milliseconds for ten thousand reports. A release without one (built before it
+was written) runs the named query, which takes seconds of CPU over ten thousand reports.
+
 Levels (the registry's kind and division code, as the query computes them):
 province, city, county, township and department. A region is a division of the
 registry; an agency is in it when its division code starts with the region's
@@ -20,13 +25,18 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Generic, TypeVar
 
+from flask import has_app_context
 from pyoxigraph import NamedNode
 
+from publisher.publication.releaseindex import coverage_rows
+from publisher.release.paths import CORPUS_INDEX
 from publisher.sparql import namedqueries
 from publisher.store.readstore import ReadStore
 from publisher.web.labels import label
+from publisher.web.state import publication
 
 COVERAGE_QUERY = "coverage"
 LEVELS = ("province", "city", "county", "township", "department")
@@ -165,8 +175,10 @@ _INDEXES: dict[tuple[int, str], tuple[ReadStore, CorpusIndex]] = {}
 _LOCK = threading.Lock()
 
 
-def corpus_index(store: ReadStore, base: str) -> CorpusIndex:
-    """The index of a store, made once per store object (a published store never changes).
+def corpus_index(store: ReadStore, base: str, release: Path | None = None) -> CorpusIndex:
+    """The index of a store, made once per store object (a published store never changes): read from the
+    corpus index of `release` (the store's release folder; by default the served publication's, when `store` is
+    its store) when it has one, else from the named query.
 
     The store is kept beside its index, so that another store given the same id() after
     this one is gone is never answered with this one's index.
@@ -179,16 +191,29 @@ def corpus_index(store: ReadStore, base: str) -> CorpusIndex:
             if found is None or found[0] is not store:
                 if len(_INDEXES) > 4:
                     _INDEXES.clear()
-                found = (store, make_index(store, base))
+                if release is None:
+                    release = _served_release(store)
+                rows = coverage_rows(release / CORPUS_INDEX, base) if release is not None else None
+                found = (store, make_index(store, base, rows))
                 _INDEXES[key] = found
     return found[1]
 
 
-def make_index(store: ReadStore, base: str) -> CorpusIndex:
-    """The index, from the rows of the named query `coverage`."""
-    rows = namedqueries.get(COVERAGE_QUERY).rows(store, base, {})
+def _served_release(store: ReadStore) -> Path | None:
+    """The release folder of the publication the current app serves, when `store` is its store."""
+    if not has_app_context():
+        return None
+    pub = publication()
+    return pub.release if pub.store is store else None
+
+
+def make_index(store: ReadStore, base: str, rows: Sequence[Mapping[str, str]] | None = None) -> CorpusIndex:
+    """The index, from the rows of the named query `coverage`: `rows`, as the release's corpus index holds them,
+    or the query's own when None."""
+    if rows is None:
+        rows = namedqueries.get(COVERAGE_QUERY).rows(store, base, {})
     agency_prefix, definitions = f"{base}/id/agency/", f"{base}/def/"
-    fields: dict[str, dict[str, str]] = {}
+    fields: dict[str, Mapping[str, str]] = {}
     reports: dict[str, list[Published]] = {}
     divisions: dict[str, Division] = {}
     formats: dict[str, tuple[str, str]] = {}

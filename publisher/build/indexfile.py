@@ -1,0 +1,34 @@
+"""The release's corpus index (corpus-index.json): every agency and report the finding pages list, in one file.
+
+Written by the corpus stage (publisher.build.stages) from what the build keeps of each
+report (its ReportState: agency, year, format; its own warnings and those of the rules
+across years, ReleaseState.rules) and the project's agency registry: no query over the
+store, so that a one-report republish stays as fast as the rest of the corpus stage.
+The rows are those of the named query `coverage` (publisher.publication.releaseindex).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from publisher.build.project import Project
+from publisher.build.state import ReportState
+from publisher.publication.releaseindex import IndexedReport, annotation_count, write_index
+from publisher.release.paths import CORPUS_INDEX
+from publisher.validation.findings import Finding
+
+
+def write_corpus_index(
+    release: Path, project: Project, reports: Mapping[str, ReportState], rules: Mapping[str, Sequence[Finding]]
+) -> None:
+    """The release's corpus index, of every report of `reports` (by IRI), `rules` the findings of the rules
+    across years by report IRI (published as quality annotations beside the report's own warnings)."""
+    formats = project.formats
+    rows = [
+        IndexedReport(
+            iri, r.agency, r.year, str(formats[r.format].iri), annotation_count([*r.findings, *rules.get(iri, ())])
+        )
+        for iri, r in reports.items()
+    ]
+    write_index(release / CORPUS_INDEX, project.iris.base, project.registry, rows)
