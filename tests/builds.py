@@ -14,7 +14,11 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from publisher.build.pipeline import build
+from publisher.build.project import load_project
+from publisher.build.summary import BuildSummary
 from publisher.rdf.nquads import canonical_nquads
+from publisher.records.loading import find_records, load_report
+from publisher.records.model import Report
 from publisher.release.paths import MANIFEST, STATE
 from publisher.settings import Settings, load_settings
 from tests.helpers import BASE
@@ -22,6 +26,19 @@ from tests.helpers import BASE
 
 def settings_for(data: Path, build_dir: Path) -> Settings:
     return load_settings({"base_iri": BASE, "data_dir": data, "build_dir": build_dir}, environ={})
+
+
+def built(data: Path, build_dir: Path) -> tuple[Settings, BuildSummary]:
+    """A data folder built from nothing into `build_dir`: its settings and the build's summary."""
+    settings = settings_for(data, build_dir)
+    return settings, build(settings)
+
+
+def read_reports(settings: Settings) -> dict[Path, Report]:
+    """Every record of the settings' data folder, read as the build reads it."""
+    project = load_project(settings)
+    keys = {slug: fmt.record_keys for slug, fmt in project.formats.items()}
+    return {path: load_report(path, project.registry, keys) for path in find_records(Path(settings.data_dir))}
 
 
 def change_a_figure(record: Path) -> str:

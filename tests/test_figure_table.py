@@ -29,19 +29,16 @@ from pyoxigraph import Store
 
 from publisher import synthetic
 from publisher.build.pipeline import build
-from publisher.build.project import load_project
 from publisher.build.summary import BuildSummary
 from publisher.publication.comparedfigures import FIGURE_PAIRS, FIGURES
 from publisher.publication.reportfigures import FigureTable, read_table
-from publisher.records.loading import find_records, load_report
-from publisher.records.model import Report
 from publisher.release.paths import CACHE, CACHE_REPORTS, FIGURE_TABLE, STORE
 from publisher.settings import Settings
 from publisher.web.figuretable import make_table
-from tests.builds import rebuilt_from_nothing
+from tests.builds import built, read_reports, rebuilt_from_nothing
 from tests.fixtures import examples
 from tests.fixtures.real_reports import HONGZE_2023, HUAIAN_2024
-from tests.helpers import BASE, make_settings
+from tests.helpers import BASE
 
 SEED_AGENCY = examples.SEED_AGENCY
 YEARS = (2017, 2018, 2019, 2020, 2021, 2022)  # the Jilin City template, national 2019, national 2021
@@ -66,17 +63,6 @@ def from_file(release: Path) -> FigureTable:
 def as_data(table: FigureTable) -> tuple[dict[tuple[str, str], dict[str, tuple[int, int]]], dict[str, dict[str, int]]]:
     figures = {pair: {iri: (s.value, s.cells) for iri, s in table.figure(*pair).items()} for pair in FIGURE_PAIRS}
     return figures, {iri: dict(found) for iri, found in table.outcomes.items()}
-
-
-def read_reports(settings: Settings) -> dict[Path, Report]:
-    project = load_project(settings)
-    keys = {slug: fmt.record_keys for slug, fmt in project.formats.items()}
-    return {path: load_report(path, project.registry, keys) for path in find_records(Path(settings.data_dir))}
-
-
-def built(data: Path, build_dir: Path) -> tuple[Settings, BuildSummary]:
-    settings = make_settings(data_dir=data, build_dir=build_dir)
-    return settings, build(settings)
 
 
 @pytest.fixture(scope="module")

@@ -39,9 +39,9 @@ from publisher.settings import Settings
 from publisher.sparql import namedqueries
 from publisher.validation.findings import Finding, quality_annotations
 from publisher.web.corpusindex import COVERAGE_QUERY, make_index
+from tests.builds import built, read_reports
 from tests.fixtures import examples
-from tests.helpers import BASE, make_settings
-from tests.test_figure_table import read_reports
+from tests.helpers import BASE
 
 SEED_AGENCY = examples.SEED_AGENCY
 YEARS = tuple(range(2008, 2026))  # the Jilin City templates, the national formats of 2019 and 2021
@@ -81,11 +81,6 @@ def from_file(release: Path) -> list[dict[str, str]]:
     rows = coverage_rows(release / CORPUS_INDEX, BASE)
     assert rows is not None
     return rows
-
-
-def built(data: Path, build_dir: Path) -> tuple[Settings, BuildSummary]:
-    settings = make_settings(data_dir=data, build_dir=build_dir)
-    return settings, build(settings)
 
 
 def add_lonely_agency(data: Path) -> None:

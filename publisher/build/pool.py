@@ -158,8 +158,8 @@ class Workers:
 
     def _here(self) -> None:
         """This process made ready to do a worker's work."""
-        state = workerstate.current()
-        if state is None or state.settings.values != self.settings.values:
+        state = workerstate.current_for(self.settings)
+        if state is None:
             workerstate.start(dict(self.settings.values), self.cache, self.staging)
         else:
             state.cache, state.staging = self.cache, self.staging

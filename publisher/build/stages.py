@@ -157,9 +157,10 @@ class NewRelease:
             return self.keep_published()
         # this process's state when it was made for these settings and cache (an earlier build of this process,
         # or its in-process pool); never another project's, whose registry and shapes it holds
-        current = workerstate.current()
-        same = current is not None and current.settings.values == self.settings.values and current.cache == self.cache
-        self.state = current if current is not None and same else WorkerState(self.settings, self.cache)
+        current = workerstate.current_for(self.settings)
+        self.state = (
+            current if current is not None and current.cache == self.cache else WorkerState(self.settings, self.cache)
+        )
         self.stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         self.now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         # the store is opened by `load`: a checkpoint of the previous one, or a new one

@@ -195,6 +195,11 @@ def current() -> WorkerState | None:
     return _current
 
 
+def current_for(settings: Settings) -> WorkerState | None:
+    """This process's state when it was made for these settings, else None (none, or another project's)."""
+    return _current if _current is not None and _current.settings.values == settings.values else None
+
+
 def forget() -> None:
     """Drop this process's state: the next run loads the project anew."""
     global _current
