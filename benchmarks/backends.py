@@ -61,6 +61,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import POST, SPARQLWrapper
 
 from publisher.errors import StoreError
+from publisher.release.dumps import copy_dump
 from publisher.sparql import namedqueries
 from publisher.store.remote import RemoteConfig, RemoteStore, with_values
 
@@ -178,14 +179,13 @@ def isql(server: Virtuoso, sql: str) -> str:
     return done.stdout
 
 
-def bulk_load(server: Virtuoso, dump: Path) -> float:
-    """The dump loaded by Virtuoso's bulk loader (the graph of each quad kept); wall time, checkpoint included."""
+def bulk_load(server: Virtuoso, release: Path, name: str = "corpus.nq.gz") -> float:
+    """The release's dump `name` loaded by Virtuoso's bulk loader (the graph of each quad kept); wall time,
+    checkpoint included (not the writing of the dump from its year parts)."""
     folder = server.directory / "load"  # inside the database folder: in DirsAllowed
     folder.mkdir()
-    if dump.stat().st_dev == folder.stat().st_dev:
-        os.link(dump, folder / dump.name)
-    else:
-        shutil.copy(dump, folder)
+    copy_dump(release, name, folder / name)
+    dump = folder / name
     start = time.perf_counter()
     isql(
         server,
@@ -341,7 +341,7 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         found = corpus_and_build(folder, size, args.seed)
         with virtuoso(folder / "virtuoso", args.buffers) as server:
-            found["load_s"] = bulk_load(server, folder / "build" / "current" / "downloads" / "corpus.nq.gz")
+            found["load_s"] = bulk_load(server, (folder / "build" / "current").resolve())
             found["virtuoso_triples"] = count_triples(server.query_url)
             say(
                 f"[{label(size)}] Virtuoso bulk load: {found['load_s']:.1f} s, "

@@ -370,7 +370,10 @@ def measure(
     """Start the peer on the release's dump and time every named query (or those `names`) on it; the figures."""
     work.mkdir(parents=True, exist_ok=True)
     python = ensure_venv(venv or work / "peer-venv")
-    dump = build / "current" / "downloads" / "corpus.nq.gz"
+    from publisher.release.dumps import copy_dump  # here: the top of this file also runs in the peer's venv
+
+    dump = work / "corpus.nq.gz"  # the release's dump, written whole from its year parts
+    copy_dump((build / "current").resolve(), dump.name, dump)
     say("peer: our rows and raw-engine times (pyoxigraph, read-only) …")
     queries = forms(build, base, values, repeat, names)
     found: dict[str, Any] = {

@@ -13,13 +13,15 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
+from publisher.build.dumpfiles import DUMPS
 from publisher.build.pipeline import build
 from publisher.build.project import load_project
 from publisher.build.summary import BuildSummary
 from publisher.rdf.nquads import canonical_nquads
 from publisher.records.loading import find_records, load_report
 from publisher.records.model import Report
-from publisher.release.paths import MANIFEST, STATE
+from publisher.release.dumps import open_dump
+from publisher.release.paths import DUMP_PARTS, MANIFEST, STATE
 from publisher.settings import Settings, load_settings
 from tests.helpers import BASE
 
@@ -59,11 +61,16 @@ TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
 
 def published(release: Path) -> dict[str, object]:
     """What a release publishes, comparable between builds: every file's bytes with the build's dates masked,
-    the dumps uncompressed, the store's quads canonical, the indexes as data without dates."""
+    the corpus dumps as served (their parts one after the other) uncompressed, the store's quads canonical,
+    the indexes as data without dates."""
     found: dict[str, object] = {}
+    for name in DUMPS.values():
+        handle, _size = open_dump(release, name)
+        with handle:
+            found[f"download/{name}"] = TIMESTAMP.sub(b"<date>", gzip.decompress(handle.read()))
     for path in sorted(release.rglob("*")):
         name = str(path.relative_to(release))
-        if not path.is_file() or name.startswith("store/") or name == STATE:
+        if not path.is_file() or name.startswith(("store/", f"{DUMP_PARTS}/")) or name == STATE:
             continue
         data = path.read_bytes()
         if name.endswith(".gz"):

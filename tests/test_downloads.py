@@ -47,6 +47,7 @@ from publisher.rdf.namespaces import DCTERMS
 from publisher.rdf.ntriples import ReportTriples, sorted_ntriples
 from publisher.rdf.turtle import to_turtle
 from publisher.records.loading import load_report
+from publisher.release.dumps import dump_parts
 from publisher.release.paths import current_release
 from publisher.validation.findings import Finding, quality_annotations
 from tests.fixtures import examples
@@ -415,6 +416,31 @@ def test_download_headers_revalidation_and_ranges(live_server: LiveServer) -> No
     assert head.status == 200 and head.body == b"" and head.media_type == "application/gzip"
     assert fetch(f"{live_server.url}/download/index.json").status == 404
     assert fetch(f"{live_server.url}/download/..%2Fmanifest.json").status == 404
+
+
+def test_a_corpus_dump_is_served_as_one_file_from_its_parts_of_a_year(live_server: LiveServer) -> None:
+    """The seed is the 2011 report: its dump's parts are the head, 2011 and the tail, served one after the other
+    with the size and SHA-256 the index gives, revalidated and in ranges as a file is."""
+    release = current_release(Path(live_server.settings.build_dir))
+    parts = dump_parts(release, "corpus.nq.gz")
+    assert [p.name for p in parts] == ["corpus.nq.gz.0000", "corpus.nq.gz.2011", "corpus.nq.gz.9999"]
+    joined = b"".join(p.read_bytes() for p in parts)
+    answer = download(live_server, "corpus.nq.gz")
+    entry = read_index(release)["corpus.nq.gz"]
+    assert answer.body == joined and int(answer.header("Content-Length") or 0) == len(joined) == entry.size
+    assert hashlib.sha256(answer.body).hexdigest() == entry.sha256 == answer.header("X-Content-SHA256")
+    assert answer.header("ETag") == f'"{entry.sha256}"'
+    assert answer.header("Content-Disposition") == "attachment; filename=corpus.nq.gz"
+    again = fetch(f"{live_server.url}/download/corpus.nq.gz", headers={"If-None-Match": answer.header("ETag") or ""})
+    assert again.status == 304 and again.body == b""
+    boundary = parts[0].stat().st_size  # a range across the head part's end and into 2011's
+    ranged = fetch(
+        f"{live_server.url}/download/corpus.nq.gz", headers={"Range": f"bytes={boundary - 5}-{boundary + 4}"}
+    )
+    assert ranged.status == 206 and ranged.body == joined[boundary - 5 : boundary + 5]
+    assert ranged.header("Content-Range") == f"bytes {boundary - 5}-{boundary + 4}/{len(joined)}"
+    head = fetch(f"{live_server.url}/download/corpus.nq.gz", method="HEAD")
+    assert head.status == 200 and head.body == b"" and int(head.header("Content-Length") or 0) == len(joined)
 
 
 def test_unchanged_files_keep_their_bytes_and_dates_across_builds(tmp_path: Path) -> None:

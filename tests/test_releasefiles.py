@@ -1,27 +1,34 @@
-"""Spliced files of a resident builder: copied by the kernel while unchanged, their digest taken up midway.
+"""Spliced files and the corpus dumps' digests, as a resident builder makes them.
 
-Whatever was copied and wherever the first change is, a spliced file's SHA-256 is the
-SHA-256 of its bytes (hashlib over the whole file, in the test); a file that is its
-old version again gets the old digest; the digest is taken up from the state kept
-nearest before the change when the same process wrote the old version.
+Whatever was copied, a spliced file is its blocks in the order given. A dump's SHA-256 is
+that of its parts one after the other (hashlib over the joined bytes, in the test), also
+when it is taken up from the states this process kept after the parts that are the same
+files as last time; and it is taken up from them (with the states made wrong, so is the
+digest).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from publisher.build.splice import MIDSTATE_EVERY, MIDSTATES, Layout, Splice, remember_states
+from publisher.build import dumpfiles
+from publisher.build.dumpfiles import chain_digest, forget_digests, kept_digests
+from publisher.build.splice import Layout, Splice
+from publisher.release.dumps import Concatenation, dump_parts, open_dump, part_name
+from publisher.release.paths import DOWNLOADS, DUMP_PARTS
 
-#: Blocks of a few hundred bytes to a few kilobytes, so that the file spans many digest states.
+#: Blocks of a few hundred bytes to a few kilobytes.
 BLOCKS = {f"k{i:04}": random.Random(i).randbytes(200 + i % 7 * 700) for i in range(3000)}
 
 
 def splice(target: Path, old: Path | None, layout: Layout | None, order: list[str], new: dict[str, bytes]) -> Layout:
-    writer = Splice(target, old, layout, hashed=True)
+    writer = Splice(target, old, layout)
     for key in order:
         writer.add(key, new.get(key) if old is not None else new.get(key, BLOCKS[key]))
     return writer.close()
@@ -33,73 +40,88 @@ def first(tmp_path: Path) -> tuple[Path, Layout]:
     return path, splice(path, None, None, list(BLOCKS), {})
 
 
-def test_the_first_version_keeps_its_digest_states(first: tuple[Path, Layout]) -> None:
-    path, layout = first
-    assert layout.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    states = MIDSTATES.states(path, layout.sha256)
-    assert len(states) >= layout.size // MIDSTATE_EVERY
-    offset, state = states[len(states) // 2]
-    assert state.hexdigest() == hashlib.sha256(path.read_bytes()[:offset]).hexdigest()
-
-
-@pytest.mark.parametrize("where", [0, 1, 1500, 2998, 2999])
-def test_a_changed_block_anywhere_gives_the_digest_of_the_new_bytes(
-    first: tuple[Path, Layout], tmp_path: Path, where: int
-) -> None:
+@pytest.mark.parametrize("where", [0, 1, 1500, 2999])
+def test_a_changed_block_anywhere_gives_the_new_bytes(first: tuple[Path, Layout], tmp_path: Path, where: int) -> None:
     path, layout = first
     key = list(BLOCKS)[where]
     target = tmp_path / "v1"
     again = splice(target, path, layout, list(BLOCKS), {key: b"changed " + BLOCKS[key][:50]})
     expected = b"".join(b"changed " + BLOCKS[k][:50] if k == key else BLOCKS[k] for k in BLOCKS)
-    assert target.read_bytes() == expected
-    assert again.sha256 == hashlib.sha256(expected).hexdigest() and again.size == len(expected)
-    third = tmp_path / "v2"  # and from that version on, with its own states
-    last = splice(third, target, again, list(BLOCKS), {list(BLOCKS)[100]: b"x"})
-    assert last.sha256 == hashlib.sha256(third.read_bytes()).hexdigest()
+    assert target.read_bytes() == expected and again.size == len(expected)
+    for k, (offset, length) in again.blocks.items():
+        assert expected[offset : offset + length] == (b"changed " + BLOCKS[k][:50] if k == key else BLOCKS[k])
 
 
-def test_the_same_blocks_again_are_the_old_file_and_its_digest(first: tuple[Path, Layout], tmp_path: Path) -> None:
-    path, layout = first
-    target = tmp_path / "same"
-    again = splice(target, path, layout, list(BLOCKS), {})
-    assert target.read_bytes() == path.read_bytes() and again.sha256 == layout.sha256
-    assert MIDSTATES.states(target, again.sha256)  # the next version can take up from this one's states
-
-
-def test_blocks_removed_at_the_end_or_moved_are_hashed_as_written(first: tuple[Path, Layout], tmp_path: Path) -> None:
+def test_blocks_removed_at_the_end_or_moved_are_written_as_ordered(first: tuple[Path, Layout], tmp_path: Path) -> None:
     path, layout = first
     keys = list(BLOCKS)
-    for name, order in {"shorter": keys[:-40], "moved": [*keys[:10], *keys[11:], keys[10]]}.items():
+    for name, order in {"same": keys, "shorter": keys[:-40], "moved": [*keys[:10], *keys[11:], keys[10]]}.items():
         target = tmp_path / name
-        again = splice(target, path, layout, order, {})
+        splice(target, path, layout, order, {})
         assert target.read_bytes() == b"".join(BLOCKS[k] for k in order)
-        assert again.sha256 == hashlib.sha256(target.read_bytes()).hexdigest()
 
 
-def test_without_states_of_the_old_file_the_whole_file_is_hashed(first: tuple[Path, Layout], tmp_path: Path) -> None:
-    path, layout = first
-    MIDSTATES.by_file.clear()  # as in a process that did not write the old file
-    target = tmp_path / "v1"
-    key = list(BLOCKS)[2000]
-    again = splice(target, path, layout, list(BLOCKS), {key: b"other"})
-    assert again.sha256 == hashlib.sha256(target.read_bytes()).hexdigest()
+@pytest.fixture()
+def parts(tmp_path: Path) -> Iterator[list[Path]]:
+    """A dump of five parts of different sizes (one empty), as a release keeps it."""
+    forget_digests()
+    folder = tmp_path / "release" / DUMP_PARTS
+    folder.mkdir(parents=True)
+    found = []
+    for part, size in [(0, 300), (2019, 5 << 20), (2020, 0), (2021, 3 << 20), (9999, 7)]:
+        path = folder / part_name("corpus.nq.gz", part)
+        path.write_bytes(random.Random(part).randbytes(size))
+        found.append(path)
+    yield found
+    forget_digests()
 
 
-def test_states_remembered_from_the_file_serve_a_later_change(first: tuple[Path, Layout], tmp_path: Path) -> None:
-    path, layout = first
-    MIDSTATES.by_file.clear()  # a builder that started after the file was written
-    assert not remember_states(path, "0" * 64)  # not the digest its release recorded: nothing kept
-    assert not MIDSTATES.states(path, layout.sha256)
-    assert remember_states(path, layout.sha256)
-    states = MIDSTATES.states(path, layout.sha256)
-    assert [offset for offset, _ in states][:2] == [MIDSTATE_EVERY, 2 * MIDSTATE_EVERY]
-    offset, state = states[1]
-    assert state.hexdigest() == hashlib.sha256(path.read_bytes()[:offset]).hexdigest()
-    target = tmp_path / "v1"
-    key = list(BLOCKS)[2900]  # past the first states: the digest is taken up from one of them
-    again = splice(target, path, layout, list(BLOCKS), {key: b"other"})
-    assert again.sha256 == hashlib.sha256(target.read_bytes()).hexdigest()
-    # and it was taken up from them: with the states made wrong, so is the digest
-    MIDSTATES.keep(path, layout.sha256, [(o, hashlib.sha256(b"not the file")) for o, _ in states])
-    wrong = splice(tmp_path / "v2", path, layout, list(BLOCKS), {key: b"other"})
-    assert wrong.sha256 != again.sha256
+def test_a_dumps_digest_is_that_of_its_parts_joined(parts: list[Path]) -> None:
+    joined = b"".join(p.read_bytes() for p in parts)
+    assert chain_digest("corpus.nq.gz", parts) == (len(joined), hashlib.sha256(joined).hexdigest())
+    assert [d for _i, d in kept_digests("corpus.nq.gz")][1] == hashlib.sha256(joined[: 300 + (5 << 20)]).hexdigest()
+
+
+def test_a_changed_part_is_hashed_from_the_state_kept_before_it(parts: list[Path]) -> None:
+    chain_digest("corpus.nq.gz", parts)
+    changed = parts[3].with_name(parts[3].name + ".new")  # a new file (a new inode) in place of 2021's
+    changed.write_bytes(b"the 2021 reports, one of them changed")
+    os.replace(changed, parts[3])
+    joined = b"".join(p.read_bytes() for p in parts)
+    assert chain_digest("corpus.nq.gz", parts) == (len(joined), hashlib.sha256(joined).hexdigest())
+    # taken up from the kept states: made wrong, they make the digest wrong (the parts before 2021 not read again)
+    kept = dumpfiles._CHAINS["corpus.nq.gz"]
+    dumpfiles._CHAINS["corpus.nq.gz"] = [(identity, hashlib.sha256(b"not the part")) for identity, _s in kept]
+    parts[4].unlink()
+    parts[4].write_bytes(b"another tail")
+    assert chain_digest("corpus.nq.gz", parts)[1] != hashlib.sha256(b"".join(p.read_bytes() for p in parts)).hexdigest()
+
+
+def test_without_kept_states_every_part_is_hashed(parts: list[Path]) -> None:
+    chain_digest("corpus.nq.gz", parts)
+    dumpfiles._CHAINS["corpus.nq.gz"] = [(None, hashlib.sha256(b"unknown")) for _ in parts]  # no identity matches
+    joined = b"".join(p.read_bytes() for p in parts)
+    assert chain_digest("corpus.nq.gz", parts)[1] == hashlib.sha256(joined).hexdigest()
+
+
+def test_a_dump_reads_as_its_parts_joined_from_any_offset(parts: list[Path]) -> None:
+    release = parts[0].parent.parent
+    assert dump_parts(release, "corpus.nq.gz") == parts and dump_parts(release, "corpus.nt.gz") == []
+    joined = b"".join(p.read_bytes() for p in parts)
+    handle, size = open_dump(release, "corpus.nq.gz")
+    with handle:
+        assert size == len(joined) and handle.read() == joined
+    with Concatenation(parts) as reader:
+        for at in (0, 299, 300, 301, 300 + (5 << 20) - 1, len(joined) - 3):  # across each boundary
+            reader.seek(at)
+            assert reader.read(10) == joined[at : at + 10]
+        reader.seek(0, os.SEEK_END)
+        assert reader.read(5) == b""
+
+
+def test_a_release_from_before_the_parts_serves_its_whole_dump(tmp_path: Path) -> None:
+    (tmp_path / DOWNLOADS).mkdir()
+    (tmp_path / DOWNLOADS / "corpus.nq.gz").write_bytes(b"a whole dump")
+    handle, size = open_dump(tmp_path, "corpus.nq.gz")
+    with handle:
+        assert (handle.read(), size) == (b"a whole dump", 12)

@@ -20,12 +20,13 @@ import pytest
 from click.testing import CliRunner
 
 from publisher import synthetic
-from publisher.build.releasefiles import DUMPS
+from publisher.build.cachekeys import file_identity
+from publisher.build.dumpfiles import DUMPS, forget_digests, kept_digests
 from publisher.build.resident import ResidentBuilder, Round
-from publisher.build.splice import MIDSTATES
-from publisher.build.state import read_state
 from publisher.cli import main
 from publisher.errors import SourceError
+from publisher.publication.downloads import read_index
+from publisher.release.dumps import dump_parts
 from publisher.release.paths import current_release
 from publisher.store.readstore import open_store
 from tests.builds import change_a_figure, published, rebuilt_from_nothing, settings_for
@@ -137,18 +138,21 @@ def test_a_registry_change_reloads_the_project(watching: Watching) -> None:
 
 
 def test_once_warm_the_builder_knows_the_digest_states_of_the_published_dumps(watching: Watching) -> None:
-    """A builder started on a release it did not write (states cleared as in such a process) learns them while it
-    warms up, so its first change is spliced from where it begins."""
-    MIDSTATES.by_file.clear()
+    """A builder started on a release it did not write (states forgotten as in such a process) learns them while it
+    warms up, so its first change hashes each dump from the changed part on."""
+    forget_digests()
     watching.builder._warm()
     release = current_release(watching.build_dir)
-    state = read_state(release)
-    assert state is not None
+    index = read_index(release)
     for name in DUMPS.values():
-        path = release / "downloads" / name
-        states = MIDSTATES.states(path, state.layouts[f"downloads/{name}"].sha256)
-        assert states and states[-1][0] == path.stat().st_size
-        assert states[-1][1].hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
+        parts = dump_parts(release, name)
+        kept = kept_digests(name)
+        assert [identity for identity, _digest in kept] == [file_identity(part) for part in parts]
+        so_far = hashlib.sha256()
+        for part, (_identity, digest) in zip(parts, kept, strict=True):
+            so_far.update(part.read_bytes())
+            assert digest == so_far.hexdigest()
+        assert kept[-1][1] == index[name].sha256
 
 
 def test_the_watch_command_names_what_it_watches() -> None:

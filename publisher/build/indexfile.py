@@ -24,11 +24,21 @@ def write_corpus_index(
 ) -> None:
     """The release's corpus index, of every report of `reports` (by IRI), `rules` the findings of the rules
     across years by report IRI (published as quality annotations beside the report's own warnings)."""
-    formats = project.formats
-    rows = [
-        IndexedReport(
-            iri, r.agency, r.year, str(formats[r.format].iri), annotation_count([*r.findings, *rules.get(iri, ())])
-        )
-        for iri, r in reports.items()
-    ]
-    write_index(release / CORPUS_INDEX, project.iris.base, project.registry, rows)
+    global _ROWS
+    formats, known, kept = project.formats, _ROWS, {}
+    for iri, r in reports.items():
+        found = rules.get(iri, ())
+        row = known.get(iri)
+        if row is None or row[0] is not r or row[1] is not found:
+            indexed = IndexedReport(
+                iri, r.agency, r.year, str(formats[r.format].iri), annotation_count([*r.findings, *found])
+            )
+            row = (r, found, indexed)
+        kept[iri] = row
+    _ROWS = kept
+    write_index(release / CORPUS_INDEX, project.iris.base, project.registry, [row[2] for row in kept.values()])
+
+
+#: Each report's row in the index this process wrote last, with the state and rules' findings it was made of: a
+#: resident builder's next index makes rows only of the reports whose state or findings are other objects.
+_ROWS: dict[str, tuple[ReportState, Sequence[Finding], IndexedReport]] = {}

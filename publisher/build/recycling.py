@@ -15,12 +15,11 @@ original is linked where the previous release has one and unlinked where it may 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from publisher.build.releasefiles import DUMPS
-from publisher.build.splice import link_files, unlink_files
+from publisher.build.dumpfiles import DUMPS
+from publisher.build.splice import discard_later, link_files, unlink_files
 from publisher.build.state import Previous, ReleaseState, ReportState, read_state
 from publisher.publication.downloads import CORPUS, report_stem
 from publisher.release.paths import (
@@ -48,8 +47,9 @@ def recycle(build_dir: Path, target: Path, files: str, previous: Previous) -> Re
 
     A tree is a spare (`build_dir/spare/*`, left by a build from nothing) or a release
     that `Release.publish` would prune anyway (not the published one, nor one it keeps),
-    built from the same `files` digest. Its store and release-wide files are removed;
-    its report files stay, to be kept, replaced or removed by `refit`.
+    built from the same `files` digest. Its store and release-wide files are moved aside at
+    once and removed by a detached process (`discard_later`); its report files stay, to be
+    kept, replaced or removed by `refit`.
     """
     spares = sorted((build_dir / SPARE).glob("*"), key=_mtime, reverse=True) if (build_dir / SPARE).is_dir() else []
     current = previous.release
@@ -64,10 +64,10 @@ def recycle(build_dir: Path, target: Path, files: str, previous: Previous) -> Re
             os.replace(tree, target)
         except OSError:
             continue
-        for item in os.scandir(target):
-            if item.name not in KEPT:
-                _remove(Path(item.path))
-        unlink_files(target / DOWNLOADS, [Path(DOWNLOADS_INDEX).name, *DUMPS.values()])
+        # the store and the corpus dumps (a gigabyte at 10,000 reports) moved aside and removed after the build
+        gone = [Path(item.path) for item in os.scandir(target) if item.name not in KEPT]
+        gone += [target / DOWNLOADS / name for name in [Path(DOWNLOADS_INDEX).name, *DUMPS.values()]]
+        discard_later(build_dir, gone)
         for item in os.scandir(target / CATALOG):
             if not item.is_dir(follow_symlinks=False):
                 os.unlink(item.path)
@@ -88,13 +88,6 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink()
 
 
 def _report_files(report: ReportState) -> Iterable[tuple[str, str, bool]]:

@@ -36,7 +36,7 @@ from watchdog.observers import Observer
 from publisher.build import workerstate
 from publisher.build.builder import BuildResult, build
 from publisher.build.cachekeys import shared_digest
-from publisher.build.releasefiles import remember_dumps
+from publisher.build.dumpfiles import remember_dumps
 from publisher.errors import PublisherError, ValidationFailed
 from publisher.records.loading import find_records
 from publisher.release.paths import CACHE, current_release

@@ -52,6 +52,7 @@ from publisher.build.bulkstore import (
     scoped_rules,
 )
 from publisher.build.catalogupdate import void_stats, void_totals, write_catalog_files
+from publisher.build.dumpfiles import write_dumps
 from publisher.build.figurefile import write_figure_table
 from publisher.build.indexfile import write_corpus_index
 from publisher.build.pool import Workers
@@ -62,7 +63,6 @@ from publisher.build.releasefiles import (
     old_index_entries,
     previous_corpus,
     write_downloads_index,
-    write_dumps,
     write_listing,
 )
 from publisher.build.reportfiles import PublishJob, ReportFiles, publish_one

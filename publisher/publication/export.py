@@ -46,6 +46,7 @@ from publisher.errors import BuildError, ConfigurationError, StoreError
 from publisher.publication.catalog import published_catalog
 from publisher.publication.downloads import read_index
 from publisher.rdf.mediatypes import FILE_BY_NAME
+from publisher.release.dumps import copy_dump, is_dump
 from publisher.release.paths import DOWNLOADS, ORIGINAL_SUFFIXES, current_release, source_original
 from publisher.settings import Settings
 
@@ -225,6 +226,11 @@ def export(app: Flask, target: Path) -> ExportResult:
         if body is not None:
             write(path, body)
     for name in sorted(read_index(release)):
-        source = release / DOWNLOADS / name
-        write(f"/download/{name}", source.read_bytes())
+        if is_dump(release, name):  # a corpus dump: its parts one after the other, written whole
+            target_path = target / "download" / name
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            result.files += 1
+            result.bytes += copy_dump(release, name, target_path)
+            continue
+        write(f"/download/{name}", (release / DOWNLOADS / name).read_bytes())
     return result

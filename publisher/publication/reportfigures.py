@@ -288,6 +288,11 @@ def ntriples_terms(ntriples: bytes) -> list[TermTriple]:
 # ---------------------------------------------------------------------------
 
 
+#: The line of each report in the table this process wrote last: (its figures, the outcome codes, the line). A
+#: resident builder's next table encodes only the reports whose figures are other objects (those it rewrote).
+_LINES: dict[str, tuple[ReportFigures, list[str], str]] = {}
+
+
 def write_table(path: Path, base: str, reports: Iterable[tuple[str, ReportFigures]]) -> None:
     """The figure table of these reports ((IRI, its figures), each of FIGURE_PAIRS), written whole or not at all."""
     rows = sorted(reports)
@@ -301,13 +306,21 @@ def write_table(path: Path, base: str, reports: Iterable[tuple[str, ReportFigure
         "figures": [list(pair) for pair in FIGURE_PAIRS],
         "outcomes": codes,
     }
+    global _LINES
+    known, kept = _LINES, {}
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     lines = []
     for iri, found in rows:
         if not found.outcomes and not any(found.stated):
             continue
-        by_code = dict(found.outcomes)
-        figures = [list(s) if s is not None else None for s in found.stated]
-        lines.append(json.dumps([iri, figures, [by_code.get(o) for o in codes]], ensure_ascii=False))
+        line = known.get(iri)
+        if line is None or line[0] is not found or line[1] != codes:
+            by_code = dict(found.outcomes)
+            figures = [list(s) if s is not None else None for s in found.stated]
+            line = (found, codes, encode([iri, figures, [by_code.get(o) for o in codes]]))
+        kept[iri] = line
+        lines.append(line[2])
+    _LINES = kept
     text = json.dumps(head, ensure_ascii=False)[:-1] + ', "reports": [\n' + ",\n".join(lines) + "\n]}\n"
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")

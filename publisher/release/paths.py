@@ -22,7 +22,8 @@ A release folder holds:
     figure-table.json       every report's figures the comparison pages compare (publisher.publication.reportfigures)
     corpus-index.json       every agency and report the finding pages list (publisher.publication.releaseindex)
     remote.json             the remote store the release was published into
-    downloads/              report files and corpus dumps; downloads/index.json lists them
+    downloads/              report files; downloads/index.json lists them and the corpus dumps
+    dumps/                  the corpus dumps, each as part files of a year each (publisher.release.dumps)
     catalog/                the DCAT catalog: index.json, about.json, catalog.nt, void.nt, datasets/, schemaorg/
     sources/{agency}/{year}.txt   the text rendition of each report's source document (quotes and offsets refer to it)
     sources/{agency}/{year}.pdf   the original of a source that is a PDF, byte for byte
@@ -56,6 +57,7 @@ FIGURE_TABLE = "figure-table.json"
 CORPUS_INDEX = "corpus-index.json"
 REMOTE_FILE = "remote.json"
 DOWNLOADS = "downloads"
+DUMP_PARTS = "dumps"
 DOWNLOADS_INDEX = "downloads/index.json"
 CATALOG = "catalog"
 CATALOG_INDEX = "catalog/index.json"

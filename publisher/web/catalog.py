@@ -35,6 +35,7 @@ from publisher.publication.catalog import KINDS, PublishedCatalog, published_cat
 from publisher.publication.downloads import DownloadFile, read_index
 from publisher.rdf.mediatypes import FILE_BY_NAME
 from publisher.rdf.namespaces import DCTERMS
+from publisher.release.dumps import is_dump, open_dump
 from publisher.release.paths import DOWNLOADS
 from publisher.web.documents import rdf_response
 from publisher.web.i18n import language, words
@@ -243,23 +244,34 @@ def download(name: str) -> WerkzeugResponse:
     entry = files().get(name)
     if entry is None:
         raise NotFound(f"No download {name} is published; the catalog at /catalog lists every file.")
-    path = publication().release / DOWNLOADS / name
+    release = publication().release
     modified = dt.datetime.fromisoformat(entry.modified.replace("Z", "+00:00"))
-    response = send_file(
-        path,
-        mimetype=entry.served_type,
-        as_attachment=True,
-        download_name=name,
-        etag=entry.sha256,
-        last_modified=modified,
-        conditional=True,
-        max_age=300,
-    )
+    served: dict[str, Any] = {
+        "mimetype": entry.served_type, "as_attachment": True, "download_name": name, "etag": entry.sha256,
+        "last_modified": modified, "max_age": 300,
+    }  # fmt: skip
+    if is_dump(release, name):
+        response = _send_dump(release, name, served)
+    else:
+        response = send_file(release / DOWNLOADS / name, conditional=True, **served)
     if entry.kind == "csv" and not entry.compressed:
         metadata = publication().catalog_iris.download(f"{name.removesuffix('.csv')}.{CSVW.extension}")
         response.headers["Link"] = f'<{metadata}>; rel="describedby"; type="{CSVW.media_type}"'
     response.headers["X-Content-SHA256"] = entry.sha256
     return response
+
+
+def _send_dump(release: Path, name: str, served: dict[str, Any]) -> WerkzeugResponse:
+    """A corpus dump: its parts one after the other, as one file (`publisher.release.dumps`), answered as
+    send_file answers a file: its length, HEAD, If-None-Match, If-Modified-Since and byte ranges."""
+    handle, size = open_dump(release, name)
+    try:
+        response = send_file(handle, conditional=False, **served)
+        response.content_length = size
+        return response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
+    except BaseException:
+        handle.close()
+        raise
 
 
 # ---------------------------------------------------------------------------

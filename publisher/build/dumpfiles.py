@@ -1,0 +1,288 @@
+"""The corpus dumps of a release: written as part files of a year each, their parts linked from the previous release.
+
+Each dump (`DUMPS`: N-Quads, Turtle, N-Triples, JSON-LD, CSV, gzipped) is a head, the
+shared graphs' piece, one piece per report and a tail, each piece a gzip member; on
+disk, the parts of `publisher.release.dumps` (the head and shared piece; each year's
+reports, by IRI; the tail). From nothing, every part is written. Incrementally, a part
+none of whose reports was rewritten is the previous release's file, hard-linked; a part
+with one is spliced from the previous one (`publisher.build.splice`): its unchanged
+pieces copied, the rewritten ones written. So one changed report writes one year of
+the corpus instead of all of it.
+
+A dump's size and SHA-256 (what downloads/index.json and the catalog give) are those of
+its parts one after the other. The SHA-256 states after each part are kept in this
+process by the parts' identities (`_CHAINS`), so the next release, whose parts before
+the changed one are the same files, takes the digest up from there: a resident builder
+(`publisher.build.resident`) hashes the changed year and those after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mmap
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from publisher.build.cachekeys import file_identity
+from publisher.build.reportfiles import ReportFiles, corpus_pieces, gzip_member, read_pieces
+from publisher.build.splice import Layout, Splice, link_files
+from publisher.build.state import ReleaseState, read_state
+from publisher.build.workerstate import WorkerState
+from publisher.errors import BuildError
+from publisher.publication.csvw import csv_columns, to_csv
+from publisher.publication.downloads import DownloadFile
+from publisher.rdf.iris import CatalogIris, Iris
+from publisher.rdf.jsonld import jsonld_context
+from publisher.rdf.mediatypes import media_type_of
+from publisher.rdf.nquads import canonical_nquads_of, merged_ntriples
+from publisher.rdf.turtle import turtle_prefixes
+from publisher.release.dumps import HEAD_PART, TAIL_PART, dump_parts, part_name
+from publisher.release.paths import DUMP_PARTS
+
+#: The corpus dumps, by kind of piece (publisher.build.reportfiles.corpus_pieces), as downloads/index.json names them.
+DUMPS = {
+    "nquads": "corpus.nq.gz",
+    "turtle": "corpus.ttl.gz",
+    "ntriples": "corpus.nt.gz",
+    "jsonld": "corpus.jsonld.gz",
+    "csv": "corpus.csv.gz",
+}
+
+
+def part_key(name: str, part: int) -> str:
+    """The key of a part's `Layout` in the release state's layouts."""
+    return f"{DUMP_PARTS}/{part_name(name, part)}"
+
+
+def by_year(names: Sequence[str], iris: Iris) -> dict[int, list[str]]:
+    """Report IRIs by the part they go in (their year), each part's in order of IRI, parts in order of year."""
+    prefix = f"{iris.base}/id/report/"
+    years: dict[int, list[str]] = {}
+    for iri in sorted(names):
+        agency, _slash, year = iri.removeprefix(prefix).partition("/")
+        if not (iri.startswith(prefix) and agency and len(year) == 4 and year.isdigit()):
+            raise BuildError(f"{iri} is not a report of this deployment; build again from nothing.")
+        years.setdefault(int(year), []).append(iri)
+    return dict(sorted(years.items()))
+
+
+def write_dumps(
+    release: Path,
+    store: ox.Store,
+    state: WorkerState,
+    names: Sequence[str],
+    published: Mapping[str, ReportFiles],
+    old: ReleaseState | None,
+    previous: Path | None,
+    old_corpus: Mapping[str, Any],
+    layouts: dict[str, Layout],
+    now: str,
+) -> list[DownloadFile]:
+    """The corpus dumps' parts in `release` (one thread per dump), their layouts in `layouts`; their index entries.
+
+    Incrementally (the previous release keeps its dumps in parts), a part is linked or
+    spliced from the previous release's; else every part is written, the pieces of the
+    reports not rewritten read from the cache.
+    """
+    folder = release / DUMP_PARTS
+    folder.mkdir()
+    years = by_year(names, state.project.iris)
+    incremental = (
+        old is not None
+        and previous is not None
+        and all(part_key(name, HEAD_PART) in old.layouts for name in DUMPS.values())
+    )
+    pieces: dict[str, dict[str, bytes]] = {}
+    lock = threading.Lock()
+
+    def pieces_of(iri: str) -> dict[str, bytes]:
+        with lock:  # read once, for the five dumps' threads
+            if iri not in pieces:
+                path = published[iri].pieces if iri in published else _cached_pieces(old, iri)
+                pieces[iri] = read_pieces(path)[0]
+            return pieces[iri]
+
+    if incremental:
+        assert old is not None and previous is not None
+        ends = None
+    else:
+        ends = _ends(store, state)
+
+    def write(kind: str) -> tuple[int, str, dict[str, Layout]]:
+        name = DUMPS[kind]
+        parts: dict[str, Layout] = {}
+        if ends is None:
+            assert old is not None and previous is not None
+            link_files(previous / DUMP_PARTS, folder, [part_name(name, HEAD_PART), part_name(name, TAIL_PART)])
+            for part in (HEAD_PART, TAIL_PART):
+                parts[part_key(name, part)] = old.layouts[part_key(name, part)]
+        else:
+            head, tail = ends
+            parts[part_key(name, HEAD_PART)] = _write_part(folder / part_name(name, HEAD_PART), [("^", head[kind])])
+            parts[part_key(name, TAIL_PART)] = _write_part(folder / part_name(name, TAIL_PART), [("$", tail[kind])])
+        for year, iris in years.items():
+            key = part_key(name, year)
+            before = old.layouts.get(key) if ends is None and old is not None else None
+            unchanged = before is not None and list(before.blocks) == iris and not any(i in published for i in iris)
+            if unchanged and before is not None and previous is not None:  # the same reports: the same file
+                link_files(previous / DUMP_PARTS, folder, [part_name(name, year)])
+                parts[key] = before
+                continue
+            source = previous / DUMP_PARTS / part_name(name, year) if before is not None and previous else None
+            splice = Splice(folder / part_name(name, year), source, before)
+            try:
+                for iri in iris:
+                    copied = before is not None and iri in before.blocks and iri not in published
+                    splice.add(iri, None if copied else pieces_of(iri)[kind])
+            except BaseException:
+                splice.abort()
+                raise
+            parts[key] = splice.close()
+        return (*chain_digest(name, dump_parts(release, name)), parts)
+
+    with ThreadPoolExecutor(len(DUMPS)) as threads:
+        written = dict(zip(DUMPS, threads.map(write, DUMPS), strict=True))
+    corpus = str(CatalogIris(Iris(state.settings.base)).corpus)
+    files = []
+    for kind, name in DUMPS.items():
+        size, sha256, parts = written[kind]
+        layouts.update(parts)
+        before = old_corpus.get(name)
+        files.append(
+            DownloadFile(
+                name, kind, media_type_of(name[: -len(".gz")]), True, size, sha256,
+                before.issued if before else now,
+                before.modified if before and before.sha256 == sha256 else now, corpus,
+            )
+        )  # fmt: skip
+    return files
+
+
+def _cached_pieces(old: ReleaseState | None, iri: str) -> str:
+    report = old.reports.get(iri) if old is not None else None
+    if report is None:
+        raise BuildError(f"The build cache has no corpus pieces of {iri}; delete the build folder and build again.")
+    return report.pieces
+
+
+def _write_part(path: Path, blocks: Sequence[tuple[str, bytes]]) -> Layout:
+    splice = Splice(path, None, None)
+    try:
+        for key, data in blocks:
+            splice.add(key, data)
+    except BaseException:
+        splice.abort()
+        raise
+    return splice.close()
+
+
+def _ends(store: ox.Store, state: WorkerState) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Each dump's head part (its opening member and the shared graphs' piece) and its tail, as gzip members."""
+    iris = state.project.iris
+    graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and iris.report_key(g.value) is None]
+    shared_quads = canonical_nquads_of(store, sorted(graphs, key=str))
+    shared = corpus_pieces(merged_ntriples(shared_quads), "", iris.base, b"", True)
+    shared["nquads"] = gzip_member(shared_quads)
+    dims = sorted({d.record_key for fmt in state.project.formats.values() for d in fmt.dimensions})
+    context = json.dumps(jsonld_context(iris.base), ensure_ascii=False, sort_keys=True)
+    opening = {
+        "nquads": b"",
+        "ntriples": b"",
+        "turtle": "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in turtle_prefixes(iris.base).items()).encode(),
+        "jsonld": ('{\n"@context": ' + context + ',\n"@graph": [\n').encode(),
+        "csv": to_csv([], csv_columns(dims)),
+    }
+    closing = {"nquads": b"", "ntriples": b"", "turtle": b"", "jsonld": b"\n]\n}\n", "csv": b""}
+
+    def member(data: bytes) -> bytes:
+        return gzip_member(data) if data else b""
+
+    heads = {kind: member(opening[kind]) + shared[kind] for kind in DUMPS}
+    return heads, {kind: member(closing[kind]) for kind in DUMPS}
+
+
+# ---------------------------------------------------------------------------
+# The dumps' digests
+# ---------------------------------------------------------------------------
+
+#: Bytes hashed at a time.
+CHUNK = 4 << 20
+#: By dump name: each part's identity (inode, time, size) and the SHA-256 state after it, in order.
+_CHAINS: dict[str, list[tuple[tuple[int, int, int] | None, Any]]] = {}
+_CHAINS_LOCK = threading.Lock()
+
+
+def chain_digest(name: str, parts: Sequence[Path]) -> tuple[int, str]:
+    """Size and SHA-256 of `parts` one after the other, taken up after the parts this process hashed last time.
+
+    The parts before the first that is not the same file as last time (a hard link of
+    it is) are not read again: the digest goes on from the state kept after them.
+    """
+    identities = [file_identity(part) for part in parts]
+    with _CHAINS_LOCK:
+        known = list(_CHAINS.get(name, []))
+    same = 0
+    while same < min(len(known), len(parts)) and identities[same] is not None and known[same][0] == identities[same]:
+        same += 1
+    digest = known[same - 1][1].copy() if same else hashlib.sha256()
+    chain = known[:same]
+    for part, identity in zip(parts[same:], identities[same:], strict=True):
+        _hash_file(digest, part)
+        chain.append((identity, digest.copy()))
+    with _CHAINS_LOCK:
+        _CHAINS[name] = chain
+    return sum(identity[2] for identity in identities if identity is not None), digest.hexdigest()
+
+
+def _hash_file(digest: Any, path: Path) -> None:
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as pages:
+            view = memoryview(pages)
+            try:
+                for at in range(0, size, CHUNK):
+                    digest.update(view[at : at + CHUNK])
+            finally:
+                view.release()
+
+
+def remember_dumps(release: Path) -> int:
+    """The SHA-256 states of a release's corpus dumps kept in this process (`chain_digest`), if they are the
+    digests its state records: what a resident builder does once started, so that its first change hashes
+    from the changed part on. The number of dumps whose states are now known."""
+    state = read_state(release)
+    if state is None:
+        return 0
+    known = {f.name: f.sha256 for f in state.corpus}
+    found = 0
+    for name in DUMPS.values():
+        parts = dump_parts(release, name)
+        if parts and name in known:
+            _size, sha256 = chain_digest(name, parts)
+            if sha256 != known[name]:
+                with _CHAINS_LOCK:
+                    _CHAINS.pop(name, None)
+                continue
+            found += 1
+    return found
+
+
+def kept_digests(name: str) -> list[tuple[tuple[int, int, int] | None, str]]:
+    """The parts of dump `name` this process keeps SHA-256 states after: (identity, digest so far) of each."""
+    with _CHAINS_LOCK:
+        return [(identity, state.hexdigest()) for identity, state in _CHAINS.get(name, [])]
+
+
+def forget_digests() -> None:
+    """Forget the SHA-256 states kept (a test that measures a process that did not write the dumps)."""
+    with _CHAINS_LOCK:
+        _CHAINS.clear()
