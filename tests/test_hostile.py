@@ -3,7 +3,7 @@
 One server for the module, as an operator runs it (`publisher serve`, its own process,
 its stderr in a file), on a small synthetic corpus, with a 2 s query_timeout so that
 the module stays fast. Every answer is checked the same way (`sane`): no status ≥ 500,
-no traceback in the body, answered within query_timeout + 1 s; after every test the
+no traceback in the body, answered within query_timeout + 2.5 s; after every test the
 server's stderr (web process and query workers) holds no traceback and no crash.
 
 The one 5xx a public endpoint gives on purpose is the 503 of a query stopped at
@@ -32,8 +32,10 @@ from tests.http import Answer, fetch
 TIMEOUT = 2.0
 #: The default number of query workers (setting query_workers), which the module keeps.
 WORKERS = 2
-#: Longest time any answer may take: the query time limit and one second.
-ALLOWED = TIMEOUT + 1.0
+#: Longest time any answer may take: the query time limit and 2.5 s. (A runaway stopped at the limit was answered
+#: 1.2–1.7 s after it in CI on 2 cores under a load of 4; an unstopped one runs for minutes. What stopping costs
+#: is measured by benchmarks/runaways.py, not here.)
+ALLOWED = TIMEOUT + 2.5
 JSON_RESULTS = "application/sparql-results+json"
 #: What a client of every query form accepts: results for SELECT and ASK, Turtle for CONSTRUCT and DESCRIBE.
 ANY_RESULTS = f"{JSON_RESULTS}, text/turtle;q=0.9"
