@@ -423,7 +423,7 @@ def test_a_corpus_dump_is_served_as_one_file_from_its_parts_of_a_year(live_serve
     with the size and SHA-256 the index gives, revalidated and in ranges as a file is."""
     release = current_release(Path(live_server.settings.build_dir))
     parts = dump_parts(release, "corpus.nq.gz")
-    assert [p.name for p in parts] == ["corpus.nq.gz.0000", "corpus.nq.gz.2011", "corpus.nq.gz.9999"]
+    assert [p.name for p in parts] == ["corpus.nq.gz.0000", "corpus.nq.gz.2011-00", "corpus.nq.gz.9999"]
     joined = b"".join(p.read_bytes() for p in parts)
     answer = download(live_server, "corpus.nq.gz")
     entry = read_index(release)["corpus.nq.gz"]

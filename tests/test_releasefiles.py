@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from publisher.build import dumpfiles
-from publisher.build.dumpfiles import chain_digest, forget_digests, kept_digests
+from publisher.build.dumpfiles import by_part, chain_digest, forget_digests, kept_digests
 from publisher.build.splice import Layout, Splice
+from publisher.errors import BuildError
+from publisher.rdf.iris import Iris
 from publisher.release.dumps import Concatenation, dump_parts, open_dump, part_name
 from publisher.release.paths import DOWNLOADS, DUMP_PARTS
 
@@ -68,7 +70,7 @@ def parts(tmp_path: Path) -> Iterator[list[Path]]:
     folder = tmp_path / "release" / DUMP_PARTS
     folder.mkdir(parents=True)
     found = []
-    for part, size in [(0, 300), (2019, 5 << 20), (2020, 0), (2021, 3 << 20), (9999, 7)]:
+    for part, size in [("0000", 300), ("2019-00", 5 << 20), ("2020-00", 0), ("2021-00", 3 << 20), ("9999", 7)]:
         path = folder / part_name("corpus.nq.gz", part)
         path.write_bytes(random.Random(part).randbytes(size))
         found.append(path)
@@ -125,3 +127,22 @@ def test_a_release_from_before_the_parts_serves_its_whole_dump(tmp_path: Path) -
     handle, size = open_dump(tmp_path, "corpus.nq.gz")
     with handle:
         assert (handle.read(), size) == (b"a whole dump", 12)
+
+
+def test_a_years_reports_go_in_parts_of_64_in_order_of_iri() -> None:
+    iris = Iris("http://example.org")
+    names = [str(iris.report(f"agency-{i:03d}", 2021)) for i in range(130)] + [str(iris.report("b", 2019))]
+    parts = by_part(list(reversed(names)), iris)
+    assert list(parts) == ["2019-00", "2021-00", "2021-01", "2021-02"]
+    assert parts["2021-00"] == names[:64] and parts["2021-01"] == names[64:128] and parts["2021-02"] == names[128:130]
+    with pytest.raises(BuildError):
+        by_part(["http://example.org/id/agency/b"], iris)
+
+
+def test_parts_are_read_in_the_order_of_their_year_and_run(tmp_path: Path) -> None:
+    (tmp_path / DUMP_PARTS).mkdir()
+    order = ["0000", "2019-00", "2019-09", "2019-10", "2020-00", "9999"]
+    for part in reversed(order):
+        (tmp_path / DUMP_PARTS / part_name("corpus.ttl.gz", part)).write_bytes(part.encode())
+    (tmp_path / DUMP_PARTS / "corpus.ttl.gz.2019-00.tmp").write_bytes(b"not a part")
+    assert [p.name.removeprefix("corpus.ttl.gz.") for p in dump_parts(tmp_path, "corpus.ttl.gz")] == order

@@ -3,17 +3,18 @@
 Each dump (`DUMPS`: N-Quads, Turtle, N-Triples, JSON-LD, CSV, gzipped) is a head, the
 shared graphs' piece, one piece per report and a tail, each piece a gzip member; on
 disk, the parts of `publisher.release.dumps` (the head and shared piece; each year's
-reports, by IRI; the tail). From nothing, every part is written. Incrementally, a part
+reports by IRI, a run of at most 64 a part; the tail). From nothing, every part is written. Incrementally, a part
 none of whose reports was rewritten is the previous release's file, hard-linked; a part
 with one is spliced from the previous one (`publisher.build.splice`): its unchanged
-pieces copied, the rewritten ones written. So one changed report writes one year of
+pieces copied, the rewritten ones written. So one changed report writes its part of
 the corpus instead of all of it.
 
 A dump's size and SHA-256 (what downloads/index.json and the catalog give) are those of
 its parts one after the other. The SHA-256 states after each part are kept in this
 process by the parts' identities (`_CHAINS`), so the next release, whose parts before
 the changed one are the same files, takes the digest up from there: a resident builder
-(`publisher.build.resident`) hashes the changed year and those after it.
+(`publisher.build.resident`) hashes the changed part and those after it: the reports that
+change most, the latest year's, come last.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from publisher.rdf.jsonld import jsonld_context
 from publisher.rdf.mediatypes import media_type_of
 from publisher.rdf.nquads import canonical_nquads_of, merged_ntriples
 from publisher.rdf.turtle import turtle_prefixes
-from publisher.release.dumps import HEAD_PART, TAIL_PART, dump_parts, part_name
+from publisher.release.dumps import HEAD_PART, PART_REPORTS, TAIL_PART, dump_parts, part_name, year_part
 from publisher.release.paths import DUMP_PARTS
 
 #: The corpus dumps, by kind of piece (publisher.build.reportfiles.corpus_pieces), as downloads/index.json names them.
@@ -56,13 +57,13 @@ DUMPS = {
 }
 
 
-def part_key(name: str, part: int) -> str:
+def part_key(name: str, part: str) -> str:
     """The key of a part's `Layout` in the release state's layouts."""
     return f"{DUMP_PARTS}/{part_name(name, part)}"
 
 
-def by_year(names: Sequence[str], iris: Iris) -> dict[int, list[str]]:
-    """Report IRIs by the part they go in (their year), each part's in order of IRI, parts in order of year."""
+def by_part(names: Sequence[str], iris: Iris) -> dict[str, list[str]]:
+    """Report IRIs by the part they go in: each year's in order of IRI, `PART_REPORTS` a part; parts in order."""
     prefix = f"{iris.base}/id/report/"
     years: dict[int, list[str]] = {}
     for iri in sorted(names):
@@ -70,7 +71,11 @@ def by_year(names: Sequence[str], iris: Iris) -> dict[int, list[str]]:
         if not (iri.startswith(prefix) and agency and len(year) == 4 and year.isdigit()):
             raise BuildError(f"{iri} is not a report of this deployment; build again from nothing.")
         years.setdefault(int(year), []).append(iri)
-    return dict(sorted(years.items()))
+    return {
+        year_part(year, start // PART_REPORTS): found[start : start + PART_REPORTS]
+        for year, found in sorted(years.items())
+        for start in range(0, len(found), PART_REPORTS)
+    }
 
 
 def write_dumps(
@@ -93,7 +98,7 @@ def write_dumps(
     """
     folder = release / DUMP_PARTS
     folder.mkdir()
-    years = by_year(names, state.project.iris)
+    runs = by_part(names, state.project.iris)
     incremental = (
         old is not None
         and previous is not None
@@ -127,16 +132,16 @@ def write_dumps(
             head, tail = ends
             parts[part_key(name, HEAD_PART)] = _write_part(folder / part_name(name, HEAD_PART), [("^", head[kind])])
             parts[part_key(name, TAIL_PART)] = _write_part(folder / part_name(name, TAIL_PART), [("$", tail[kind])])
-        for year, iris in years.items():
-            key = part_key(name, year)
+        for part, iris in runs.items():
+            key = part_key(name, part)
             before = old.layouts.get(key) if ends is None and old is not None else None
             unchanged = before is not None and list(before.blocks) == iris and not any(i in published for i in iris)
             if unchanged and before is not None and previous is not None:  # the same reports: the same file
-                link_files(previous / DUMP_PARTS, folder, [part_name(name, year)])
+                link_files(previous / DUMP_PARTS, folder, [part_name(name, part)])
                 parts[key] = before
                 continue
-            source = previous / DUMP_PARTS / part_name(name, year) if before is not None and previous else None
-            splice = Splice(folder / part_name(name, year), source, before)
+            source = previous / DUMP_PARTS / part_name(name, part) if before is not None and previous else None
+            splice = Splice(folder / part_name(name, part), source, before)
             try:
                 for iri in iris:
                     copied = before is not None and iri in before.blocks and iri not in published
