@@ -1,19 +1,20 @@
 """The build's store: each report's entry and cached graph, the store of every graph; the rules across years.
 
 Report graphs come from the cache of checked reports (`publisher.build.checked`) and are
-bulk-loaded as one N-Quads stream. The rules across years (dis:CrossYearRule: carry-over,
-stock and flow) relate a report only to its own agency's: they are evaluated over an
-in-memory store of one agency's reports at a time, by the workers (`agency_rules`), or of
-the changed agencies' (`scoped_rules`), one query per rule for all the store's reports at
-once (`rule_findings`); they only ever give warnings. Over the store of every report they
-grew faster than the corpus (10.4 s for 504 reports, 36 s of CPU for 1,008).
+bulk-loaded as one N-Quads stream, in a thread of the build's process (`StoreLoad`). The rules
+across years (dis:CrossYearRule: carry-over, stock and flow) relate a report only to its own
+agency's: they are evaluated over an in-memory store of one agency's reports at a time, by
+the workers (`agency_rules`), or of the changed agencies' (`scoped_rules`), one query per
+rule for all the store's reports at once (`rule_findings`); they only ever give warnings.
+Over the store of every report they grew faster than the corpus (10.4 s for 504 reports, 36 s of CPU for 1,008).
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from rdflib import Graph, URIRef
 from publisher.build.checked import CheckedReport, CheckedSummary, graph_file, read_cache
 from publisher.build.state import ReportRecord, ReportState
 from publisher.build.workerstate import WorkerState
-from publisher.errors import BuildError
+from publisher.errors import BuildError, PublisherError
 from publisher.rdf.iris import Iris
 from publisher.records.model import Report
 from publisher.settings import SHAPES_DIR
@@ -81,8 +82,16 @@ def _load(entry: Entry, cache: Path) -> CheckedReport:
     return entry.checked
 
 
-def new_store(path: Path, state: WorkerState, by_iri: Mapping[str, Entry], cache: Path) -> ox.Store:
-    """A store of every graph: the shared ones (ontology, formats, registry, shapes) and every report's."""
+def new_store(
+    path: Path,
+    state: WorkerState,
+    by_iri: Mapping[str, Entry],
+    cache: Path,
+    extra: Callable[[str], bytes] = lambda iri: b"",
+    stop: threading.Event | None = None,
+) -> ox.Store:
+    """A store of every graph: the shared ones (ontology, formats, registry, shapes) and every report's, each
+    with the N-Triples `extra` gives for its IRI (its quality annotations); `stop` set, the load stops."""
     project, iris = state.project, state.project.iris
     store = ox.Store(str(path))
     shared: list[tuple[URIRef, Graph]] = [*project.ontology.items(), (iris.graph("agencies"), project.agencies)]
@@ -92,9 +101,62 @@ def new_store(path: Path, state: WorkerState, by_iri: Mapping[str, Entry], cache
         store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
     # lenient: IRIs and language tags are not validated again (a tenth of the load's time): every report
     # graph was written by the publisher's own serialiser, and parsed by Oxigraph when it was checked
-    stream = io.BufferedReader(_NQuads(by_iri, cache), 1 << 20)
-    store.bulk_load(stream, format=ox.RdfFormat.N_QUADS, lenient=True)
+    stream = _NQuads(by_iri, cache, extra, stop)
+    try:
+        store.bulk_load(io.BufferedReader(stream, 1 << 20), format=ox.RdfFormat.N_QUADS, lenient=True)
+    except BaseException as exc:
+        del store  # closed now (RocksDB closes when the object goes), not once the error is let go
+        if stream.error is not None:  # the stream's own (a lost cache, the load stopped), not the parser's
+            raise stream.error from exc
+        if isinstance(exc, SyntaxError | OSError | ValueError):
+            raise BuildError(
+                f"The build cache's report graphs do not load into the store ({exc}); delete {cache} and build again."
+            ) from exc
+        raise
     return store
+
+
+class StoreLoad:
+    """A new store (`new_store`) bulk-loaded in a thread of the build's process, while the build goes on with
+    what needs no store (the load spends its time in Oxigraph, which releases the GIL but to read the stream).
+
+    `store()` waits for it and gives the store, or raises what the load raised; `stop()` ends it early
+    (the stream stops at its next read) and waits for it, so that nothing writes the store any more.
+    """
+
+    def __init__(
+        self, path: Path, state: WorkerState, by_iri: Mapping[str, Entry], cache: Path, extra: Callable[[str], bytes]
+    ) -> None:
+        self.stopping = threading.Event()
+        self.loaded: ox.Store | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._run, args=(path, state, by_iri, cache, extra), name="store-load", daemon=True
+        )
+        self.thread.start()
+
+    def _run(
+        self, path: Path, state: WorkerState, by_iri: Mapping[str, Entry], cache: Path, extra: Callable[[str], bytes]
+    ) -> None:
+        try:
+            self.loaded = new_store(path, state, by_iri, cache, extra, self.stopping)
+        except BaseException as exc:  # raised again in the build's thread (`store`)
+            self.error = exc
+
+    def store(self) -> ox.Store:
+        """The store, once loaded; what the load raised, raised here."""
+        self.thread.join()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+        assert self.loaded is not None
+        return self.loaded
+
+    def stop(self) -> None:
+        """The load ended (stopped if still going), its store and any error let go."""
+        self.stopping.set()
+        self.thread.join()
+        self.loaded = self.error = None
 
 
 def scoped_rules(state: WorkerState, scope: Mapping[str, Entry], cache: Path) -> dict[str, list[Finding]]:
@@ -133,21 +195,37 @@ class _NQuads(io.RawIOBase):
     a view of them, without copying what is left at each read.
     """
 
-    def __init__(self, reports: Mapping[str, Entry], cache: Path) -> None:
+    def __init__(
+        self,
+        reports: Mapping[str, Entry],
+        cache: Path,
+        extra: Callable[[str], bytes] = lambda iri: b"",
+        stop: threading.Event | None = None,
+    ) -> None:
         self.items = iter(sorted(reports.items()))
-        self.cache = cache
+        self.cache, self.extra, self.stop = cache, extra, stop
         self.buffer = memoryview(b"")
+        self.error: PublisherError | None = None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, target: Any) -> int:
+        try:
+            return self._readinto(target)
+        except PublisherError as exc:  # kept: the loader reports a failed read as an I/O error of its own
+            self.error = exc
+            raise
+
+    def _readinto(self, target: Any) -> int:
+        if self.stop is not None and self.stop.is_set():
+            raise BuildError("The store's load was stopped.")
         while not self.buffer:
             item = next(self.items, None)
             if item is None:
                 return 0
             iri, entry = item
-            self.buffer = memoryview(nquads(graph_bytes(entry, self.cache), iri))
+            self.buffer = memoryview(nquads(graph_bytes(entry, self.cache), iri) + nquads(self.extra(iri), iri))
         size = min(len(target), len(self.buffer))
         target[:size] = self.buffer[:size]
         self.buffer = self.buffer[size:]

@@ -9,7 +9,8 @@ name it (`BuildSummary.timings`):
     plan        what changed since the published release; a recycled tree or a new folder
     load        the store: a checkpoint of the previous one with the changed graphs
                 replaced (publisher.store.graphs), or every graph bulk-loaded
-                (publisher.build.bulkstore)
+                (publisher.build.bulkstore) in a thread while annotate, link and files
+                go on, waited for after them (the text reuse then put into it)
     annotate    the reports whose published graph changes, their DQV quality annotations and
                 text reuse (measured by the workers: publisher.build.textreuse)
     link        the unchanged reports' files hard-linked from the previous release
@@ -45,9 +46,10 @@ from publisher import __version__
 from publisher.build import workerstate
 from publisher.build.bulkstore import (
     Entry,
+    StoreLoad,
     agency_rules,
     graph_bytes,
-    new_store,
+    nquads,
     rules_jobs,
     scoped_rules,
 )
@@ -165,19 +167,23 @@ class NewRelease:
         self.now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         # the store is opened by `load`: a checkpoint of the previous one, or a new one
         self.release = Release(self.build_dir, self.build_dir / RELEASES / f"{self.stamp}-{self.digest[:12]}")
+        self.loading: StoreLoad | None = None
         try:
             self.rules()  # in stores of their own, before the release's store is made
             self.plan()
-            self.load()
+            self.load()  # from nothing, in a thread (`StoreLoad`) until `loaded`: the next three need no store
             self.annotate()
             self.link()
             self.write_files()
+            self.loaded()
             self.write_corpus()
             self.write_void()
             self.write_catalog()
             self.write_manifest()
             path = self.switch()
         except BaseException:
+            if self.loading is not None:
+                self.loading.stop()  # nothing writes the store any more
             self.release.discard()
             raise
         self.tidy(path)
@@ -204,10 +210,12 @@ class NewRelease:
         self.clock.lap("plan")
 
     def load(self) -> None:
-        """The store: the previous one's checkpoint with the changed graphs replaced, or every graph loaded."""
+        """The store: the previous one's checkpoint with the changed graphs replaced; or every graph loaded, with
+        the quality annotations of the reports with warnings, in a thread while the build goes on (`loaded`)."""
         self.progress.stage("loading", 0)
         store_path = self.release.path / STORE
         self.before_store: ox.Store | None = None
+        self.store: ox.Store | None = None
         if self.incremental:
             assert self.previous.release is not None
             self.before_store = ox.Store.read_only(str(self.previous.release / STORE))
@@ -217,9 +225,35 @@ class NewRelease:
                 store.clear_graph(ox.NamedNode(iri))
             for iri in self.changed:  # only the triples that differ (`replace_graph`)
                 replace_graph(store, iri, graph_bytes(self.by_iri[iri], self.cache), self.published_graph(iri))
+            self.store = store
         else:
-            store = new_store(store_path, self.state, self.by_iri, self.cache)
-        self.store: ox.Store | None = store
+            self.loading = StoreLoad(store_path, self.state, self.by_iri, self.cache, self.annotations_of)
+        self.progress.done()
+        self.clock.lap("load")
+
+    def warnings_of(self, iri: str) -> list[Finding]:
+        """A report's warnings: its own, then the rules across years'."""
+        return [f for f in self.by_iri[iri].findings if f.severity == "warning"] + self.found.get(iri, [])
+
+    def annotations_of(self, iri: str) -> bytes:
+        """A report's quality annotations as N-Triples (none without warnings), for the bulk load's stream."""
+        warnings = self.warnings_of(iri)
+        if not warnings:
+            return b""
+        return quality_annotations(URIRef(iri), warnings, self.iris).serialize(format="nt", encoding="utf-8")
+
+    def loaded(self) -> None:
+        """From nothing, the store once its load ends (what it raised, raised here), with every text reuse
+        measured (`measure_reuse`) bulk-loaded into it at once."""
+        loading = self.loading
+        if loading is None:
+            return
+        self.progress.stage("loading", 0)
+        store = self.store = loading.store()
+        self.loading = None
+        data = b"".join(nquads(self.reuse[iri], iri) for iri in sorted(self.reuse))
+        if data:
+            store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
         self.progress.done()
         self.clock.lap("load")
 
@@ -268,8 +302,7 @@ class NewRelease:
         self.annotated: dict[str, str] = {}
         previous = previous_reports(self.by_iri)
         for iri in self.candidates:
-            own = [f for f in self.by_iri[iri].findings if f.severity == "warning"]
-            self.warnings[iri] = own + self.found.get(iri, [])
+            self.warnings[iri] = self.warnings_of(iri)
             reuse = reuse_digest(self.by_iri, previous, iri)  # year N changed: N+1 (a candidate) measured anew
             self.annotated[iri] = _findings_digest(self.warnings[iri], reuse)
         self.dirty = [
@@ -279,28 +312,28 @@ class NewRelease:
         ]  # fmt: skip
         self.dirty_set = set(self.dirty)
         store = self.store
-        assert store is not None
-        for iri in self.dirty:
+        assert store is not None or self.loading is not None
+        for iri in self.dirty if store is not None else ():  # from nothing, the load's stream has the annotations
+            assert store is not None
             if self.incremental and iri not in self.changed:
                 replace_graph(store, iri, graph_bytes(self.by_iri[iri], self.cache), self.published_graph(iri))
             if self.warnings[iri]:
-                notes = quality_annotations(URIRef(iri), self.warnings[iri], self.iris)
-                store.load(notes.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES,
-                           to_graph=ox.NamedNode(iri))  # fmt: skip
+                store.load(self.annotations_of(iri), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
         self.measure_reuse(previous)
         self.clock.lap("annotate")
 
     def measure_reuse(self, previous: dict[str, str]) -> None:
-        """The rewritten reports' text reuse, measured by the workers against their previous reports, in the store."""
+        """The rewritten reports' text reuse, measured by the workers against their previous reports, in the store
+        (from nothing, once it is loaded: `loaded`)."""
         by_iri, store = self.by_iri, self.store
-        assert store is not None
         jobs = [ReuseJob(iri, by_iri[iri].key, by_iri[previous[iri]].key) for iri in self.dirty if iri in previous]
         self.reuse: dict[str, bytes] = {}
         self.progress.stage("text reuse", len(jobs))
         for iri, data in self.pool.run(measure_one, jobs, self.progress):
             if data:
                 self.reuse[iri] = data
-                store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
+                if store is not None:
+                    store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
         self.progress.done()
 
     def link(self) -> None:
