@@ -123,10 +123,11 @@ def write_dumps(
     def write(kind: str) -> tuple[int, str, dict[str, Layout]]:
         name = DUMPS[kind]
         parts: dict[str, Layout] = {}
+        linked: list[str] = []  # the parts that are the previous release's files, linked at once
         if ends is None:
             assert old is not None and previous is not None
-            link_files(previous / DUMP_PARTS, folder, [part_name(name, HEAD_PART), part_name(name, TAIL_PART)])
             for part in (HEAD_PART, TAIL_PART):
+                linked.append(part_name(name, part))
                 parts[part_key(name, part)] = old.layouts[part_key(name, part)]
         else:
             head, tail = ends
@@ -137,7 +138,7 @@ def write_dumps(
             before = old.layouts.get(key) if ends is None and old is not None else None
             unchanged = before is not None and list(before.blocks) == iris and not any(i in published for i in iris)
             if unchanged and before is not None and previous is not None:  # the same reports: the same file
-                link_files(previous / DUMP_PARTS, folder, [part_name(name, part)])
+                linked.append(part_name(name, part))
                 parts[key] = before
                 continue
             source = previous / DUMP_PARTS / part_name(name, part) if before is not None and previous else None
@@ -150,6 +151,9 @@ def write_dumps(
                 splice.abort()
                 raise
             parts[key] = splice.close()
+        if linked:
+            assert previous is not None
+            link_files(previous / DUMP_PARTS, folder, linked)
         return (*chain_digest(name, dump_parts(release, name)), parts)
 
     with ThreadPoolExecutor(len(DUMPS)) as threads:
