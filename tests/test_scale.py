@@ -270,6 +270,22 @@ def test_incremental_releases_publish_what_a_build_from_nothing_publishes(corpus
     assert (tmp_path / "build" / "releases").is_dir() and len(list((tmp_path / "build" / "releases").iterdir())) == 2
 
 
+def test_records_moved_with_their_folder_are_republished_under_their_new_names(corpus: Path, tmp_path: Path) -> None:
+    """The same records in another folder: every report's record named anew (manifest, validation report), the
+    release as a build from nothing of the new folder publishes."""
+    shutil.copytree(corpus, tmp_path / "data")
+    build(settings_for(tmp_path / "data", tmp_path / "build"))
+    (tmp_path / "data").rename(tmp_path / "moved")
+    settings = settings_for(tmp_path / "moved", tmp_path / "build")
+    summary = build(settings)
+    assert summary.incremental
+    manifest = (summary.release / "manifest.json").read_text(encoding="utf-8")
+    assert str(tmp_path / "moved") in manifest and str(tmp_path / "data") not in manifest
+    assert published(summary.release) == published(
+        rebuilt_from_nothing(settings_for(tmp_path / "moved", tmp_path / "fresh"))
+    )
+
+
 def test_a_failed_incremental_build_leaves_the_published_release_as_it_was(corpus: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(corpus, data)

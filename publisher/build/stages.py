@@ -368,7 +368,13 @@ class NewRelease:
             self.published[str(result.entry["iri"])] = result
         self.progress.done()
         self.clock.lap("files")
-        self.reports = {iri: self.report_state(iri) for iri in self.names}
+        if self.incremental and not self.removed and len(self.before) == len(self.by_iri):
+            # the same reports (in the same order: by IRI): the previous states, the rewritten and renamed replaced
+            self.reports = dict(self.before)
+            for iri in [*self.published, *self.retext]:
+                self.reports[iri] = self.report_state(iri)
+        else:
+            self.reports = {iri: self.report_state(iri) for iri in self.names}
 
     def report_state(self, iri: str) -> ReportState:
         """A report as this release has it: as its files were just written, or as the previous release had it."""
