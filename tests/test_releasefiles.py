@@ -146,3 +146,17 @@ def test_parts_are_read_in_the_order_of_their_year_and_run(tmp_path: Path) -> No
         (tmp_path / DUMP_PARTS / part_name("corpus.ttl.gz", part)).write_bytes(part.encode())
     (tmp_path / DUMP_PARTS / "corpus.ttl.gz.2019-00.tmp").write_bytes(b"not a part")
     assert [p.name.removeprefix("corpus.ttl.gz.") for p in dump_parts(tmp_path, "corpus.ttl.gz")] == order
+
+
+def test_blocks_given_at_once_are_spliced_as_one_by_one(first: tuple[Path, Layout], tmp_path: Path) -> None:
+    path, layout = first
+    keys = list(BLOCKS)
+    order = [*keys[:10], *keys[11:2000], keys[10], *keys[2001:]]  # one moved, one gone
+    new = {keys[5]: b"fifth, changed", keys[2500]: b"another"}
+    one_by_one = splice(tmp_path / "add", path, layout, order, new)
+    writer = Splice(tmp_path / "extend", path, layout)
+    writer.extend((key, new.get(key)) for key in order)
+    at_once = writer.close()
+    assert (tmp_path / "extend").read_bytes() == (tmp_path / "add").read_bytes()
+    assert at_once.blocks == one_by_one.blocks and at_once.size == one_by_one.size
+    assert (tmp_path / "extend").read_bytes() == b"".join(new.get(k, BLOCKS[k]) for k in order)

@@ -144,9 +144,11 @@ def write_dumps(
             source = previous / DUMP_PARTS / part_name(name, part) if before is not None and previous else None
             splice = Splice(folder / part_name(name, part), source, before)
             try:
-                for iri in iris:
-                    copied = before is not None and iri in before.blocks and iri not in published
-                    splice.add(iri, None if copied else pieces_of(iri)[kind])
+                splice.extend(
+                    (iri, None if before is not None and iri in before.blocks and iri not in published else
+                     pieces_of(iri)[kind])
+                    for iri in iris
+                )  # fmt: skip
             except BaseException:
                 splice.abort()
                 raise

@@ -38,8 +38,7 @@ def write_listing(
     splice = Splice(path, source, layout, sep)
     try:
         splice.head(head.encode("utf-8"))
-        for key, data in blocks:
-            splice.add(key, data)
+        splice.extend(blocks)
     except BaseException:
         splice.abort()
         raise

@@ -106,6 +106,20 @@ class Splice:
             self.put(data)
         self.count += 1
 
+    def extend(self, blocks: Iterable[tuple[str, bytes | None]]) -> None:
+        """`add` of each (key, data) in order; a block copied next to the one before it costs no call."""
+        old, gap = self.old_layout.blocks, len(self.sep)
+        for key, data in blocks:
+            run = self.run
+            if data is None and run:
+                start, length = old[key]
+                _key, last, size = run[-1]
+                if start == last + size + gap:
+                    run.append((key, start, length))
+                    self.count += 1
+                    continue
+            self.add(key, data)
+
     def _flush(self) -> None:
         if not self.run:
             return

@@ -35,7 +35,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -431,7 +431,7 @@ class NewRelease:
     def write_manifest(self) -> None:
         """manifest.json and validation.txt (spliced), and the state the next build starts from."""
         ordered, old, previous = self.ordered, self.old, self.previous.release
-        self.outcomes: list[Outcome] = [entry.outcome(self.found.get(entry.iri, [])) for entry in ordered]
+        self.outcomes: list[Outcome] = _outcomes(ordered, self.found)
         rewritten = self.dirty_set | self.retext if self.incremental else set(self.by_iri)
         head = {
             "publisher": __version__, "base_iri": self.settings.base, "inputs": self.digest, "built": self.stamp,
@@ -476,6 +476,26 @@ class NewRelease:
             write_state(path, self.new_state)
         _after_publish(self.build_dir, path, self.new_state, spare=not self.incremental)
         self.clock.lap("tidy")
+
+
+#: Each report's outcome as this process made it last, with the record and findings it was made of: a resident
+#: builder makes anew only the outcomes of reports whose findings are other lists (those checked or ruled again).
+_OUTCOMES: dict[str, tuple[str, Sequence[Finding], Sequence[Finding], Outcome]] = {}
+
+
+def _outcomes(ordered: Sequence[Entry], rules: Mapping[str, Sequence[Finding]]) -> list[Outcome]:
+    """Each report's validation outcome: its own findings and the rules across years' (`Entry.outcome`)."""
+    global _OUTCOMES
+    known, kept, found = _OUTCOMES, {}, []
+    for entry in ordered:
+        extra = rules.get(entry.iri, ())
+        made = known.get(entry.iri)
+        if made is None or made[0] != entry.record or made[1] is not entry.findings or made[2] is not extra:
+            made = (entry.record, entry.findings, extra, entry.outcome(extra))
+        kept[entry.iri] = made
+        found.append(made[3])
+    _OUTCOMES = kept
+    return found
 
 
 def _replace(state: ReportState, **changes: Any) -> ReportState:
