@@ -165,9 +165,10 @@ def scoped_rules(state: WorkerState, scope: Mapping[str, Entry], cache: Path) ->
     `_context_quads`) and the reports' graphs. (Not one store whose report graphs are cleared after each
     agency: Oxigraph's memory store keeps what it held, and a worker grew to 4 GB over 10,000 reports.)"""
     memory = ox.Store()
-    memory.extend(_context_quads(state))
-    for iri, entry in scope.items():
-        memory.load(graph_bytes(entry, cache), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
+    memory.bulk_extend(_context_quads(state))  # not in a transaction: a third faster, and nothing reads it yet
+    for iri, entry in scope.items():  # lenient: the publisher's own N-Triples, parsed strictly when checked
+        memory.bulk_load(graph_bytes(entry, cache), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri),
+                         lenient=True)  # fmt: skip
     return rule_findings(state, memory, scope, cache)
 
 

@@ -8,11 +8,14 @@ refers to — the ontology documents other than the formats, its format's docume
 (and those it cites), never the other formats — and for each report runs the same
 shapes over the report, its agency's registry entry and that context: the core shapes
 evaluated directly (`coreshapes.DirectCore`: what pySHACL finds, read from dictionaries
-of the report's triples, its agency's and its context's, no graph built), the costliest
-SPARQL constraints evaluated directly over the same dictionaries (`directsparql.DirectSparql`:
-what Oxigraph finds, for the query each was written for), the others with Oxigraph over a
-store of the report, its agency and its context, exactly as `Validator` does (the store is
-made only when a constraint is left to run on it). (Run set-based over a store of many
+of the report's triples, its agency's and its context's, no graph built), the SPARQL
+constraints evaluated directly over the same dictionaries (`directsparql.DirectSparql`
+with the evaluators of directsparql.py and directrules.py: what Oxigraph finds, for the
+query each was written for; every constraint of a report as the shapes stand), and any
+left over — a query changed since its evaluator was written, data an evaluator does not
+follow — with Oxigraph over a store of the report, its agency and its context, exactly as
+`Validator` does (the store is made only when a constraint is left to run on it: for most
+reports, never). (Run set-based over a store of many
 reports instead, they cost more per report than here, not less: see benchmarks/README.md.)
 
 When the shapes use what `DirectCore` does not evaluate, the core shapes are pySHACL's:
@@ -58,6 +61,7 @@ from publisher.rdf.ntriples import ntriples_of
 from publisher.rdf.ntterms import TermTriple, graph_of, node_term, rdf_term, sorted_term_ntriples, term_triples
 from publisher.records.model import Report
 from publisher.validation.coreshapes import Data, DirectCore, Index
+from publisher.validation.directrules import REGISTRATIONS
 from publisher.validation.directsparql import DirectSparql
 from publisher.validation.findings import SEVERITIES, Finding, Outcome
 from publisher.validation.validator import Validator
@@ -223,8 +227,8 @@ class ReportChecker:
         self.direct = DirectCore.of(validator.core) if self.has_core else None
         self._indexes: dict[object, Index] = {}  # a format's context, an agency's registry entry
         self.local = [c for c in validator.constraints if not c.targets & validator.cross_year_classes]
-        #: The costliest SPARQL constraints evaluated directly over `Data` (directsparql.py), when given it.
-        self.direct_sparql = DirectSparql.of(self.local, iris)
+        #: The SPARQL constraints evaluated directly over `Data` (directsparql.py, directrules.py), when given it.
+        self.direct_sparql = DirectSparql.of(self.local, iris, REGISTRATIONS)
         format_documents = {iris.format(slug): slug for slug in formats}
         by_document = {doc: slug for doc, slug in format_documents.items() if doc in ontology}
         self.ontology = ontology

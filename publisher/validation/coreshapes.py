@@ -26,7 +26,7 @@ equal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -105,6 +105,19 @@ class Index:
                 self.backward.setdefault((p, o), []).append(s)
 
 
+def reachable(start: str, step: Callable[[str], Iterable[str]]) -> set[str]:
+    """The nodes reached from `start` by one or more steps (`step`: a node's next nodes); `start` only if a
+    path comes back to it."""
+    found: set[str] = set()
+    pending = [start]
+    while pending:
+        for node in step(pending.pop()):
+            if node not in found:
+                found.add(node)
+                pending.append(node)
+    return found
+
+
 class Data:
     """The data graph pySHACL would validate, read without building it: the union of indexed graphs."""
 
@@ -132,26 +145,13 @@ class Data:
 
     def subclasses(self, cls: str) -> set[str]:
         """`cls` and every class under it (rdfs:subClassOf*), as pySHACL finds a target class's instances."""
-        found, pending = {cls}, [cls]
-        while pending:
-            for sub in self.subjects(SUBCLASS_OF, pending.pop()):
-                if sub not in found:
-                    found.add(sub)
-                    pending.append(sub)
-        return found
+        return {cls} | reachable(cls, lambda node: self.subjects(SUBCLASS_OF, node))
 
     def superclasses(self, cls: str) -> set[str]:
         """`cls` and every class above it (rdfs:subClassOf*), as pySHACL checks sh:class."""
         if cls in self._superclasses:
             return self._superclasses[cls]
-        found: set[str] = {cls}
-        self._superclasses[cls] = found
-        pending = [cls]
-        while pending:
-            for sup in self.objects(pending.pop(), SUBCLASS_OF):
-                if sup not in found:
-                    found.add(sup)
-                    pending.append(sup)
+        found = self._superclasses[cls] = {cls} | reachable(cls, lambda node: self.objects(node, SUBCLASS_OF))
         return found
 
     def values(self, focus: str, path: tuple[str, ...]) -> set[str]:

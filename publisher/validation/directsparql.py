@@ -25,6 +25,9 @@ Oxigraph for that report) on data it does not follow exactly — a count that is
 integer in canonical form, a blank node where the query would compare IRIs, a figure in
 two reports, a rule of two sum-rule types, a language tag not in lower case.
 
+The other constraints a report is checked with on its own are evaluated in directrules.py,
+with these helpers; its `REGISTRATIONS` holds both modules' evaluators (those the checker uses).
+
 tests/test_direct_sparql.py holds the findings of each equal to Oxigraph's on every
 graph the tests build.
 """
@@ -91,8 +94,13 @@ class _Terms:
         self.broader = iri_term(str(SKOS.broader))
         self.component_required = iri_term(str(QB.componentRequired))
         self.attribute = iri_term(str(QB.attribute))
+        self.fact_of = dis("factOf")
+        #: The IRIs (directrules.py names the terms of the other queries from them).
+        self.iris = iris
         #: The predicates looked up from their object.
-        self.backward = frozenset({self.rule, self.conforms_to, self.data_set, self.cell_of})
+        self.backward = frozenset(
+            {self.rule, self.conforms_to, self.data_set, self.cell_of, self.fact_of, self.broader}
+        )
 
 
 #: Each Index's triples of `_Terms.backward` by predicate and object (an Index is read-only once made).
@@ -607,9 +615,16 @@ def observation_cell(view: View, constraint: SparqlConstraint) -> list[Row] | No
     return rows
 
 
+def constraint_name(constraint: SparqlConstraint) -> str:
+    """The local name a constraint is registered by: its node's, or for a blank node (a constraint written in
+    its shape, as those of shape:ObservationCount) its shape's, the digest telling such constraints apart."""
+    node = constraint.node if isinstance(constraint.node, URIRef) else constraint.shape
+    return str(node).rsplit("#", 1)[-1]
+
+
 @dataclass(frozen=True)
 class Registration:
-    """An evaluator, the constraint it evaluates (its node's local name) and the digest of the query it follows."""
+    """An evaluator, the constraint it evaluates (`constraint_name`) and the digest of the query it follows."""
 
     name: str
     digest: str
@@ -658,13 +673,15 @@ class DirectSparql:
     def of(
         cls, constraints: Iterable[SparqlConstraint], iris: Iris, registrations: Sequence[Registration] = REGISTRATIONS
     ) -> DirectSparql:
-        by_name = {r.name: r for r in registrations}
+        by_name: dict[str, list[Registration]] = {}
+        for registration in registrations:
+            by_name.setdefault(registration.name, []).append(registration)
         evaluators: dict[SparqlConstraint, Evaluator] = {}
         for constraint in constraints:
-            name = str(constraint.node).rsplit("#", 1)[-1]
-            registration = by_name.get(name)
-            if registration is not None and registration.digest == query_digest(constraint.query, iris):
-                evaluators[constraint] = registration.evaluator
+            digest = query_digest(constraint.query, iris)
+            for registration in by_name.get(constraint_name(constraint), []):
+                if registration.digest == digest:
+                    evaluators[constraint] = registration.evaluator
         return cls(evaluators, iris)
 
     def rows(self, constraints: Iterable[SparqlConstraint], data: Data) -> dict[SparqlConstraint, list[Row]]:
