@@ -20,11 +20,14 @@ import pytest
 from click.testing import CliRunner
 
 from publisher import synthetic
+from publisher.build import indexfile, stages
 from publisher.build.cachekeys import file_identity
 from publisher.build.dumpfiles import DUMPS, forget_digests, kept_digests
 from publisher.build.resident import ResidentBuilder, Round
+from publisher.build.state import read_state
 from publisher.cli import main
 from publisher.errors import SourceError
+from publisher.publication import reportfigures
 from publisher.publication.downloads import read_index
 from publisher.release.dumps import dump_parts
 from publisher.release.paths import current_release
@@ -153,6 +156,23 @@ def test_once_warm_the_builder_knows_the_digest_states_of_the_published_dumps(wa
             so_far.update(part.read_bytes())
             assert digest == so_far.hexdigest()
         assert kept[-1][1] == index[name].sha256
+
+
+def test_once_warm_the_builder_holds_every_reports_rows_as_the_next_build_reuses_them(watching: Watching) -> None:
+    """The release-wide files' rows (corpus index, figure table) and the outcomes, made while warming up of the
+    very state objects the next build starts from: its first change makes only the changed report's again."""
+    indexfile._ROWS.clear()
+    reportfigures._LINES.clear()
+    stages._OUTCOMES.clear()
+    watching.builder._warm()
+    state = read_state(current_release(watching.build_dir))
+    assert state is not None and len(state.reports) > 1
+    assert {iri: row[0] for iri, row in indexfile._ROWS.items()} == state.reports
+    assert all(indexfile._ROWS[iri][0] is report for iri, report in state.reports.items())
+    assert all(
+        reportfigures._LINES[iri][0] is r.figures for iri, r in state.reports.items() if iri in reportfigures._LINES
+    )
+    assert set(stages._OUTCOMES) == set(state.reports)
 
 
 def test_the_watch_command_names_what_it_watches() -> None:

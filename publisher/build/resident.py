@@ -37,6 +37,7 @@ from publisher.build import workerstate
 from publisher.build.builder import BuildResult, build
 from publisher.build.cachekeys import shared_digest
 from publisher.build.dumpfiles import remember_dumps
+from publisher.build.stages import warm_release
 from publisher.errors import PublisherError, ValidationFailed
 from publisher.records.loading import find_records
 from publisher.release.paths import CACHE, current_release
@@ -183,15 +184,20 @@ class ResidentBuilder:
             observer.join()
 
     def _warm(self) -> None:
-        """What the first change would otherwise wait for, loaded now: the project, the checker, the labels, and the
-        SHA-256 states of the published dumps (the first change's dumps are then hashed from where it begins)."""
+        """What the first change would otherwise wait for, made now: the project, the checker and each format's
+        context, the labels, the SHA-256 states of the published dumps (the first change's dumps are then hashed
+        from where it begins), and the rows of every report in the release-wide files (`warm_release`)."""
         state = workerstate.current()
         if state is None:  # a large build ran in worker processes: this process loads nothing itself
             cache = Path(self.settings.build_dir) / CACHE / shared_digest(self.settings)[:16]
             state = workerstate.start(dict(self.settings.values), cache, cache)
         state.load("checker", "labels", "inputs", "context_graphs")
+        for fmt in state.project.formats:
+            state.checker.context(fmt)
         with contextlib.suppress(PublisherError):  # nothing published yet
-            remember_dumps(current_release(Path(self.settings.build_dir)))
+            release = current_release(Path(self.settings.build_dir))
+            remember_dumps(release)
+            warm_release(release, state)
 
     def _settled(self) -> set[str]:
         """The further changes heard until none came for `settle` seconds."""

@@ -35,6 +35,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from publisher.build.bulkstore import (
     Entry,
     StoreLoad,
     agency_rules,
+    entry_published,
     graph_bytes,
     nquads,
     rules_jobs,
@@ -76,18 +78,22 @@ from publisher.build.state import (
     ReportState,
     VoidTotals,
     files_digest,
+    read_state,
     write_state,
 )
 from publisher.build.summary import BuildSummary, Clock
 from publisher.build.textreuse import ReuseJob, measure_one, previous_reports, reuse_digest
 from publisher.build.workerstate import WorkerState
+from publisher.publication.comparedfigures import FIGURE_PAIRS
 from publisher.publication.downloads import DownloadFile, read_index
+from publisher.publication.reportfigures import write_table
 from publisher.publication.void import example_resources, void_graph
 from publisher.rdf.iris import Iris
 from publisher.release.paths import (
     CATALOG_INDEX,
     DOWNLOADS,
     DOWNLOADS_INDEX,
+    FIGURE_TABLE,
     MANIFEST,
     RELEASES,
     REPORT_FOLDERS,
@@ -476,6 +482,22 @@ class NewRelease:
             write_state(path, self.new_state)
         _after_publish(self.build_dir, path, self.new_state, spare=not self.incremental)
         self.clock.lap("tidy")
+
+
+def warm_release(release: Path, state: WorkerState) -> None:
+    """The rows of every report of a published release in the files each release has whole (the figure table,
+    the corpus index) and its outcomes, made once as the next build will reuse them (publisher.build.resident)."""
+    known = read_state(release)
+    if known is None:
+        return
+    reports = known.reports
+    entries = [entry_published(r, r.record) for r in reports.values()]
+    _outcomes(entries, known.rules)
+    with tempfile.TemporaryDirectory() as scratch:
+        if all(r.figures is not None and r.figures.figures == FIGURE_PAIRS for r in reports.values()):
+            write_table(Path(scratch) / FIGURE_TABLE, state.settings.base,
+                        [(iri, r.figures) for iri, r in reports.items() if r.figures is not None])  # fmt: skip
+        write_corpus_index(Path(scratch), state.project, reports, known.rules)
 
 
 #: Each report's outcome as this process made it last, with the record and findings it was made of: a resident
