@@ -26,14 +26,14 @@ from publisher.build.progress import Progress
 from publisher.build.project import load_project
 from publisher.build.splice import Splice
 from publisher.build.workerstate import WorkerState
-from publisher.errors import PublisherError
+from publisher.errors import BuildError, PublisherError
 from publisher.graph.reports import report_graph
 from publisher.publication.downloads import read_index
 from publisher.rdf.ntriples import sorted_ntriples
 from publisher.records.fields import FAST_LOADER, LineLoader
 from publisher.records.loading import load_report
 from publisher.release.dumps import dump_parts
-from publisher.release.paths import current_release
+from publisher.release.paths import DUMP_PARTS, current_release
 from publisher.validation.checker import ReportChecker
 from publisher.web import create_app
 from tests.builds import change_a_figure, published, rebuilt_from_nothing, settings_for
@@ -284,6 +284,36 @@ def test_records_moved_with_their_folder_are_republished_under_their_new_names(c
     assert published(summary.release) == published(
         rebuilt_from_nothing(settings_for(tmp_path / "moved", tmp_path / "fresh"))
     )
+
+
+def test_a_release_missing_a_dump_part_is_followed_by_whole_dumps_and_one_unreadable_fails_cleanly(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A part of the published release's dumps gone (someone tidied by hand): the next build writes every part
+    from the cache, as a build from nothing does. A part that cannot be read: the build fails naming the dump,
+    and the published release stays as it was."""
+    data = tmp_path / "data"
+    shutil.copytree(corpus, data)
+    settings = settings_for(data, tmp_path / "build")
+    build(settings)
+    records = sorted(data.glob("reports/*/2011.yaml"))
+    release = current_release(tmp_path / "build")
+    dump_parts(release, "corpus.ttl.gz")[1].unlink()  # the first year's part
+    change_a_figure(records[0])
+    summary = build(settings)
+    assert summary.incremental and summary.release != release
+    assert published(summary.release) == published(rebuilt_from_nothing(settings_for(data, tmp_path / "fresh")))
+    # the published release's part of 2011 in N-Quads cannot be read (a folder where the file was): the next
+    # build, which splices that part, fails naming the dump
+    before = current_release(tmp_path / "build")
+    part = before / DUMP_PARTS / "corpus.nq.gz.2011-00"
+    part.unlink()
+    part.mkdir()
+    published_before = files_of(before)
+    change_a_figure(records[0])
+    with pytest.raises(BuildError, match=r"corpus\.nq\.gz could not be written.*published release is unchanged"):
+        build(settings)
+    assert current_release(tmp_path / "build") == before and files_of(before) == published_before
 
 
 def test_a_failed_incremental_build_leaves_the_published_release_as_it_was(corpus: Path, tmp_path: Path) -> None:

@@ -19,13 +19,15 @@ change most, the latest year's, come last.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import mmap
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +91,9 @@ def write_dumps(
     old_corpus: Mapping[str, Any],
     layouts: dict[str, Layout],
     now: str,
-) -> list[DownloadFile]:
-    """The corpus dumps' parts in `release` (one thread per dump), their layouts in `layouts`; their index entries.
+) -> DumpsWriting:
+    """The corpus dumps' parts written in `release` by a thread each, while the caller goes on (`DumpsWriting`:
+    their index entries once done, their layouts then in `layouts`).
 
     Incrementally (the previous release keeps its dumps in parts), a part is linked or
     spliced from the previous release's; else every part is written, the pieces of the
@@ -99,10 +102,12 @@ def write_dumps(
     folder = release / DUMP_PARTS
     folder.mkdir()
     runs = by_part(names, state.project.iris)
+    # incrementally when the previous release keeps its dumps in parts, every one of them still there
+    kept = {key for key in old.layouts if key.startswith(f"{DUMP_PARTS}/")} if old is not None else set()
     incremental = (
-        old is not None
-        and previous is not None
-        and all(part_key(name, HEAD_PART) in old.layouts for name in DUMPS.values())
+        previous is not None
+        and all(part_key(name, HEAD_PART) in kept for name in DUMPS.values())
+        and {key.removeprefix(f"{DUMP_PARTS}/") for key in kept} <= _names_in(previous / DUMP_PARTS)
     )
     pieces: dict[str, dict[str, bytes]] = {}
     lock = threading.Lock()
@@ -158,22 +163,61 @@ def write_dumps(
             link_files(previous / DUMP_PARTS, folder, linked)
         return (*chain_digest(name, dump_parts(release, name)), parts)
 
-    with ThreadPoolExecutor(len(DUMPS)) as threads:
-        written = dict(zip(DUMPS, threads.map(write, DUMPS), strict=True))
-    corpus = str(CatalogIris(Iris(state.settings.base)).corpus)
-    files = []
-    for kind, name in DUMPS.items():
-        size, sha256, parts = written[kind]
-        layouts.update(parts)
-        before = old_corpus.get(name)
-        files.append(
-            DownloadFile(
-                name, kind, media_type_of(name[: -len(".gz")]), True, size, sha256,
-                before.issued if before else now,
-                before.modified if before and before.sha256 == sha256 else now, corpus,
-            )
-        )  # fmt: skip
-    return files
+    threads = ThreadPoolExecutor(len(DUMPS), thread_name_prefix="dump")
+    try:
+        futures = {kind: threads.submit(write, kind) for kind in DUMPS}
+    finally:
+        threads.shutdown(wait=False)  # each thread ends with its dump
+    return DumpsWriting(futures, str(CatalogIris(Iris(state.settings.base)).corpus), old_corpus, layouts, now)
+
+
+@dataclass
+class DumpsWriting:
+    """The corpus dumps as their threads write and hash them (`write_dumps`); the build goes on meanwhile with
+    what does not need their digests, then `files()` waits for them."""
+
+    futures: dict[str, Future[tuple[int, str, dict[str, Layout]]]]
+    corpus: str  # the corpus dataset's IRI
+    old_corpus: Mapping[str, Any]
+    layouts: dict[str, Layout]
+    now: str
+
+    def files(self) -> list[DownloadFile]:
+        """The dumps' index entries, once written (what a thread raised, raised here); their parts' layouts put
+        in `layouts`."""
+        found = []
+        for kind, name in DUMPS.items():
+            try:
+                size, sha256, parts = self.futures[kind].result()
+            except OSError as exc:  # a full disk, a folder not writable, a previous release's part unreadable
+                self.wait()
+                raise BuildError(
+                    f"The corpus dump {name} could not be written ({exc}); the published release is unchanged. "
+                    "Free space or fix permissions under the build folder and build again."
+                ) from exc
+            self.layouts.update(parts)
+            before = self.old_corpus.get(name)
+            found.append(
+                DownloadFile(
+                    name, kind, media_type_of(name[: -len(".gz")]), True, size, sha256,
+                    before.issued if before else self.now,
+                    before.modified if before and before.sha256 == sha256 else self.now, self.corpus,
+                )
+            )  # fmt: skip
+        return found
+
+    def wait(self) -> None:
+        """Every thread ended, whatever it raised (a build that fails: nothing writes its release any more)."""
+        for future in self.futures.values():
+            with contextlib.suppress(BaseException):
+                future.result()
+
+
+def _names_in(folder: Path) -> set[str]:
+    try:
+        return set(os.listdir(folder))
+    except OSError:
+        return set()
 
 
 def _cached_pieces(old: ReleaseState | None, iri: str) -> str:

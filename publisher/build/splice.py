@@ -68,9 +68,14 @@ class Splice:
         self.path = path
         self.sep = sep
         self.old_layout = layout or Layout()
-        self.out: BufferedWriter = path.open("wb")
         self.old = old if old is not None and layout is not None else None
         self.src: BufferedReader | None = self.old.open("rb") if self.old is not None else None
+        try:
+            self.out: BufferedWriter = path.open("wb")
+        except BaseException:
+            if self.src is not None:
+                self.src.close()
+            raise
         self.layout = Layout()
         self.pos = 0
         self.count = 0

@@ -56,7 +56,7 @@ from publisher.build.bulkstore import (
     scoped_rules,
 )
 from publisher.build.catalogupdate import void_stats, void_totals, write_catalog_files
-from publisher.build.dumpfiles import write_dumps
+from publisher.build.dumpfiles import DumpsWriting, write_dumps
 from publisher.build.figurefile import write_figure_table
 from publisher.build.indexfile import write_corpus_index
 from publisher.build.pool import Workers
@@ -174,6 +174,7 @@ class NewRelease:
         # the store is opened by `load`: a checkpoint of the previous one, or a new one
         self.release = Release(self.build_dir, self.build_dir / RELEASES / f"{self.stamp}-{self.digest[:12]}")
         self.loading: StoreLoad | None = None
+        self.dumps: DumpsWriting | None = None
         try:
             self.rules()  # in stores of their own, before the release's store is made
             self.plan()
@@ -190,6 +191,8 @@ class NewRelease:
         except BaseException:
             if self.loading is not None:
                 self.loading.stop()  # nothing writes the store any more
+            if self.dumps is not None:
+                self.dumps.wait()  # nor the dumps' threads the release
             self.release.discard()
             raise
         self.tidy(path)
@@ -396,21 +399,27 @@ class NewRelease:
         )  # fmt: skip
 
     def write_corpus(self) -> None:
-        """The corpus dumps, downloads/index.json, the figure table and the corpus index."""
+        """The corpus dumps (their threads started), the figure table and the corpus index."""
         self.progress.stage("corpus", 0)
         assert self.store is not None
         old, previous = self.old, self.previous.release
         self.layouts: dict[str, Layout] = {}
         old_corpus = {f.name: f for f in old.corpus} if old is not None else previous_corpus(previous)
-        self.corpus_files: list[DownloadFile] = write_dumps(
+        self.dumps = write_dumps(
             self.release.path, self.store, self.state, self.names, self.published, old, previous, old_corpus,
             self.layouts, self.now,
         )  # fmt: skip
-        self.layouts[DOWNLOADS_INDEX] = write_downloads_index(
-            self.release.path, self.reports, self.published, self.corpus_files, old, previous
-        )
         write_figure_table(self.release.path, self.settings.base, self.reports, self.pool, self.progress)
         write_corpus_index(self.release.path, self.state.project, self.reports, self.found)
+        self.clock.lap("corpus")
+
+    def index_downloads(self) -> None:
+        """downloads/index.json, once the dumps' threads are done (their digests are in it)."""
+        assert self.dumps is not None
+        self.corpus_files: list[DownloadFile] = self.dumps.files()
+        self.layouts[DOWNLOADS_INDEX] = write_downloads_index(
+            self.release.path, self.reports, self.published, self.corpus_files, self.old, self.previous.release
+        )
         self.clock.lap("corpus")
 
     def write_void(self) -> None:
@@ -420,6 +429,8 @@ class NewRelease:
             self.store, self.before_store, self.state, self.names, self.published, self.before, self.removed,
             self.old, self.incremental,
         )  # fmt: skip
+        self.clock.lap("void")
+        self.index_downloads()  # VoID's counts made while the dumps' threads hashed them
         examples = example_resources(self.store, self.iris, report=self.names[0])
         self.void = void_graph(self.store, self.iris, self.state.info, self.corpus_files, examples,
                                stats=void_stats(self.totals))  # fmt: skip
