@@ -109,66 +109,114 @@ def write_dumps(
         and all(part_key(name, HEAD_PART) in kept for name in DUMPS.values())
         and {key.removeprefix(f"{DUMP_PARTS}/") for key in kept} <= _names_in(previous / DUMP_PARTS)
     )
+    if not incremental:
+        return _from_nothing(release, store, state, runs, published, old, old_corpus, layouts, now)
+    assert old is not None and previous is not None
     pieces: dict[str, dict[str, bytes]] = {}
     lock = threading.Lock()
 
-    def pieces_of(iri: str) -> dict[str, bytes]:
-        with lock:  # read once, for the five dumps' threads
+    def piece_of(iri: str, kind: str) -> bytes:
+        """A report's piece of one dump, its file read once for the five threads and let go once all took theirs."""
+        with lock:
             if iri not in pieces:
-                path = published[iri].pieces if iri in published else _cached_pieces(old, iri)
-                pieces[iri] = read_pieces(path)[0]
-            return pieces[iri]
+                pieces[iri] = read_pieces(published[iri].pieces if iri in published else _cached_pieces(old, iri))[0]
+            mine = pieces[iri].pop(kind)
+            if not pieces[iri]:
+                del pieces[iri]
+            return mine
 
-    if incremental:
+    def write(kind: str) -> dict[str, Written]:
         assert old is not None and previous is not None
-        ends = None
-    else:
-        ends = _ends(store, state)
-
-    def write(kind: str) -> tuple[int, str, dict[str, Layout]]:
         name = DUMPS[kind]
         parts: dict[str, Layout] = {}
-        linked: list[str] = []  # the parts that are the previous release's files, linked at once
-        if ends is None:
-            assert old is not None and previous is not None
-            for part in (HEAD_PART, TAIL_PART):
-                linked.append(part_name(name, part))
-                parts[part_key(name, part)] = old.layouts[part_key(name, part)]
-        else:
-            head, tail = ends
-            parts[part_key(name, HEAD_PART)] = _write_part(folder / part_name(name, HEAD_PART), [("^", head[kind])])
-            parts[part_key(name, TAIL_PART)] = _write_part(folder / part_name(name, TAIL_PART), [("$", tail[kind])])
+        linked = [part_name(name, HEAD_PART), part_name(name, TAIL_PART)]  # the previous release's, linked at once
+        for part in (HEAD_PART, TAIL_PART):
+            parts[part_key(name, part)] = old.layouts[part_key(name, part)]
         for part, iris in runs.items():
             key = part_key(name, part)
-            before = old.layouts.get(key) if ends is None and old is not None else None
-            unchanged = before is not None and list(before.blocks) == iris and not any(i in published for i in iris)
-            if unchanged and before is not None and previous is not None:  # the same reports: the same file
-                linked.append(part_name(name, part))
+            before = old.layouts.get(key)
+            if before is not None and list(before.blocks) == iris and not any(i in published for i in iris):
+                linked.append(part_name(name, part))  # the same reports: the same file
                 parts[key] = before
                 continue
-            source = previous / DUMP_PARTS / part_name(name, part) if before is not None and previous else None
+            source = previous / DUMP_PARTS / part_name(name, part) if before is not None else None
             splice = Splice(folder / part_name(name, part), source, before)
             try:
                 splice.extend(
                     (iri, None if before is not None and iri in before.blocks and iri not in published else
-                     pieces_of(iri)[kind])
+                     piece_of(iri, kind))
                     for iri in iris
                 )  # fmt: skip
             except BaseException:
                 splice.abort()
                 raise
             parts[key] = splice.close()
-        if linked:
-            assert previous is not None
-            link_files(previous / DUMP_PARTS, folder, linked)
-        return (*chain_digest(name, dump_parts(release, name)), parts)
+        link_files(previous / DUMP_PARTS, folder, linked)
+        return {kind: (*chain_digest(name, dump_parts(release, name)), parts)}
 
     threads = ThreadPoolExecutor(len(DUMPS), thread_name_prefix="dump")
     try:
-        futures = {kind: threads.submit(write, kind) for kind in DUMPS}
+        futures = [threads.submit(write, kind) for kind in DUMPS]
     finally:
         threads.shutdown(wait=False)  # each thread ends with its dump
     return DumpsWriting(futures, str(CatalogIris(Iris(state.settings.base)).corpus), old_corpus, layouts, now)
+
+
+#: A dump as written: its size, its SHA-256, and its parts' layouts by key.
+Written = tuple[int, str, dict[str, Layout]]
+
+
+def _from_nothing(
+    release: Path,
+    store: ox.Store,
+    state: WorkerState,
+    runs: Mapping[str, Sequence[str]],
+    published: Mapping[str, ReportFiles],
+    old: ReleaseState | None,
+    old_corpus: Mapping[str, Any],
+    layouts: dict[str, Layout],
+    now: str,
+) -> DumpsWriting:
+    """Every part of every dump, in one thread reading each report's pieces once (and letting them go), then the
+    five digests in a thread each."""
+    folder = release / DUMP_PARTS
+    heads, tails = _ends(store, state)
+
+    def write_all() -> dict[str, Written]:
+        parts: dict[str, dict[str, Layout]] = {kind: {} for kind in DUMPS}
+        for kind, name in DUMPS.items():
+            parts[kind][part_key(name, HEAD_PART)] = _write_part(
+                folder / part_name(name, HEAD_PART), [("^", heads[kind])]
+            )
+            parts[kind][part_key(name, TAIL_PART)] = _write_part(
+                folder / part_name(name, TAIL_PART), [("$", tails[kind])]
+            )
+        for part, iris in runs.items():
+            writers: dict[str, Splice] = {}
+            try:
+                for kind, name in DUMPS.items():
+                    writers[kind] = Splice(folder / part_name(name, part), None, None)
+                for iri in iris:
+                    pieces = read_pieces(published[iri].pieces if iri in published else _cached_pieces(old, iri))[0]
+                    for kind, writer in writers.items():
+                        writer.add(iri, pieces[kind])
+            except BaseException:
+                for writer in writers.values():
+                    writer.abort()
+                raise
+            for kind, writer in writers.items():
+                parts[kind][part_key(DUMPS[kind], part)] = writer.close()
+        with ThreadPoolExecutor(len(DUMPS), thread_name_prefix="dump-digest") as digests:
+            found = dict(zip(DUMPS, digests.map(lambda name: chain_digest(name, dump_parts(release, name)),
+                                                DUMPS.values()), strict=True))  # fmt: skip
+        return {kind: (*found[kind], parts[kind]) for kind in DUMPS}
+
+    thread = ThreadPoolExecutor(1, thread_name_prefix="dumps")
+    try:
+        future = thread.submit(write_all)
+    finally:
+        thread.shutdown(wait=False)
+    return DumpsWriting([future], str(CatalogIris(Iris(state.settings.base)).corpus), old_corpus, layouts, now)
 
 
 @dataclass
@@ -176,7 +224,7 @@ class DumpsWriting:
     """The corpus dumps as their threads write and hash them (`write_dumps`); the build goes on meanwhile with
     what does not need their digests, then `files()` waits for them."""
 
-    futures: dict[str, Future[tuple[int, str, dict[str, Layout]]]]
+    futures: list[Future[dict[str, Written]]]  # each gives some of the dumps (incrementally one, from nothing all)
     corpus: str  # the corpus dataset's IRI
     old_corpus: Mapping[str, Any]
     layouts: dict[str, Layout]
@@ -185,16 +233,20 @@ class DumpsWriting:
     def files(self) -> list[DownloadFile]:
         """The dumps' index entries, once written (what a thread raised, raised here); their parts' layouts put
         in `layouts`."""
-        found = []
-        for kind, name in DUMPS.items():
+        written: dict[str, Written] = {}
+        for future in self.futures:
             try:
-                size, sha256, parts = self.futures[kind].result()
+                written.update(future.result())
             except OSError as exc:  # a full disk, a folder not writable, a previous release's part unreadable
                 self.wait()
                 raise BuildError(
-                    f"The corpus dump {name} could not be written ({exc}); the published release is unchanged. "
-                    "Free space or fix permissions under the build folder and build again."
+                    f"A part of the corpus dumps, {exc.filename or '?'}, could not be read or written "
+                    f"({exc.strerror or exc}); the published release is unchanged. Free space or fix permissions "
+                    "under the build folder (or remove that part of the published release) and build again."
                 ) from exc
+        found = []
+        for kind, name in DUMPS.items():
+            size, sha256, parts = written[kind]
             self.layouts.update(parts)
             before = self.old_corpus.get(name)
             found.append(
@@ -208,7 +260,7 @@ class DumpsWriting:
 
     def wait(self) -> None:
         """Every thread ended, whatever it raised (a build that fails: nothing writes its release any more)."""
-        for future in self.futures.values():
+        for future in self.futures:
             with contextlib.suppress(BaseException):
                 future.result()
 

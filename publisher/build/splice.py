@@ -230,8 +230,12 @@ def discard_later(build_dir: Path, paths: Sequence[Path]) -> None:
         target = trash / f"{path.name}-{uuid.uuid4().hex[:12]}"
         try:
             os.replace(path, target)
-        except OSError:
-            shutil.rmtree(path, ignore_errors=True)
+        except OSError:  # not movable (another file system): removed here and now
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    path.unlink()
             continue
         moved.append(str(target))
     if not trash.is_dir():
