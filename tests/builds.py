@@ -9,10 +9,12 @@ import gzip
 import json
 import re
 import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pyoxigraph import Store
 
+from publisher import synthetic
 from publisher.build.dumpfiles import DUMPS
 from publisher.build.pipeline import build
 from publisher.build.project import load_project
@@ -28,6 +30,19 @@ from tests.helpers import BASE
 
 def settings_for(data: Path, build_dir: Path) -> Settings:
     return load_settings({"base_iri": BASE, "data_dir": data, "build_dir": build_dir}, environ={})
+
+
+def built_synthetic(
+    folder: Path, seed: int, years: Sequence[int], add: Callable[[Path], None] | None = None
+) -> tuple[Path, Settings, BuildSummary]:
+    """A synthetic corpus of 4 agencies over `years` (blank cells, broken totals) in `folder`/data, `add` then
+    given the data folder to add to it, built from nothing into `folder`/build."""
+    data = folder / "data"
+    synthetic.generate(data, 4, years=years, seed=seed, blank_rate=0.1, inconsistency_rate=0.3)
+    if add is not None:
+        add(data)
+    settings, summary = built(data, folder / "build")
+    return data, settings, summary
 
 
 def built(data: Path, build_dir: Path) -> tuple[Settings, BuildSummary]:

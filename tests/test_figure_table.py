@@ -27,7 +27,6 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Store
 
-from publisher import synthetic
 from publisher.build.pipeline import build
 from publisher.build.summary import BuildSummary
 from publisher.publication.comparedfigures import FIGURE_PAIRS, FIGURES
@@ -35,7 +34,7 @@ from publisher.publication.reportfigures import FigureTable, read_table
 from publisher.release.paths import CACHE, CACHE_REPORTS, FIGURE_TABLE, STORE
 from publisher.settings import Settings
 from publisher.web.figuretable import make_table
-from tests.builds import built, read_reports, rebuilt_from_nothing
+from tests.builds import built, built_synthetic, read_reports, rebuilt_from_nothing
 from tests.fixtures import examples
 from tests.fixtures.real_reports import HONGZE_2023, HUAIAN_2024
 from tests.helpers import BASE
@@ -67,10 +66,7 @@ def as_data(table: FigureTable) -> tuple[dict[tuple[str, str], dict[str, tuple[i
 
 @pytest.fixture(scope="module")
 def synthetic_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Settings, BuildSummary]]:
-    data = tmp_path_factory.mktemp("figure-table-synthetic") / "data"
-    synthetic.generate(data, 4, years=YEARS, seed=16, blank_rate=0.1, inconsistency_rate=0.3)
-    settings, summary = built(data, tmp_path_factory.mktemp("figure-table-synthetic-build"))
-    yield data, settings, summary
+    yield built_synthetic(tmp_path_factory.mktemp("figure-table-synthetic"), 16, YEARS)
 
 
 def test_the_tables_rows_are_the_named_queries_on_every_synthetic_era(

@@ -28,7 +28,6 @@ import yaml
 from pyoxigraph import Store
 from rdflib import URIRef
 
-from publisher import synthetic
 from publisher.build.pipeline import build
 from publisher.build.summary import BuildSummary
 from publisher.publication.releaseindex import annotation_count, coverage_rows
@@ -39,7 +38,7 @@ from publisher.settings import Settings
 from publisher.sparql import namedqueries
 from publisher.validation.findings import Finding, quality_annotations
 from publisher.web.corpusindex import COVERAGE_QUERY, make_index
-from tests.builds import built, read_reports
+from tests.builds import built, built_synthetic, read_reports
 from tests.fixtures import examples
 from tests.helpers import BASE
 
@@ -96,11 +95,7 @@ def add_lonely_agency(data: Path) -> None:
 
 @pytest.fixture(scope="module")
 def synthetic_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Settings, BuildSummary]]:
-    data = tmp_path_factory.mktemp("corpus-index-synthetic") / "data"
-    synthetic.generate(data, 4, years=YEARS, seed=23, blank_rate=0.1, inconsistency_rate=0.3)
-    add_lonely_agency(data)
-    settings, summary = built(data, tmp_path_factory.mktemp("corpus-index-synthetic-build"))
-    yield data, settings, summary
+    yield built_synthetic(tmp_path_factory.mktemp("corpus-index-synthetic"), 23, YEARS, add_lonely_agency)
 
 
 def test_the_index_rows_are_the_named_query_on_every_synthetic_era(
