@@ -1,20 +1,21 @@
-"""The corpus dumps of a release: written as part files of a year each, their parts linked from the previous release.
+"""The corpus dumps of a release: part files of at most 64 reports of a year, linked from the previous release.
 
 Each dump (`DUMPS`: N-Quads, Turtle, N-Triples, JSON-LD, CSV, gzipped) is a head, the
 shared graphs' piece, one piece per report and a tail, each piece a gzip member; on
 disk, the parts of `publisher.release.dumps` (the head and shared piece; each year's
-reports by IRI, a run of at most 64 a part; the tail). From nothing, every part is written. Incrementally, a part
-none of whose reports was rewritten is the previous release's file, hard-linked; a part
-with one is spliced from the previous one (`publisher.build.splice`): its unchanged
-pieces copied, the rewritten ones written. So one changed report writes its part of
-the corpus instead of all of it.
+reports by IRI, `PART_REPORTS` a part; the tail). From nothing, every part is written in
+one pass over the reports. Incrementally, a part none of whose reports was rewritten is
+the previous release's file, hard-linked; a part with one is spliced from the previous
+one (`publisher.build.splice`): its unchanged pieces copied, the rewritten ones written.
+So one changed report writes its part of the corpus instead of all of it.
 
 A dump's size and SHA-256 (what downloads/index.json and the catalog give) are those of
 its parts one after the other. The SHA-256 states after each part are kept in this
 process by the parts' identities (`_CHAINS`), so the next release, whose parts before
 the changed one are the same files, takes the digest up from there: a resident builder
-(`publisher.build.resident`) hashes the changed part and those after it: the reports that
-change most, the latest year's, come last.
+(`publisher.build.resident`) hashes the changed part and those after it (the reports that
+change most, the latest year's, come last). The dumps are written and hashed by threads
+while the build goes on (`DumpsWriting`).
 """
 
 from __future__ import annotations
