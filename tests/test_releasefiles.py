@@ -4,7 +4,7 @@ Whatever was copied, a spliced file is its blocks in the order given. A dump's S
 that of its parts one after the other (hashlib over the joined bytes, in the test), also
 when it is taken up from the states this process kept after the parts that are the same
 files as last time; and it is taken up from them (with the states made wrong, so is the
-digest).
+digest). A build that fails keeps only the states taken after the published release's parts.
 """
 
 from __future__ import annotations
@@ -12,18 +12,21 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from publisher.build import dumpfiles
-from publisher.build.dumpfiles import by_part, chain_digest, forget_digests, kept_digests
+from publisher.build import dumpfiles, stages
+from publisher.build.cachekeys import file_identity
+from publisher.build.dumpfiles import DUMPS, by_part, chain_digest, forget_digests, keep_digests_of, kept_digests
+from publisher.build.pipeline import build
 from publisher.build.splice import Layout, Splice
 from publisher.errors import BuildError
 from publisher.rdf.iris import Iris
 from publisher.release.dumps import Concatenation, dump_parts, open_dump, part_name
 from publisher.release.paths import DOWNLOADS, DUMP_PARTS
+from tests.builds import built_synthetic, change_a_figure, read_reports
 
 #: Blocks of a few hundred bytes to a few kilobytes.
 BLOCKS = {f"k{i:04}": random.Random(i).randbytes(200 + i % 7 * 700) for i in range(3000)}
@@ -82,6 +85,55 @@ def test_a_dumps_digest_is_that_of_its_parts_joined(parts: list[Path]) -> None:
     joined = b"".join(p.read_bytes() for p in parts)
     assert chain_digest("corpus.nq.gz", parts) == (len(joined), hashlib.sha256(joined).hexdigest())
     assert [d for _i, d in kept_digests("corpus.nq.gz")][1] == hashlib.sha256(joined[: 300 + (5 << 20)]).hexdigest()
+
+
+def test_a_failed_builds_states_of_its_own_parts_are_forgotten(parts: list[Path], tmp_path: Path) -> None:
+    published = tmp_path / "release"
+    chain_digest("corpus.nq.gz", parts)
+    failed = tmp_path / "failed" / DUMP_PARTS  # a build's release: its first two parts linked, the rest its own
+    failed.mkdir(parents=True)
+    for n, part in enumerate(parts):
+        if n < 2:
+            os.link(part, failed / part.name)
+        else:
+            (failed / part.name).write_bytes(b"written by the build that failed " + part.name.encode())
+    chain_digest("corpus.nq.gz", sorted(failed.iterdir(), key=parts_order(parts)))
+    assert len(kept_digests("corpus.nq.gz")) == 5
+    keep_digests_of(published)
+    head = b"".join(p.read_bytes() for p in parts[:2])
+    assert [d for _i, d in kept_digests("corpus.nq.gz")] == [
+        hashlib.sha256(head[:300]).hexdigest(),
+        hashlib.sha256(head).hexdigest(),
+    ]
+    keep_digests_of(None)  # nothing published: nothing kept
+    assert kept_digests("corpus.nq.gz") == []
+
+
+def test_a_build_that_fails_after_its_dumps_were_hashed_keeps_the_published_ones_states(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forget_digests()
+    _data, settings, first = built_synthetic(tmp_path, 11, (2017, 2018))
+    record = next(path for path, report in read_reports(settings).items() if report.year == 2017)
+    change_a_figure(record)
+
+    def fails(*args: object, **kwargs: object) -> object:
+        raise BuildError("The catalog could not be written (this test's failure).")
+
+    monkeypatch.setattr(stages, "write_catalog_files", fails)  # after the dumps, before the switch
+    with pytest.raises(BuildError, match="this test's failure"):
+        build(settings)
+    for name in DUMPS.values():
+        published = [file_identity(part) for part in dump_parts(first.release, name)]
+        kept = [identity for identity, _digest in kept_digests(name)]
+        assert kept and kept == published[: len(kept)], name
+    forget_digests()
+
+
+def parts_order(parts: list[Path]) -> Callable[[Path], int]:
+    """Order another release's parts as `parts` are ordered (by name)."""
+    names = [p.name for p in parts]
+    return lambda path: names.index(path.name)
 
 
 def test_a_changed_part_is_hashed_from_the_state_kept_before_it(parts: list[Path]) -> None:

@@ -1,4 +1,5 @@
-"""The store of a build from nothing, bulk-loaded in a thread while the build goes on (`bulkstore.StoreLoad`).
+"""The store of a build from nothing, bulk-loaded in a thread while the build goes on (`bulkstore.StoreLoad`), then
+compacted in one while the release-wide files are made (`bulkstore.Compaction`).
 
 A load that fails there fails the build with the load's error, in the build's own thread,
 and the release being made is discarded: the release published before stays published, as
@@ -10,10 +11,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from publisher import synthetic
-from publisher.build.bulkstore import StoreLoad, entry_of
+from publisher.build.bulkstore import Compaction, StoreLoad, entry_of
 from publisher.build.checked import read_cache
 from publisher.build.pipeline import build
 from publisher.build.workerstate import WorkerState
@@ -82,4 +84,31 @@ def test_a_load_stopped_midway_ends_with_its_stop_and_lets_its_store_go(tmp_path
         loading.store()
     assert len(asked) == 1  # the other three reports never read
     loading.stop()
-    assert not loading.thread.is_alive() and loading.loaded is None and loading.error is None
+    assert not loading.thread.is_alive() and loading.result is None and loading.error is None
+
+
+def test_a_store_compacted_in_a_thread_is_read_meanwhile_and_keeps_every_quad(tmp_path: Path) -> None:
+    store = ox.Store(str(tmp_path / "store"))
+    for n in range(4):  # four bulk loads: four sets of files for the compaction to merge
+        store.bulk_load(
+            b"".join(b'<urn:x:s%d> <urn:x:p%d> "%d" <urn:x:g%d> .\n' % (i, i % 7, i, n) for i in range(n, 20_000, 4)),
+            format=ox.RdfFormat.N_QUADS,
+        )
+    before = sorted(map(str, store))
+    assert len(before) == 20_000
+    compaction = Compaction(store)
+    counted = []
+    while compaction.thread.is_alive() or not counted:  # read while it runs (and once at least)
+        (row,) = store.query("SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }")  # type: ignore[misc]
+        counted.append(int(row[0].value))
+    compaction.wait()
+    assert set(counted) == {20_000}
+    assert sorted(map(str, store)) == before
+
+
+def test_a_compaction_that_fails_raises_its_error_where_it_is_waited_for(tmp_path: Path) -> None:
+    ox.Store(str(tmp_path / "store")).flush()
+    compaction = Compaction(ox.Store.read_only(str(tmp_path / "store")))  # Oxigraph compacts read-write stores only
+    with pytest.raises(RuntimeError, match="read-write"):
+        compaction.wait()
+    compaction.wait()  # raised once: waiting again finds it done

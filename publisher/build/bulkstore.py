@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +117,36 @@ def new_store(
     return store
 
 
-class StoreLoad:
+class Background:
+    """Work done in a thread of the build's process while the build goes on: `wait()` gives its result, or raises
+    what it raised, in the build's thread; `cpu` is its thread's CPU seconds once it ended (the build's clock
+    counts them in a stage of their own, `summary.Clock.charge`)."""
+
+    def __init__(self, name: str, work: Callable[[], Any]) -> None:
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.cpu: float | None = None
+        self.thread = threading.Thread(target=self._run, args=(work,), name=name, daemon=True)
+        self.thread.start()
+
+    def _run(self, work: Callable[[], Any]) -> None:
+        try:
+            self.result = work()
+        except BaseException as exc:  # raised again in the build's thread (`wait`)
+            self.error = exc
+        finally:
+            self.cpu = time.thread_time()
+
+    def wait(self) -> Any:
+        """Its result, once it ended; what it raised, raised here (once)."""
+        self.thread.join()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+        return self.result
+
+
+class StoreLoad(Background):
     """A new store (`new_store`) bulk-loaded in a thread of the build's process, while the build goes on with
     what needs no store (the load spends its time in Oxigraph, which releases the GIL but to read the stream).
 
@@ -128,35 +158,28 @@ class StoreLoad:
         self, path: Path, state: WorkerState, by_iri: Mapping[str, Entry], cache: Path, extra: Callable[[str], bytes]
     ) -> None:
         self.stopping = threading.Event()
-        self.loaded: ox.Store | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(
-            target=self._run, args=(path, state, by_iri, cache, extra), name="store-load", daemon=True
-        )
-        self.thread.start()
-
-    def _run(
-        self, path: Path, state: WorkerState, by_iri: Mapping[str, Entry], cache: Path, extra: Callable[[str], bytes]
-    ) -> None:
-        try:
-            self.loaded = new_store(path, state, by_iri, cache, extra, self.stopping)
-        except BaseException as exc:  # raised again in the build's thread (`store`)
-            self.error = exc
+        super().__init__("store-load", lambda: new_store(path, state, by_iri, cache, extra, self.stopping))
 
     def store(self) -> ox.Store:
         """The store, once loaded; what the load raised, raised here."""
-        self.thread.join()
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-        assert self.loaded is not None
-        return self.loaded
+        store = self.wait()
+        assert isinstance(store, ox.Store)
+        return store
 
     def stop(self) -> None:
         """The load ended (stopped if still going), its store and any error let go."""
         self.stopping.set()
         self.thread.join()
-        self.loaded = self.error = None
+        self.result = self.error = None
+
+
+class Compaction(Background):
+    """A store compacted (`optimize`: RocksDB's files merged, as a store served for reading wants them) in a thread
+    of the build's process while the build goes on reading it: Oxigraph releases the GIL, and a read sees the
+    same quads during and after."""
+
+    def __init__(self, store: ox.Store) -> None:
+        super().__init__("store-compaction", store.optimize)
 
 
 def scoped_rules(state: WorkerState, scope: Mapping[str, Entry], cache: Path) -> dict[str, list[Finding]]:

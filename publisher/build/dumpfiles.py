@@ -336,9 +336,7 @@ def chain_digest(name: str, parts: Sequence[Path]) -> tuple[int, str]:
     identities = [file_identity(part) for part in parts]
     with _CHAINS_LOCK:
         known = list(_CHAINS.get(name, []))
-    same = 0
-    while same < min(len(known), len(parts)) and identities[same] is not None and known[same][0] == identities[same]:
-        same += 1
+    same = _same_start(known, identities)
     digest = known[same - 1][1].copy() if same else hashlib.sha256()
     chain = known[:same]
     for part, identity in zip(parts[same:], identities[same:], strict=True):
@@ -347,6 +345,28 @@ def chain_digest(name: str, parts: Sequence[Path]) -> tuple[int, str]:
     with _CHAINS_LOCK:
         _CHAINS[name] = chain
     return sum(identity[2] for identity in identities if identity is not None), digest.hexdigest()
+
+
+def _same_start(known: Sequence[tuple[tuple[int, int, int] | None, Any]], identities: Sequence[Any]) -> int:
+    """How many of the parts, from the first, are the same files as those the kept states were taken after."""
+    same, most = 0, min(len(known), len(identities))
+    while same < most and identities[same] is not None and known[same][0] == identities[same]:
+        same += 1
+    return same
+
+
+def keep_digests_of(release: Path | None) -> None:
+    """Keep only the SHA-256 states (`chain_digest`) taken after parts of `release` (the published one): what a
+    failed build does with those it took of its own release's parts, deleted with it (a file written later
+    could be given one's inode, time and size again)."""
+    with _CHAINS_LOCK:
+        for name, known in list(_CHAINS.items()):
+            identities = [file_identity(part) for part in dump_parts(release, name)] if release is not None else []
+            same = _same_start(known, identities)
+            if same:
+                _CHAINS[name] = known[:same]
+            else:
+                del _CHAINS[name]
 
 
 def _hash_file(digest: Any, path: Path) -> None:

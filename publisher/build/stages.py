@@ -10,7 +10,8 @@ name it (`BuildSummary.timings`):
     load        the store: a checkpoint of the previous one with the changed graphs
                 replaced (publisher.store.graphs), or every graph bulk-loaded
                 (publisher.build.bulkstore) in a thread while annotate, link and files
-                go on, waited for after them (the text reuse then put into it)
+                go on, waited for after them (the text reuse then put into it), then
+                compacted in a thread while the release-wide files are made
     annotate    the reports whose published graph changes, their DQV quality annotations and
                 text reuse (measured by the workers: publisher.build.textreuse)
     link        the unchanged reports' files hard-linked from the previous release
@@ -46,6 +47,7 @@ from rdflib import URIRef
 from publisher import __version__
 from publisher.build import workerstate
 from publisher.build.bulkstore import (
+    Compaction,
     Entry,
     StoreLoad,
     agency_rules,
@@ -56,7 +58,7 @@ from publisher.build.bulkstore import (
     scoped_rules,
 )
 from publisher.build.catalogupdate import void_stats, void_totals, write_catalog_files
-from publisher.build.dumpfiles import DumpsWriting, write_dumps
+from publisher.build.dumpfiles import DumpsWriting, keep_digests_of, write_dumps
 from publisher.build.figurefile import write_figure_table
 from publisher.build.indexfile import write_corpus_index
 from publisher.build.pool import Workers
@@ -174,6 +176,7 @@ class NewRelease:
         # the store is opened by `load`: a checkpoint of the previous one, or a new one
         self.release = Release(self.build_dir, self.build_dir / RELEASES / f"{self.stamp}-{self.digest[:12]}")
         self.loading: StoreLoad | None = None
+        self.compaction: Compaction | None = None
         self.dumps: DumpsWriting | None = None
         try:
             self.rules()  # in stores of their own, before the release's store is made
@@ -193,7 +196,11 @@ class NewRelease:
                 self.loading.stop()  # nothing writes the store any more
             if self.dumps is not None:
                 self.dumps.wait()  # nor the dumps' threads the release
+            if self.compaction is not None:
+                with contextlib.suppress(Exception):  # what failed first is what is raised
+                    self.compaction.wait()
             self.release.discard()
+            keep_digests_of(self.previous.release)  # not the states of the discarded parts
             raise
         self.tidy(path)
         return BuildSummary(
@@ -237,6 +244,7 @@ class NewRelease:
             self.store = store
         else:
             self.loading = StoreLoad(store_path, self.state, self.by_iri, self.cache, self.annotations_of)
+            self.clock.charge("load", self.loading)
         self.progress.done()
         self.clock.lap("load")
 
@@ -263,6 +271,8 @@ class NewRelease:
         data = b"".join(nquads(self.reuse[iri], iri) for iri in sorted(self.reuse))
         if data:
             store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        self.compaction = Compaction(store)  # while the release-wide files are made; waited for by `switch`
+        self.clock.charge("publish", self.compaction)
         self.progress.done()
         self.clock.lap("load")
 
@@ -476,9 +486,10 @@ class NewRelease:
         self.progress.stage("publishing", 0)
         store = self.store
         assert store is not None
+        if self.compaction is not None:
+            self.compaction.wait()
+            self.compaction = None
         store.flush()
-        if not self.incremental:
-            store.optimize()
         del store
         self.store = self.before_store = None  # closed: RocksDB closes when the objects go
         path = self.release.publish(self.settings, changed=[*self.dirty, *self.removed] if self.incremental else None)

@@ -3,13 +3,17 @@
 For each stage the clock keeps the wall seconds and the CPU seconds of every process
 that worked for the build: its own (all threads: the store's loader's too) and, when
 it has worker processes (`publisher.build.pool.Workers`), theirs and their fork
-server's, of which it keeps the share apart. `publisher build --timings` prints them
+server's, of which it keeps the share apart. A thread of its own that works beside the
+stages (the store's load, its compaction) is counted in the stage it belongs to
+(`Clock.charge`), not in those it ran beside. `publisher build --timings` prints them
 (`BuildSummary.timings_text`) with the peak resident memory of each of those processes.
 """
 
 from __future__ import annotations
 
+import os
 import resource
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +109,26 @@ class Processes(Protocol):
         ...
 
 
+class Charged(Protocol):
+    """Work in a thread of the build's process (`publisher.build.bulkstore.Background`): its thread, and the
+    thread's CPU seconds once it ended (None before)."""
+
+    thread: threading.Thread
+    cpu: float | None
+
+
+def thread_cpu(work: Charged) -> float:
+    """CPU seconds of `work`'s thread so far: Linux's count while it runs (in clock ticks), its own once it ended."""
+    if work.cpu is not None:
+        return work.cpu
+    try:
+        stat = Path(f"/proc/self/task/{work.thread.native_id}/stat").read_bytes()
+    except OSError:  # it ended meanwhile (its own count is there now), or no /proc: counted once it ends
+        return work.cpu if work.cpu is not None else 0.0
+    fields = stat.rpartition(b")")[2].split()  # after the thread's name: state, ppid, …, utime (11), stime (12)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Clock:
     """The seconds each named stage of a build took: `lap(name)` ends a stage (the time since the last lap).
 
@@ -120,16 +144,36 @@ class Clock:
         self.last_cpu = time.process_time()
         self.others: Processes | None = None
         self.last_others = 0.0
+        self.charged: list[tuple[str, Charged, list[float]]] = []  # stage, work, its CPU counted so far
+        self.ahead: dict[str, float] = {}  # CPU of work charged to a stage that has not lapped yet
 
     def watch(self, others: Processes) -> None:
         """Count the CPU of `others` (their CPU so far is not this build's) in the stages from now on."""
         self.others, self.last_others = others, others.cpu()
 
+    def charge(self, name: str, work: Charged) -> None:
+        """Count the CPU of `work`'s thread (this process's, just started) in stage `name`, not in the stages it
+        runs beside."""
+        self.charged.append((name, work, [0.0]))
+
     def lap(self, name: str) -> None:
         now, cpu = time.perf_counter(), time.process_time()
         theirs = self.others.cpu() - self.last_others if self.others is not None else 0.0
+        own = cpu - self.last_cpu
+        for stage, work, counted in self.charged:
+            ended = work.cpu is not None
+            # no more than this lap's CPU: Linux counts a running thread's in ticks (10 ms), the process's finer
+            moved = max(0.0, min(thread_cpu(work) - counted[0], own))
+            counted[0] += moved
+            own -= moved
+            if stage in self.cpu:
+                self.cpu[stage] += moved
+            else:  # a stage to come: counted when it laps (the stages keep their order)
+                self.ahead[stage] = self.ahead.get(stage, 0.0) + moved
+            if ended and counted[0] >= (work.cpu or 0.0):
+                self.charged = [item for item in self.charged if item[1] is not work]
         self.timings[name] = self.timings.get(name, 0.0) + now - self.last
-        self.cpu[name] = self.cpu.get(name, 0.0) + cpu - self.last_cpu + theirs
+        self.cpu[name] = self.cpu.get(name, 0.0) + own + theirs + self.ahead.pop(name, 0.0)
         self.workers_cpu[name] = self.workers_cpu.get(name, 0.0) + theirs
         self.last, self.last_cpu = now, cpu
         self.last_others += theirs
