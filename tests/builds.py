@@ -5,11 +5,12 @@ Used by the scale and resident-builder tests, which compare an incremental build
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from pyoxigraph import Store
@@ -69,6 +70,19 @@ def change_a_figure(record: Path) -> str:
     text = record.read_text(encoding="utf-8").replace(f"组织业务培训{value}人次", f"组织业务培训{new}人次")
     record.write_text(text.replace(f"value: {value}\n    unit: person", f"value: {new}\n    unit: person"), "utf-8")
     return f"组织业务培训{new}人次"
+
+
+@contextlib.contextmanager
+def record_restored(record: Path) -> Iterator[Path]:
+    """A synthetic record and its source text (given), put back as they were after the block (a corpus that other
+    tests of the module share)."""
+    source = record.with_name(record.name.replace(".yaml", ".source.txt"))
+    kept = record.read_bytes(), source.read_bytes()
+    try:
+        yield source
+    finally:
+        record.write_bytes(kept[0])
+        source.write_bytes(kept[1])
 
 
 TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")

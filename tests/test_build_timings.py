@@ -142,7 +142,7 @@ def test_a_thread_that_works_beside_the_stages_is_counted_in_its_own() -> None:
     work.wait()
     clock.lap("files")
     assert work.cpu is not None and work.cpu >= 0.3
-    assert clock.cpu["load"] == pytest.approx(work.cpu, abs=0.02)
+    assert clock.cpu["load"] == pytest.approx(work.cpu, abs=0.05)
     assert clock.cpu["annotate"] + clock.cpu["files"] < 0.1
     assert list(clock.timings) == ["load", "annotate", "files"]  # its wall time is in the stages it ran beside
     assert clock.timings["load"] < 0.1 < clock.timings["annotate"]

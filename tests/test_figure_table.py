@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import pickle
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from publisher.publication.reportfigures import FigureTable, read_table
 from publisher.release.paths import CACHE, CACHE_REPORTS, FIGURE_TABLE, STORE
 from publisher.settings import Settings
 from publisher.web.figuretable import make_table
-from tests.builds import built, built_synthetic, read_reports, rebuilt_from_nothing
+from tests.builds import built, built_synthetic, read_reports, rebuilt_from_nothing, record_restored
 from tests.fixtures import examples
 from tests.fixtures.real_reports import HONGZE_2023, HUAIAN_2024
 from tests.helpers import BASE
@@ -139,7 +138,7 @@ def change_requests_received(record: Path) -> int:
 
 
 def test_a_rebuild_changes_the_changed_reports_rows_and_keeps_the_others(
-    synthetic_corpus: tuple[Path, Settings, BuildSummary], tmp_path: Path
+    synthetic_corpus: tuple[Path, Settings, BuildSummary],
 ) -> None:
     _data, settings, first = synthetic_corpus
     before = json.loads((first.release / FIGURE_TABLE).read_text(encoding="utf-8"))
@@ -148,11 +147,7 @@ def test_a_rebuild_changes_the_changed_reports_rows_and_keeps_the_others(
         if report.format == "jilin-city-2011"
         and RECEIVED.search(path.with_name(path.name.replace(".yaml", ".source.txt")).read_text(encoding="utf-8"))
     )  # fmt: skip
-    copy = tmp_path / "record.yaml", tmp_path / "source.txt"
-    source = record.with_name(record.name.replace(".yaml", ".source.txt"))
-    shutil.copy(record, copy[0])
-    shutil.copy(source, copy[1])
-    try:
+    with record_restored(record):
         new = change_requests_received(record)
         changed = read_reports(settings)[record]
         assert [f.value for f in changed.figures if f.quote.text.endswith(f"{new}件")] == [new]
@@ -161,9 +156,6 @@ def test_a_rebuild_changes_the_changed_reports_rows_and_keeps_the_others(
         after = json.loads((summary.release / FIGURE_TABLE).read_text(encoding="utf-8"))
         table = from_file(summary.release)
         assert as_data(table) == as_data(by_queries(summary.release))
-    finally:
-        shutil.copy(copy[0], record)
-        shutil.copy(copy[1], source)
     iri = f"{BASE}/id/report/{changed.agency}/{changed.year}"
     requests = FIGURES[0]
     assert (requests.item, requests.period) == REQUESTS

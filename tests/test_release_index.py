@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from publisher.settings import Settings
 from publisher.sparql import namedqueries
 from publisher.validation.findings import Finding, quality_annotations
 from publisher.web.corpusindex import COVERAGE_QUERY, make_index
-from tests.builds import built, built_synthetic, read_reports
+from tests.builds import built, built_synthetic, read_reports, record_restored
 from tests.fixtures import examples
 from tests.helpers import BASE
 
@@ -130,7 +129,7 @@ def test_the_index_rows_are_the_named_query_on_the_real_documents(tmp_path: Path
 
 
 def test_a_rebuild_changes_the_changed_reports_rows_and_keeps_the_others(
-    synthetic_corpus: tuple[Path, Settings, BuildSummary], tmp_path: Path
+    synthetic_corpus: tuple[Path, Settings, BuildSummary],
 ) -> None:
     _data, settings, first = synthetic_corpus
     before = json.loads((first.release / CORPUS_INDEX).read_text(encoding="utf-8"))
@@ -140,20 +139,13 @@ def test_a_rebuild_changes_the_changed_reports_rows_and_keeps_the_others(
         if report.format == "jilin-city-2011" and warned[f"{BASE}/id/report/{report.agency}/{report.year}"] == 0
         and PROACTIVE.search(path.with_name(path.name.replace(".yaml", ".source.txt")).read_text(encoding="utf-8"))
     )  # fmt: skip
-    copy = tmp_path / "record.yaml", tmp_path / "source.txt"
-    source = record.with_name(record.name.replace(".yaml", ".source.txt"))
-    shutil.copy(record, copy[0])
-    shutil.copy(source, copy[1])
-    try:
+    with record_restored(record):
         break_proactive_total(record)
         changed = read_reports(settings)[record]
         summary = build(settings)
         assert summary.incremental and summary.checked == 1
         after = json.loads((summary.release / CORPUS_INDEX).read_text(encoding="utf-8"))
         assert from_file(summary.release) == by_query(summary.release)
-    finally:
-        shutil.copy(copy[0], record)
-        shutil.copy(copy[1], source)
     iri = f"{BASE}/id/report/{changed.agency}/{changed.year}"
     rows_before = {row[0]: row for row in before["reports"]}
     rows_after = {row[0]: row for row in after["reports"]}

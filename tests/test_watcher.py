@@ -8,6 +8,7 @@ project again.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import queue
 import re
@@ -21,10 +22,13 @@ from click.testing import CliRunner
 
 from publisher import synthetic
 from publisher.build import indexfile, stages
+from publisher.build import state as buildstate
 from publisher.build.cachekeys import file_identity
 from publisher.build.dumpfiles import DUMPS, forget_digests, kept_digests
+from publisher.build.reportfiles import STORED_LITERALS
 from publisher.build.resident import ResidentBuilder, Round
 from publisher.build.state import read_state
+from publisher.build.summary import Clock
 from publisher.cli import main
 from publisher.errors import SourceError
 from publisher.publication import reportfigures
@@ -173,6 +177,46 @@ def test_once_warm_the_builder_holds_every_reports_rows_as_the_next_build_reuses
         reportfigures._LINES[iri][0] is r.figures for iri, r in state.reports.items() if iri in reportfigures._LINES
     )
     assert set(stages._OUTCOMES) == set(state.reports)
+
+
+def test_once_warm_the_builder_has_written_a_reports_files_once_and_nothing_of_the_builds(watching: Watching) -> None:
+    """Its largest report's files written into a scratch folder while warming up: what the first report a process
+    writes costs once (here: the typed literals it learns as the store keeps them) is not the first change's,
+    and the build folder (cache, releases) is left as it was."""
+
+    def files() -> dict[str, tuple[int, int]]:
+        found = sorted(p for p in watching.build_dir.rglob("*") if p.is_file())
+        return {str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in found}
+
+    before = files()
+    STORED_LITERALS.known.clear()
+    watching.builder._warm()
+    assert STORED_LITERALS.known  # its typed literals (counts, dates, offsets) as the store gives them back
+    assert files() == before
+
+
+def test_a_resident_build_runs_with_the_garbage_collector_paused_throughout(
+    watching: Watching, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The builder pauses the collector for a whole build (a collection midway walks the millions of objects it
+    holds: 0.2 s each at 10,000 reports) and collects after it; reading a release's state in the build (not
+    remembered yet: a builder just started) no longer enables it again midway."""
+    seen: list[tuple[str, bool]] = []
+    lap = Clock.lap
+
+    def observed(clock: Clock, name: str) -> None:
+        seen.append((name, gc.isenabled()))
+        lap(clock, name)
+
+    monkeypatch.setattr(Clock, "lap", observed)
+    buildstate._KNOWN.clear()  # as in a builder just started: the published release's state read from its file
+    record = sorted(watching.data.glob("reports/*/2016.yaml"))[2]
+    change_a_figure(record)
+    done = watching.round_of(record)
+    assert done.error is None and done.result is not None
+    assert [name for name, _enabled in seen][-2:] == ["publish", "tidy"]
+    assert [name for name, enabled in seen if enabled] == []
+    assert gc.isenabled()  # once the build is done
 
 
 def test_the_watch_command_names_what_it_watches() -> None:

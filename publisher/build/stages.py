@@ -36,8 +36,10 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
+from copy import copy as copy_of
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,7 @@ from publisher.build.bulkstore import (
     scoped_rules,
 )
 from publisher.build.catalogupdate import void_stats, void_totals, write_catalog_files
+from publisher.build.checked import cache_file, graph_file
 from publisher.build.dumpfiles import DumpsWriting, keep_digests_of, write_dumps
 from publisher.build.figurefile import write_figure_table
 from publisher.build.indexfile import write_corpus_index
@@ -508,7 +511,8 @@ class NewRelease:
 
 def warm_release(release: Path, state: WorkerState) -> None:
     """The rows of every report of a published release in the files each release has whole (the figure table,
-    the corpus index) and its outcomes, made once as the next build will reuse them (publisher.build.resident)."""
+    the corpus index) and its outcomes, made once as the next build will reuse them, and its largest report's
+    files written once into a scratch folder (publisher.build.resident)."""
     known = read_state(release)
     if known is None:
         return
@@ -520,6 +524,31 @@ def warm_release(release: Path, state: WorkerState) -> None:
             write_table(Path(scratch) / FIGURE_TABLE, state.settings.base,
                         [(iri, r.figures) for iri, r in reports.items() if r.figures is not None])  # fmt: skip
         write_corpus_index(Path(scratch), state.project, reports, known.rules)
+        if reports:
+            largest = max(reports.values(), key=lambda r: r.triples)
+            warnings = [f for f in largest.findings if f.severity == "warning"] + list(known.rules.get(largest.iri, []))
+            _warm_files(Path(scratch), state, largest, warnings)
+
+
+def _warm_files(scratch: Path, state: WorkerState, report: ReportState, warnings: list[Finding]) -> None:
+    """A published report's files written into `scratch` as a build writes them, from a copy of its checked record
+    in a scratch cache: what the first report a process writes costs once (its modules' first use, the literals
+    and labels it remembers), paid before the first change rather than by it."""
+    cache = scratch / "cache"
+    for kept in (cache_file(state.cache, report.key), graph_file(state.cache, report.key)):
+        copy = cache / kept.relative_to(state.cache)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copyfile(kept, copy)
+        except OSError:  # not in the cache any more: the first change pays for it
+            return
+    folder = scratch / "release"
+    for sub in REPORT_FOLDERS:
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    state.load("info", "labels", "inputs")  # into `state` itself, before it is copied
+    scratch_state = copy_of(state)
+    scratch_state.cache = cache
+    publish_one(scratch_state, PublishJob(report.key, warnings, {}, "2000-01-01T00:00:00Z", str(folder)))
 
 
 #: Each report's outcome as this process made it last, with the record and findings it was made of: a resident

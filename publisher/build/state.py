@@ -8,7 +8,6 @@ the next build starts from it and touches only what changed (`publisher.build.pi
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
@@ -20,6 +19,7 @@ from publisher.build.cachekeys import file_identity
 from publisher.build.splice import Layout
 from publisher.errors import PublisherError
 from publisher.publication.reportfigures import ReportFigures
+from publisher.release.objects import collection_paused
 from publisher.release.paths import STATE, STORE, current_release
 from publisher.settings import Settings
 from publisher.validation.findings import Finding
@@ -126,11 +126,8 @@ def read_state(release: Path) -> ReleaseState | None:
         return known[1]
     try:
         data = path.read_bytes()
-        gc.disable()  # tens of thousands of objects made at once: a collection run midway would only slow it
-        try:
+        with collection_paused():  # not enabled again midway through a resident builder's build, which paused it
             state = pickle.loads(data)
-        finally:
-            gc.enable()
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError, ImportError, ValueError, KeyError):
         return None
     if not isinstance(state, ReleaseState) or state.version != STATE_VERSION:

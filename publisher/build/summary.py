@@ -11,7 +11,6 @@ stages (the store's load, its compaction) is counted in the stage it belongs to
 
 from __future__ import annotations
 
-import os
 import resource
 import threading
 import time
@@ -110,23 +109,9 @@ class Processes(Protocol):
 
 
 class Charged(Protocol):
-    """Work in a thread of the build's process (`publisher.build.bulkstore.Background`): its thread, and the
-    thread's CPU seconds once it ended (None before)."""
+    """Work in a thread of the build's process (`publisher.build.bulkstore.Background`)."""
 
     thread: threading.Thread
-    cpu: float | None
-
-
-def thread_cpu(work: Charged) -> float:
-    """CPU seconds of `work`'s thread so far: Linux's count while it runs (in clock ticks), its own once it ended."""
-    if work.cpu is not None:
-        return work.cpu
-    try:
-        stat = Path(f"/proc/self/task/{work.thread.native_id}/stat").read_bytes()
-    except OSError:  # it ended meanwhile (its own count is there now), or no /proc: counted once it ends
-        return work.cpu if work.cpu is not None else 0.0
-    fields = stat.rpartition(b")")[2].split()  # after the thread's name: state, ppid, …, utime (11), stime (12)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Clock:
@@ -142,40 +127,41 @@ class Clock:
         self.workers_cpu: dict[str, float] = {}
         self.last = time.perf_counter()
         self.last_cpu = time.process_time()
+        self.last_main = time.thread_time()  # of the thread that laps: the build's
         self.others: Processes | None = None
         self.last_others = 0.0
-        self.charged: list[tuple[str, Charged, list[float]]] = []  # stage, work, its CPU counted so far
-        self.ahead: dict[str, float] = {}  # CPU of work charged to a stage that has not lapped yet
+        self.charged: list[tuple[str, Charged]] = []
+        self.ahead: dict[str, float] = {}  # CPU charged to a stage that has not lapped yet
 
     def watch(self, others: Processes) -> None:
         """Count the CPU of `others` (their CPU so far is not this build's) in the stages from now on."""
         self.others, self.last_others = others, others.cpu()
 
     def charge(self, name: str, work: Charged) -> None:
-        """Count the CPU of `work`'s thread (this process's, just started) in stage `name`, not in the stages it
-        runs beside."""
-        self.charged.append((name, work, [0.0]))
+        """Count the CPU of `work` (in a thread of this process, just started) in stage `name`, not in the stages it
+        runs beside: while it runs, the CPU of every thread of the process but the build's own — its thread and
+        those it starts (Oxigraph's loader's, RocksDB's compaction's), and any other beside it (the dumps'
+        threads while the store is compacted, the pool's result threads while it is loaded: a few seconds at
+        10,000 reports)."""
+        self.charged.append((name, work))
 
     def lap(self, name: str) -> None:
-        now, cpu = time.perf_counter(), time.process_time()
+        now, cpu, main = time.perf_counter(), time.process_time(), time.thread_time()
         theirs = self.others.cpu() - self.last_others if self.others is not None else 0.0
         own = cpu - self.last_cpu
-        for stage, work, counted in self.charged:
-            ended = work.cpu is not None
-            # no more than this lap's CPU: Linux counts a running thread's in ticks (10 ms), the process's finer
-            moved = max(0.0, min(thread_cpu(work) - counted[0], own))
-            counted[0] += moved
-            own -= moved
+        if self.charged:
+            beside = max(0.0, own - (main - self.last_main))
+            stage = self.charged[0][0]
+            own -= beside
             if stage in self.cpu:
-                self.cpu[stage] += moved
+                self.cpu[stage] += beside
             else:  # a stage to come: counted when it laps (the stages keep their order)
-                self.ahead[stage] = self.ahead.get(stage, 0.0) + moved
-            if ended and counted[0] >= (work.cpu or 0.0):
-                self.charged = [item for item in self.charged if item[1] is not work]
+                self.ahead[stage] = self.ahead.get(stage, 0.0) + beside
+            self.charged = [(charged, work) for charged, work in self.charged if work.thread.is_alive()]
         self.timings[name] = self.timings.get(name, 0.0) + now - self.last
         self.cpu[name] = self.cpu.get(name, 0.0) + own + theirs + self.ahead.pop(name, 0.0)
         self.workers_cpu[name] = self.workers_cpu.get(name, 0.0) + theirs
-        self.last, self.last_cpu = now, cpu
+        self.last, self.last_cpu, self.last_main = now, cpu, main
         self.last_others += theirs
 
     def memory(self) -> PeakMemory:

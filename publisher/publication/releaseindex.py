@@ -18,7 +18,6 @@ annotation per focus and value).
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from publisher.rdf.iris import Iris
 from publisher.records.model import Registry
+from publisher.release.objects import collection_paused
 from publisher.validation.findings import Finding
 
 #: Bumped when the file changes shape: a file of another version is not read (the named query answers).
@@ -110,13 +110,8 @@ def write_index(path: Path, base: str, registry: Registry, reports: Iterable[Ind
 def coverage_rows(path: Path, base: str) -> list[dict[str, str]] | None:
     """The rows of the named query `coverage` as the corpus index at `path` holds them (same keys, same strings,
     same order); None when there is none, or it is of another version or base IRI (the query answers then)."""
-    enabled = gc.isenabled()
-    gc.disable()  # tens of thousands of objects made at once: a collection run midway would only slow it
-    try:
+    with collection_paused():
         return _coverage_rows(path, base)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _AGENCY_KEYS = ("agency", "agency_zh", "agency_en", "level", "division", "division_zh", "division_en")

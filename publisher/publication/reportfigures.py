@@ -42,7 +42,6 @@ written whole or not at all (a temporary file renamed).
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
@@ -58,6 +57,7 @@ from publisher.publication.comparedfigures import FIGURE_PAIRS
 from publisher.rdf.iris import Iris
 from publisher.rdf.namespaces import QB, vocabulary
 from publisher.rdf.ntterms import TermTriple, iri_term
+from publisher.release.objects import collection_paused
 
 #: The version of the figure table's format (its first key); a reader of another version does not read it.
 TABLE_VERSION = 1
@@ -330,13 +330,8 @@ def write_table(path: Path, base: str, reports: Iterable[tuple[str, ReportFigure
 def read_table(path: Path, base: str, figures: Sequence[tuple[str, str]]) -> FigureTable | None:
     """The figure table of a release, of `figures`; None when there is none, or it is of another version or base
     IRI, or lacks one of the figures (the named queries answer then)."""
-    enabled = gc.isenabled()
-    gc.disable()  # tens of thousands of objects made at once: a collection run midway would only slow it
-    try:
+    with collection_paused():
         return _read_table(path, base, figures)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read_table(path: Path, base: str, figures: Sequence[tuple[str, str]]) -> FigureTable | None:
