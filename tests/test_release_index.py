@@ -1,10 +1,11 @@
-"""The release's corpus index: the build's rows equal the named query `coverage` over the store.
+"""The release's corpus index: the build's rows equal the named queries `coverage` and `text-reuse-shares`.
 
 The finding pages read every agency and report from the corpus index the build writes
 (publisher.publication.releaseindex, from the registry and what the build keeps of each
 report); the named query `coverage` is what it stands for (publisher.web.corpusindex
-runs it over the store for a release without one). Here both are read of the same
-release and must be equal, row for row, in the query's order:
+runs it over the store for a release without one), and `text-reuse-shares` what its
+text-reuse measurements stand for (publisher.web.workbench). Here both are read of the
+same release and must be equal, row for row, in the queries' order:
 
 - a synthetic corpus of every era the generator writes, with warnings (broken totals,
   the rules across years) and text reuse, and an agency of the registry with no report;
@@ -29,7 +30,7 @@ from rdflib import URIRef
 
 from publisher.build.pipeline import build
 from publisher.build.summary import BuildSummary
-from publisher.publication.releaseindex import annotation_count, coverage_rows
+from publisher.publication.releaseindex import annotation_count, coverage_rows, reuse_rows
 from publisher.rdf.iris import Iris
 from publisher.rdf.namespaces import DQV
 from publisher.release.paths import CORPUS_INDEX, STORE
@@ -81,6 +82,20 @@ def from_file(release: Path) -> list[dict[str, str]]:
     return rows
 
 
+def reuse_by_query(release: Path) -> list[dict[str, str]]:
+    store = Store.read_only(str(release / STORE))
+    try:
+        return namedqueries.get("text-reuse-shares").rows(store, BASE, {})
+    finally:
+        del store
+
+
+def reuse_from_file(release: Path) -> list[dict[str, str]]:
+    rows = reuse_rows(release / CORPUS_INDEX, BASE)
+    assert rows is not None
+    return rows
+
+
 def add_lonely_agency(data: Path) -> None:
     """An agency of the registry's first division with no report of its own."""
     path = data / "agencies.yaml"
@@ -110,9 +125,11 @@ def test_the_index_rows_are_the_named_query_on_every_synthetic_era(
     [lonely] = [row for row in rows if row["agency"] == f"{BASE}/id/agency/{LONELY}"]
     assert "report" not in lonely and lonely["level"] == "department" and lonely["warnings"] == "0"
     assert summary.warnings > 0 and any(int(row["warnings"]) > 0 for row in rows)
+    measured = reuse_by_query(summary.release)
+    assert measured and reuse_from_file(summary.release) == measured  # the corpus has text reuse
+    assert any(int(row["passages"]) > 0 for row in measured) and len({row["share"] for row in measured}) > 1
     store = Store.read_only(str(summary.release / STORE))
     try:
-        assert namedqueries.get("text-reuse-shares").rows(store, BASE, {})  # the corpus has text reuse
         assert make_index(store, BASE, rows) == make_index(store, BASE)  # what the pages read: the same index
     finally:
         del store
@@ -124,6 +141,7 @@ def test_the_index_rows_are_the_named_query_on_the_real_documents(tmp_path: Path
     _settings, summary = built(data, tmp_path / "build")
     rows = from_file(summary.release)
     assert rows == by_query(summary.release)
+    assert reuse_from_file(summary.release) == reuse_by_query(summary.release)
     assert sum("report" in row for row in rows) == len(summary.outcomes)
     assert len({row["level"] for row in rows}) > 1
 
@@ -146,6 +164,7 @@ def test_a_rebuild_changes_the_changed_reports_rows_and_keeps_the_others(
         assert summary.incremental and summary.checked == 1
         after = json.loads((summary.release / CORPUS_INDEX).read_text(encoding="utf-8"))
         assert from_file(summary.release) == by_query(summary.release)
+        assert reuse_from_file(summary.release) == reuse_by_query(summary.release)
     iri = f"{BASE}/id/report/{changed.agency}/{changed.year}"
     rows_before = {row[0]: row for row in before["reports"]}
     rows_after = {row[0]: row for row in after["reports"]}

@@ -1,10 +1,11 @@
 """The release's corpus index (corpus-index.json): every agency and report the finding pages list, in one file.
 
 Written by the corpus stage (publisher.build.stages) from what the build keeps of each
-report (its ReportState: agency, year, format; its own warnings and those of the rules
-across years, ReleaseState.rules) and the project's agency registry: no query over the
-store, so that a one-report republish stays as fast as the rest of the corpus stage.
-The rows are those of the named query `coverage` (publisher.publication.releaseindex).
+report (its ReportState: agency, year, format, text-reuse measurement; its own warnings
+and those of the rules across years, ReleaseState.rules) and the project's agency
+registry: no query over the store, so that a one-report republish stays as fast as the
+rest of the corpus stage. The rows are those of the named queries `coverage` and
+`text-reuse-shares` (publisher.publication.releaseindex).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def write_corpus_index(
         row = known.get(iri)
         if row is None or row[0] is not r or row[1] is not found:
             indexed = IndexedReport(
-                iri, r.agency, r.year, str(formats[r.format].iri), annotation_count([*r.findings, *found])
+                iri, r.agency, r.year, str(formats[r.format].iri), annotation_count([*r.findings, *found]), r.reuse
             )
             row = (r, found, indexed)
         kept[iri] = row

@@ -87,7 +87,7 @@ from publisher.build.state import (
     write_state,
 )
 from publisher.build.summary import BuildSummary, Clock
-from publisher.build.textreuse import ReuseJob, measure_one, previous_reports, reuse_digest
+from publisher.build.textreuse import ReuseJob, measure_one, previous_reports, reuse_digest, reuse_of
 from publisher.build.workerstate import WorkerState
 from publisher.publication.comparedfigures import FIGURE_PAIRS
 from publisher.publication.downloads import DownloadFile, read_index
@@ -409,6 +409,7 @@ class NewRelease:
             iri, entry.record, entry.agency, entry.year, entry.format, entry.key, entry.findings,
             self.annotated[iri], len(self.warnings[iri]), done.triples, done.files_id, done.names, done.pieces,
             min(f.issued for f in done.files), max(f.modified for f in done.files), figures=entry.figures,
+            reuse=reuse_of(self.reuse.get(iri, b""), self.iris, self.by_iri),
         )  # fmt: skip
 
     def write_corpus(self) -> None:

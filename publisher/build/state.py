@@ -18,6 +18,7 @@ from typing import Any
 from publisher.build.cachekeys import file_identity
 from publisher.build.splice import Layout
 from publisher.errors import PublisherError
+from publisher.publication.releaseindex import Reuse
 from publisher.publication.reportfigures import ReportFigures
 from publisher.release.objects import collection_paused
 from publisher.release.paths import STATE, STORE, current_release
@@ -29,7 +30,8 @@ from publisher.validation.findings import Finding
 #: publisher.build.checked's (were publisher.build.workers'), and `python -m publisher.build.pipeline` is gone.
 #: 4: a release keeps each report's original source document (PDF, page) beside its text rendition.
 #: 5: each report keeps its rows of the comparison pages' figures (ReportRecord.figures).
-STATE_VERSION = 5
+#: 6: each report keeps its text-reuse measurement for the corpus index (ReportState.reuse).
+STATE_VERSION = 6
 
 
 @dataclass
@@ -60,6 +62,7 @@ class ReportState(ReportRecord):
     pieces: str  # cache file of its pieces of the corpus dumps and its VoID statistics
     issued: str  # earliest `issued` of its downloads
     modified: str  # latest `modified` of its downloads
+    reuse: Reuse | None = field(default=None, kw_only=True)  # its text-reuse measurement, if it has one
 
 
 @dataclass

@@ -6,7 +6,8 @@ the report's annotations digest, so a build that changes year N rewrites year N+
 the workers measure only the reports rewritten, from the reports' prose files
 (publisher.build.prosecache, written when a record is checked). A measurement is kept in
 the cache under its digest (N-Triples, empty for a report without prose), so a rebuild
-that rewrites a report for another reason does not measure it again.
+that rewrites a report for another reason does not measure it again. What the corpus
+index keeps of it (`reuse_of`) is what the named query `text-reuse-shares` reads.
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from publisher.build.bulkstore import Entry
 from publisher.build.checked import read_cache
 from publisher.build.prosecache import read_prose, write_prose
+from publisher.build.reportfiles import STORED_LITERALS
 from publisher.build.workerstate import WorkerState
 from publisher.errors import BuildError
+from publisher.publication.releaseindex import Reuse
 from publisher.rdf.iris import Iris
+from publisher.rdf.namespaces import DQV
 from publisher.rdf.ntriples import sorted_ntriples
 from publisher.release.paths import CACHE_TEXT_REUSE
 from publisher.validation.textreuse import Prose, measure, measurement_digest, reuse_graph
@@ -54,6 +60,32 @@ def reuse_digest(by_iri: Mapping[str, Entry], previous: Mapping[str, str], iri: 
     """The digest of a report's measurement: its key and its previous report's (none: no measurement)."""
     before = previous.get(iri)
     return measurement_digest(by_iri[iri].key, by_iri[before].key if before is not None else None)
+
+
+def reuse_of(data: bytes, iris: Iris, by_iri: Mapping[str, Entry]) -> Reuse | None:
+    """A measurement's row of the corpus index (`measure_one`'s N-Triples: share, the previous report and its
+    year, the passages), the share as the store writes it; None for no measurement."""
+    if not data:
+        return None
+    triples = STORED_LITERALS.stored([q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)])
+    dis = iris.vocabulary
+    share = previous = None
+    passages = 0
+    for triple in triples:
+        predicate, obj = triple.predicate.value, triple.object
+        if predicate == DQV_VALUE and isinstance(obj, ox.Literal):
+            share = obj.value
+        elif predicate == f"{dis}comparedWith" and isinstance(obj, ox.NamedNode):
+            previous = obj.value
+        elif predicate == f"{dis}repeatedPassage":
+            passages += 1
+    if share is None or previous is None or previous not in by_iri:
+        return None
+    return Reuse(share, previous, by_iri[previous].year, passages)
+
+
+#: dqv:value, as Oxigraph names a predicate.
+DQV_VALUE = str(DQV.value)
 
 
 def measured_file(cache: Path, digest: str) -> Path:

@@ -23,6 +23,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from publisher.rdf.iris import Iris
 from publisher.records.model import Registry
@@ -30,18 +31,33 @@ from publisher.release.objects import collection_paused
 from publisher.validation.findings import Finding
 
 #: Bumped when the file changes shape: a file of another version is not read (the named query answers).
-INDEX_VERSION = 1
+#: 2: each report's text-reuse measurement (the rows of the named query `text-reuse-shares`).
+INDEX_VERSION = 2
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """A report's text-reuse measurement as the named query `text-reuse-shares` gives it: its share of prose
+    repeated from its previous report (the decimal as the store writes it), that report, its year, and the
+    number of repeated passages."""
+
+    share: str
+    previous: str
+    previous_year: int
+    passages: int
 
 
 @dataclass(frozen=True)
 class IndexedReport:
-    """A report's row of the index: its IRI, agency (identifier), year, format IRI and number of annotations."""
+    """A report's row of the index: its IRI, agency (identifier), year, format IRI, number of annotations, and its
+    text-reuse measurement if it has one."""
 
     iri: str
     agency: str
     year: int
     format: str
     warnings: int
+    reuse: Reuse | None = None
 
 
 def annotation_count(warnings: Iterable[Finding]) -> int:
@@ -95,7 +111,9 @@ def write_index(path: Path, base: str, registry: Registry, reports: Iterable[Ind
             continue
         row = known.get(report.iri)
         if row is None or row[0] is not report:
-            fields = [report.iri, agency_prefix + report.agency, report.year, report.format, report.warnings]
+            reuse = report.reuse
+            measured = [reuse.share, reuse.previous, reuse.previous_year, reuse.passages] if reuse else None
+            fields = [report.iri, agency_prefix + report.agency, report.year, report.format, report.warnings, measured]
             row = (report, json.dumps(fields, ensure_ascii=False))
         kept[report.iri] = row
         rows.append(row[1])
@@ -111,19 +129,44 @@ def coverage_rows(path: Path, base: str) -> list[dict[str, str]] | None:
     """The rows of the named query `coverage` as the corpus index at `path` holds them (same keys, same strings,
     same order); None when there is none, or it is of another version or base IRI (the query answers then)."""
     with collection_paused():
-        return _coverage_rows(path, base)
+        data = _read_index(path, base)
+        return _coverage_rows(data) if data is not None else None
 
 
-_AGENCY_KEYS = ("agency", "agency_zh", "agency_en", "level", "division", "division_zh", "division_en")
+def reuse_rows(path: Path, base: str) -> list[dict[str, str]] | None:
+    """The rows of the named query `text-reuse-shares` as the corpus index at `path` holds them (same keys, same
+    strings, same order: by agency IRI and year); None as for `coverage_rows`."""
+    with collection_paused():
+        data = _read_index(path, base)
+        if data is None:
+            return None
+        rows = [
+            {
+                "agency": str(agency), "year": str(year), "report": str(iri), "share": str(reuse[0]),
+                "previous": str(reuse[1]), "previousYear": str(reuse[2]), "passages": str(reuse[3]),
+            }
+            for iri, agency, year, _fmt, _warnings, reuse in data["reports"]
+            if reuse is not None
+        ]  # fmt: skip
+        rows.sort(key=lambda row: (row["agency"], int(row["year"])))
+        return rows
 
 
-def _coverage_rows(path: Path, base: str) -> list[dict[str, str]] | None:
+def _read_index(path: Path, base: str) -> dict[str, Any] | None:
+    """The corpus index at `path` as data, if it is one of this version and base IRI."""
     try:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("corpus-index") != INDEX_VERSION or data.get("base") != Iris(base).base:
         return None
+    return data
+
+
+_AGENCY_KEYS = ("agency", "agency_zh", "agency_en", "level", "division", "division_zh", "division_en")
+
+
+def _coverage_rows(data: dict[str, Any]) -> list[dict[str, str]]:
     by_agency: dict[str, list[list[object]]] = {}
     for report in data["reports"]:
         by_agency.setdefault(report[1], []).append(report)
@@ -135,7 +178,7 @@ def _coverage_rows(path: Path, base: str) -> list[dict[str, str]] | None:
         reports = sorted(by_agency.get(agency[0], ()), key=lambda r: str(r[2]))
         if not reports:
             rows.append({**fields, "warnings": "0"})
-        for iri, _agency, year, fmt, warnings in reports:
+        for iri, _agency, year, fmt, warnings, _reuse in reports:
             rows.append(
                 {
                     **fields, "report": str(iri), "year": str(year), "format": str(fmt),

@@ -192,14 +192,14 @@ def corpus_index(store: ReadStore, base: str, release: Path | None = None) -> Co
                 if len(_INDEXES) > 4:
                     _INDEXES.clear()
                 if release is None:
-                    release = _served_release(store)
+                    release = served_release(store)
                 rows = coverage_rows(release / CORPUS_INDEX, base) if release is not None else None
                 found = (store, make_index(store, base, rows))
                 _INDEXES[key] = found
     return found[1]
 
 
-def _served_release(store: ReadStore) -> Path | None:
+def served_release(store: ReadStore) -> Path | None:
     """The release folder of the publication the current app serves, when `store` is its store."""
     if not has_app_context():
         return None

@@ -33,6 +33,8 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from publisher.errors import NotFound
 from publisher.publication.comparedfigures import ComparedFigure
+from publisher.publication.releaseindex import reuse_rows
+from publisher.release.paths import CORPUS_INDEX
 from publisher.sparql import namedqueries
 from publisher.store.readstore import ReadStore
 from publisher.web.charts import bar_chart, line_chart
@@ -45,6 +47,7 @@ from publisher.web.corpusindex import (
     corpus_index,
     page_of,
     read_filters,
+    served_release,
 )
 from publisher.web.i18n import language, words
 from publisher.web.pages import finding_context, link_to, pager_links
@@ -125,7 +128,8 @@ _SHARES_LOCK = threading.Lock()
 
 
 def reuse_table(store: ReadStore, base: str) -> dict[tuple[str, int], Measured]:
-    """Every measured report's measurement, by (agency, year): made once per store object, as the corpus index is."""
+    """Every measured report's measurement, by (agency, year): made once per store object, as the corpus index is,
+    and from it (the release's corpus index, when it has one; else the named query `text-reuse-shares`)."""
     key = (id(store), base)
     found = _SHARES.get(key)
     if found is None or found[0] is not store:
@@ -135,7 +139,10 @@ def reuse_table(store: ReadStore, base: str) -> dict[tuple[str, int], Measured]:
                 if len(_SHARES) > 4:
                     _SHARES.clear()
                 prefix = f"{base}/id/agency/"
-                rows = namedqueries.get(REUSE_SHARES_QUERY).rows(store, base, {})
+                release = served_release(store)
+                rows = reuse_rows(release / CORPUS_INDEX, base) if release is not None else None
+                if rows is None:
+                    rows = namedqueries.get(REUSE_SHARES_QUERY).rows(store, base, {})
                 table = {
                     (r["agency"].removeprefix(prefix), int(r["year"])): Measured(
                         r["report"], Decimal(r["share"]), r["previous"], int(r["previousYear"]), int(r["passages"])
