@@ -146,3 +146,42 @@ def test_a_thread_that_works_beside_the_stages_is_counted_in_its_own() -> None:
     assert clock.cpu["annotate"] + clock.cpu["files"] < 0.1
     assert list(clock.timings) == ["load", "annotate", "files"]  # its wall time is in the stages it ran beside
     assert clock.timings["load"] < 0.1 < clock.timings["annotate"]
+
+
+def test_works_charged_one_after_the_other_are_each_counted_in_their_own_stage() -> None:
+    """The store's load, lapped once it ended, then its compaction: each one's CPU in its stage."""
+
+    def burn() -> None:
+        end = time.thread_time() + 0.2
+        while time.thread_time() < end:
+            pass
+
+    clock = Clock()
+    load = Background("load", burn)
+    clock.charge("load", load)
+    load.wait()
+    clock.lap("load")
+    compaction = Background("compaction", burn)
+    clock.charge("publish", compaction)
+    compaction.wait()
+    clock.lap("corpus")
+    clock.lap("publish")
+    assert clock.cpu["load"] == pytest.approx(0.2, abs=0.05)
+    assert clock.cpu["publish"] == pytest.approx(0.2, abs=0.05)
+    assert clock.cpu["corpus"] < 0.05
+
+
+def test_a_clock_laps_in_the_thread_that_made_it() -> None:
+    clock = Clock()
+    failed: list[BaseException] = []
+
+    def lap() -> None:
+        try:
+            clock.lap("elsewhere")
+        except AssertionError as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=lap)
+    thread.start()
+    thread.join(10)
+    assert len(failed) == 1 and "build's thread" in str(failed[0])

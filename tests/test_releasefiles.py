@@ -88,7 +88,7 @@ def test_a_dumps_digest_is_that_of_its_parts_joined(parts: list[Path]) -> None:
 
 
 def test_a_failed_builds_states_of_its_own_parts_are_forgotten(parts: list[Path], tmp_path: Path) -> None:
-    published = tmp_path / "release"
+    published = parts[0].parent.parent  # the release the fixture's parts are in
     chain_digest("corpus.nq.gz", parts)
     failed = tmp_path / "failed" / DUMP_PARTS  # a build's release: its first two parts linked, the rest its own
     failed.mkdir(parents=True)
@@ -113,21 +113,23 @@ def test_a_build_that_fails_after_its_dumps_were_hashed_keeps_the_published_ones
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     forget_digests()
-    _data, settings, first = built_synthetic(tmp_path, 11, (2017, 2018))
-    record = next(path for path, report in read_reports(settings).items() if report.year == 2017)
-    change_a_figure(record)
+    try:
+        _data, settings, first = built_synthetic(tmp_path, 11, (2017, 2018))
+        record = next(path for path, report in read_reports(settings).items() if report.year == 2017)
+        change_a_figure(record)
 
-    def fails(*args: object, **kwargs: object) -> object:
-        raise BuildError("The catalog could not be written (this test's failure).")
+        def fails(*args: object, **kwargs: object) -> object:
+            raise BuildError("The catalog could not be written (this test's failure).")
 
-    monkeypatch.setattr(stages, "write_catalog_files", fails)  # after the dumps, before the switch
-    with pytest.raises(BuildError, match="this test's failure"):
-        build(settings)
-    for name in DUMPS.values():
-        published = [file_identity(part) for part in dump_parts(first.release, name)]
-        kept = [identity for identity, _digest in kept_digests(name)]
-        assert kept and kept == published[: len(kept)], name
-    forget_digests()
+        monkeypatch.setattr(stages, "write_catalog_files", fails)  # after the dumps, before the switch
+        with pytest.raises(BuildError, match="this test's failure"):
+            build(settings)
+        for name in DUMPS.values():
+            published = [file_identity(part) for part in dump_parts(first.release, name)]
+            kept = [identity for identity, _digest in kept_digests(name)]
+            assert kept and kept == published[: len(kept)], name
+    finally:
+        forget_digests()  # not left to the tests after this one
 
 
 def parts_order(parts: list[Path]) -> Callable[[Path], int]:

@@ -1,7 +1,8 @@
 """The build's store: each report's entry and cached graph, the store of every graph; the rules across years.
 
 Report graphs come from the cache of checked reports (`publisher.build.checked`) and are
-bulk-loaded as one N-Quads stream, in a thread of the build's process (`StoreLoad`). The rules
+bulk-loaded as one N-Quads stream, in a thread of the build's process (`StoreLoad`), and the
+store then compacted in another (`Compaction`; both `Background` work the build waits for). The rules
 across years (dis:CrossYearRule: carry-over, stock and flow) relate a report only to its own
 agency's: they are evaluated over an in-memory store of one agency's reports at a time, by
 the workers (`agency_rules`), or of the changed agencies' (`scoped_rules`), one query per
@@ -119,8 +120,8 @@ def new_store(
 
 class Background:
     """Work done in a thread of the build's process while the build goes on: `wait()` gives its result, or raises
-    what it raised, in the build's thread; `cpu` is its thread's CPU seconds once it ended (the build's clock
-    counts them in a stage of their own, `summary.Clock.charge`)."""
+    what it raised, in the build's thread; `cpu` is the CPU seconds of that thread alone once it ended (not of
+    the threads it starts: the build's clock counts those too, `summary.Clock.charge`)."""
 
     def __init__(self, name: str, work: Callable[[], Any]) -> None:
         self.result: Any = None

@@ -359,10 +359,13 @@ def keep_digests_of(release: Path | None) -> None:
     """Keep only the SHA-256 states (`chain_digest`) taken after parts of `release` (the published one): what a
     failed build does with those it took of its own release's parts, deleted with it (a file written later
     could be given one's inode, time and size again)."""
+    published: dict[str, list[tuple[int, int, int] | None]] = {}
+    with contextlib.suppress(OSError):  # the release unreadable: nothing is kept (the build's own error is raised)
+        for name in DUMPS.values():
+            published[name] = [file_identity(part) for part in dump_parts(release, name)] if release else []
     with _CHAINS_LOCK:
         for name, known in list(_CHAINS.items()):
-            identities = [file_identity(part) for part in dump_parts(release, name)] if release is not None else []
-            same = _same_start(known, identities)
+            same = _same_start(known, published.get(name, []))
             if same:
                 _CHAINS[name] = known[:same]
             else:

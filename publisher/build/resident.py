@@ -37,9 +37,10 @@ from publisher.build import workerstate
 from publisher.build.builder import BuildResult, build
 from publisher.build.cachekeys import shared_digest
 from publisher.build.dumpfiles import remember_dumps
-from publisher.build.stages import warm_release
+from publisher.build.warmup import warm_release
 from publisher.errors import PublisherError, ValidationFailed
 from publisher.records.loading import find_records
+from publisher.release.gcpause import collection_paused
 from publisher.release.paths import CACHE, current_release
 from publisher.settings import ONTOLOGY_DIR, SHAPES_DIR, Settings
 
@@ -123,13 +124,11 @@ class ResidentBuilder:
             self.records = find_records(self.given)
         # This process holds millions of objects (the project, the release state): a full collection set off
         # midway would cost more than the build of one record. Garbage is collected after it instead.
-        gc.disable()
         try:
-            result = build(self.settings, records=self.records, changed=heard)
+            with collection_paused():
+                result = build(self.settings, records=self.records, changed=heard)
         except PublisherError as exc:
             return Round(changes, time.perf_counter() - start, error=exc)
-        finally:
-            gc.enable()
         # to the switch: what the build tidies after it (old releases, an old cache) nobody waits for
         after = result.summary.timings.get("tidy", 0.0) if result.summary is not None else 0.0
         done = Round(changes, time.perf_counter() - start - after, result=result, records=heard or set())

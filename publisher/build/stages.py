@@ -21,7 +21,9 @@ name it (`BuildSummary.timings`):
     void        VoID's statistics and graph (publisher.build.catalogupdate)
     catalog     the catalog's release-wide files
     manifest    manifest.json, validation.txt and the state the next build reads
-    publish     the atomic switch of `current` (and the remote store, if any)
+    publish     the store's compaction waited for (its CPU, run beside corpus, void and
+                catalog, is counted here), the atomic switch of `current` (and the remote
+                store, if any)
     tidy        the state written, old answers discarded, a spare kept for the next build
 
 When nothing changed at all, nothing is published (`unchanged`). A build that fails
@@ -36,10 +38,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
-from copy import copy as copy_of
 from pathlib import Path
 from typing import Any
 
@@ -53,14 +52,12 @@ from publisher.build.bulkstore import (
     Entry,
     StoreLoad,
     agency_rules,
-    entry_published,
     graph_bytes,
     nquads,
     rules_jobs,
     scoped_rules,
 )
 from publisher.build.catalogupdate import void_stats, void_totals, write_catalog_files
-from publisher.build.checked import cache_file, graph_file
 from publisher.build.dumpfiles import DumpsWriting, keep_digests_of, write_dumps
 from publisher.build.figurefile import write_figure_table
 from publisher.build.indexfile import write_corpus_index
@@ -83,22 +80,18 @@ from publisher.build.state import (
     ReportState,
     VoidTotals,
     files_digest,
-    read_state,
     write_state,
 )
 from publisher.build.summary import BuildSummary, Clock
 from publisher.build.textreuse import ReuseJob, measure_one, previous_reports, reuse_digest, reuse_of
 from publisher.build.workerstate import WorkerState
-from publisher.publication.comparedfigures import FIGURE_PAIRS
 from publisher.publication.downloads import DownloadFile, read_index
-from publisher.publication.reportfigures import write_table
 from publisher.publication.void import example_resources, void_graph
 from publisher.rdf.iris import Iris
 from publisher.release.paths import (
     CATALOG_INDEX,
     DOWNLOADS,
     DOWNLOADS_INDEX,
-    FIGURE_TABLE,
     MANIFEST,
     RELEASES,
     REPORT_FOLDERS,
@@ -178,6 +171,8 @@ class NewRelease:
         self.now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         # the store is opened by `load`: a checkpoint of the previous one, or a new one
         self.release = Release(self.build_dir, self.build_dir / RELEASES / f"{self.stamp}-{self.digest[:12]}")
+        self.store: ox.Store | None = None
+        self.before_store: ox.Store | None = None
         self.loading: StoreLoad | None = None
         self.compaction: Compaction | None = None
         self.dumps: DumpsWriting | None = None
@@ -194,22 +189,36 @@ class NewRelease:
             self.write_catalog()
             self.write_manifest()
             path = self.switch()
-        except BaseException:
-            if self.loading is not None:
-                self.loading.stop()  # nothing writes the store any more
-            if self.dumps is not None:
-                self.dumps.wait()  # nor the dumps' threads the release
-            if self.compaction is not None:
-                with contextlib.suppress(Exception):  # what failed first is what is raised
-                    self.compaction.wait()
-            self.release.discard()
-            keep_digests_of(self.previous.release)  # not the states of the discarded parts
+        except BaseException as exc:
+            self.abandon(interrupted=isinstance(exc, KeyboardInterrupt))
             raise
         self.tidy(path)
         return BuildSummary(
             path, self.outcomes, self.totals.triples, len(self.ordered), 0, len(self.dirty), self.incremental,
             self.clock.timings,
         )  # fmt: skip
+
+    def abandon(self, interrupted: bool) -> None:
+        """The release being made discarded, once nothing writes it any more: the load stopped, the dumps'
+        threads done, and the store's compaction (which cannot be stopped) waited for — unless the build was
+        interrupted (Ctrl-C), or is while it waits: its folder is then moved aside at once, and the compaction
+        fails there (nothing of it is published)."""
+        try:
+            if self.loading is not None:
+                self.loading.stop()  # nothing writes the store any more
+            if self.dumps is not None:
+                self.dumps.wait()  # nor the dumps' threads the release
+            if self.compaction is not None and not interrupted:
+                self.progress.stage("discarding (the store's compaction ends first)", 0)
+                with contextlib.suppress(Exception):  # what failed first is what is raised
+                    self.compaction.wait()
+                self.compaction = None
+        finally:
+            self.store = self.before_store = None
+            if self.compaction is not None:
+                discard_later(self.build_dir, [self.release.path])
+            self.release.discard()
+            keep_digests_of(self.previous.release)  # not the states of the discarded parts
 
     def keep_published(self) -> BuildSummary:
         """Nothing changed since the published release: it stays published, as it is."""
@@ -233,8 +242,8 @@ class NewRelease:
         the quality annotations of the reports with warnings, in a thread while the build goes on (`loaded`)."""
         self.progress.stage("loading", 0)
         store_path = self.release.path / STORE
-        self.before_store: ox.Store | None = None
-        self.store: ox.Store | None = None
+        self.before_store = None
+        self.store = None
         if self.incremental:
             assert self.previous.release is not None
             self.before_store = ox.Store.read_only(str(self.previous.release / STORE))
@@ -274,10 +283,10 @@ class NewRelease:
         data = b"".join(nquads(self.reuse[iri], iri) for iri in sorted(self.reuse))
         if data:
             store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-        self.compaction = Compaction(store)  # while the release-wide files are made; waited for by `switch`
-        self.clock.charge("publish", self.compaction)
         self.progress.done()
         self.clock.lap("load")
+        self.compaction = Compaction(store)  # while the release-wide files are made; waited for by `switch`
+        self.clock.charge("publish", self.compaction)
 
     def published_graph(self, iri: str) -> bytes | None:
         """A report's graph as the published release's store holds it: the N-Triples it published of it (the
@@ -462,7 +471,7 @@ class NewRelease:
     def write_manifest(self) -> None:
         """manifest.json and validation.txt (spliced), and the state the next build starts from."""
         ordered, old, previous = self.ordered, self.old, self.previous.release
-        self.outcomes: list[Outcome] = _outcomes(ordered, self.found)
+        self.outcomes: list[Outcome] = report_outcomes(ordered, self.found)
         rewritten = self.dirty_set | self.retext if self.incremental else set(self.by_iri)
         head = {
             "publisher": __version__, "base_iri": self.settings.base, "inputs": self.digest, "built": self.stamp,
@@ -510,54 +519,12 @@ class NewRelease:
         self.clock.lap("tidy")
 
 
-def warm_release(release: Path, state: WorkerState) -> None:
-    """The rows of every report of a published release in the files each release has whole (the figure table,
-    the corpus index) and its outcomes, made once as the next build will reuse them, and its largest report's
-    files written once into a scratch folder (publisher.build.resident)."""
-    known = read_state(release)
-    if known is None:
-        return
-    reports = known.reports
-    entries = [entry_published(r, r.record) for r in reports.values()]
-    _outcomes(entries, known.rules)
-    with tempfile.TemporaryDirectory() as scratch:
-        if all(r.figures is not None and r.figures.figures == FIGURE_PAIRS for r in reports.values()):
-            write_table(Path(scratch) / FIGURE_TABLE, state.settings.base,
-                        [(iri, r.figures) for iri, r in reports.items() if r.figures is not None])  # fmt: skip
-        write_corpus_index(Path(scratch), state.project, reports, known.rules)
-        if reports:
-            largest = max(reports.values(), key=lambda r: r.triples)
-            warnings = [f for f in largest.findings if f.severity == "warning"] + list(known.rules.get(largest.iri, []))
-            _warm_files(Path(scratch), state, largest, warnings)
-
-
-def _warm_files(scratch: Path, state: WorkerState, report: ReportState, warnings: list[Finding]) -> None:
-    """A published report's files written into `scratch` as a build writes them, from a copy of its checked record
-    in a scratch cache: what the first report a process writes costs once (its modules' first use, the literals
-    and labels it remembers), paid before the first change rather than by it."""
-    cache = scratch / "cache"
-    for kept in (cache_file(state.cache, report.key), graph_file(state.cache, report.key)):
-        copy = cache / kept.relative_to(state.cache)
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            shutil.copyfile(kept, copy)
-        except OSError:  # not in the cache any more: the first change pays for it
-            return
-    folder = scratch / "release"
-    for sub in REPORT_FOLDERS:
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    state.load("info", "labels", "inputs")  # into `state` itself, before it is copied
-    scratch_state = copy_of(state)
-    scratch_state.cache = cache
-    publish_one(scratch_state, PublishJob(report.key, warnings, {}, "2000-01-01T00:00:00Z", str(folder)))
-
-
 #: Each report's outcome as this process made it last, with the record and findings it was made of: a resident
 #: builder makes anew only the outcomes of reports whose findings are other lists (those checked or ruled again).
 _OUTCOMES: dict[str, tuple[str, Sequence[Finding], Sequence[Finding], Outcome]] = {}
 
 
-def _outcomes(ordered: Sequence[Entry], rules: Mapping[str, Sequence[Finding]]) -> list[Outcome]:
+def report_outcomes(ordered: Sequence[Entry], rules: Mapping[str, Sequence[Finding]]) -> list[Outcome]:
     """Each report's validation outcome: its own findings and the rules across years' (`Entry.outcome`)."""
     global _OUTCOMES
     known, kept, found = _OUTCOMES, {}, []

@@ -20,7 +20,7 @@ from publisher.build.splice import Layout
 from publisher.errors import PublisherError
 from publisher.publication.releaseindex import Reuse
 from publisher.publication.reportfigures import ReportFigures
-from publisher.release.objects import collection_paused
+from publisher.release.gcpause import collection_paused
 from publisher.release.paths import STATE, STORE, current_release
 from publisher.settings import Settings
 from publisher.validation.findings import Finding

@@ -127,7 +127,8 @@ class Clock:
         self.workers_cpu: dict[str, float] = {}
         self.last = time.perf_counter()
         self.last_cpu = time.process_time()
-        self.last_main = time.thread_time()  # of the thread that laps: the build's
+        self.thread = threading.get_ident()  # the build's: the one that laps
+        self.last_main = time.thread_time()  # its CPU
         self.others: Processes | None = None
         self.last_others = 0.0
         self.charged: list[tuple[str, Charged]] = []
@@ -139,19 +140,22 @@ class Clock:
 
     def charge(self, name: str, work: Charged) -> None:
         """Count the CPU of `work` (in a thread of this process, just started) in stage `name`, not in the stages it
-        runs beside: while it runs, the CPU of every thread of the process but the build's own — its thread and
-        those it starts (Oxigraph's loader's, RocksDB's compaction's), and any other beside it (the dumps'
-        threads while the store is compacted, the pool's result threads while it is loaded: a few seconds at
-        10,000 reports)."""
+        runs beside: from now to the first lap after it ended, the CPU of every thread of the process but the
+        build's own — its thread and those it starts (Oxigraph's loader's, RocksDB's compaction's), and any other
+        beside it (the dumps' threads while the store is compacted, the pool's result threads while it is
+        loaded: a few seconds at 10,000 reports). With several works charged, the last charged that still runs
+        is counted (the build starts one when the other has ended and been lapped)."""
         self.charged.append((name, work))
 
     def lap(self, name: str) -> None:
+        assert threading.get_ident() == self.thread, "a build's clock laps in the build's thread"
         now, cpu, main = time.perf_counter(), time.process_time(), time.thread_time()
         theirs = self.others.cpu() - self.last_others if self.others is not None else 0.0
         own = cpu - self.last_cpu
         if self.charged:
             beside = max(0.0, own - (main - self.last_main))
-            stage = self.charged[0][0]
+            running = [charged for charged, work in self.charged if work.thread.is_alive()]
+            stage = running[-1] if running else self.charged[-1][0]
             own -= beside
             if stage in self.cpu:
                 self.cpu[stage] += beside

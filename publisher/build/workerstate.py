@@ -14,6 +14,7 @@ process before it works on a run itself), read by `current`, and dropped by `for
 
 from __future__ import annotations
 
+import copy
 import gc
 import hashlib
 import os
@@ -77,6 +78,14 @@ class WorkerState:
             gc.collect()
             gc.freeze()
             self._settled = loaded
+
+    def with_cache(self, cache: Path) -> WorkerState:
+        """This state with what it has loaded (the project, the checker, the labels, the inputs: loaded first),
+        reading and writing its checked reports and pieces in `cache` instead (a warm-up's scratch cache)."""
+        self.load("project", "checker", "info", "labels", "inputs")
+        other = copy.copy(self)
+        other.cache = other.staging = cache
+        return other
 
     def load(self, *parts: str) -> None:
         """Load the named parts (of `LOADED`) now, rather than when first needed."""

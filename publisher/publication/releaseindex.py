@@ -27,7 +27,7 @@ from typing import Any
 
 from publisher.rdf.iris import Iris
 from publisher.records.model import Registry
-from publisher.release.objects import collection_paused
+from publisher.release.gcpause import collection_paused
 from publisher.validation.findings import Finding
 
 #: Bumped when the file changes shape: a file of another version is not read (the named query answers).

@@ -57,7 +57,7 @@ from publisher.publication.comparedfigures import FIGURE_PAIRS
 from publisher.rdf.iris import Iris
 from publisher.rdf.namespaces import QB, vocabulary
 from publisher.rdf.ntterms import TermTriple, iri_term
-from publisher.release.objects import collection_paused
+from publisher.release.gcpause import collection_paused
 
 #: The version of the figure table's format (its first key); a reader of another version does not read it.
 TABLE_VERSION = 1
