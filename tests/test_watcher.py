@@ -34,7 +34,7 @@ from publisher.errors import SourceError
 from publisher.publication import reportfigures
 from publisher.publication.downloads import read_index
 from publisher.release.dumps import dump_parts
-from publisher.release.paths import current_release
+from publisher.release.paths import RELEASES, STATE, current_release
 from publisher.store.readstore import open_store
 from tests.builds import change_a_figure, published, rebuilt_from_nothing, settings_for
 from tests.helpers import BASE
@@ -193,6 +193,16 @@ def test_once_warm_the_builder_has_written_a_reports_files_once_and_nothing_of_t
     watching.builder._warm()
     assert STORED_LITERALS.known  # its typed literals (counts, dates, offsets) as the store gives them back
     assert files() == before
+
+
+def test_once_warm_the_builder_has_read_the_state_of_each_release_the_next_build_may_recycle(
+    watching: Watching,
+) -> None:
+    buildstate._KNOWN.clear()
+    watching.builder._warm()
+    releases = sorted(p for p in (watching.build_dir / RELEASES).iterdir() if (p / STATE).is_file())
+    assert len(releases) == 2  # the published one and the one before: the next build recycles the latter
+    assert {str(p / STATE) for p in releases} <= set(buildstate._KNOWN)
 
 
 def test_a_resident_build_runs_with_the_garbage_collector_paused_throughout(

@@ -2,8 +2,9 @@
 
 warm_release   the rows of every report of the published release in the files each release
                has whole (the figure table, the corpus index) and the outcomes, made as the
-               next build reuses them; and the largest report's files written once into a
-               scratch folder (its modules' first use, the literals and labels a process learns)
+               next build reuses them; the largest report's files written once into a
+               scratch folder (its modules' first use, the literals and labels a process
+               learns); the other releases' states read (the next build recycles one)
 """
 
 from __future__ import annotations
@@ -29,11 +30,16 @@ from publisher.validation.findings import Finding
 
 def warm_release(release: Path, state: WorkerState) -> None:
     """The rows of every report of a published release in the files each release has whole (the figure table,
-    the corpus index) and its outcomes, made once as the next build will reuse them, and its largest report's
-    files written once into a scratch folder (publisher.build.resident)."""
+    the corpus index) and its outcomes, made once as the next build will reuse them, its largest report's
+    files written once into a scratch folder, and the states of the other releases read (the next build
+    recycles one of them: publisher.build.recycling) (publisher.build.resident)."""
     known = read_state(release)
     if known is None:
         return
+    with contextlib.suppress(OSError):
+        for other in release.parent.iterdir():
+            if other != release:
+                read_state(other)  # remembered by publisher.build.state, as the first change reads it
     reports = known.reports
     entries = [entry_published(r, r.record) for r in reports.values()]
     report_outcomes(entries, known.rules)
