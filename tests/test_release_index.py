@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,32 +68,30 @@ def break_proactive_total(record: Path) -> None:
     record.write_text(head + text[at:], encoding="utf-8")
 
 
-def by_query(release: Path) -> list[dict[str, str]]:
+def by_query(release: Path, query: str = COVERAGE_QUERY) -> list[dict[str, str]]:
+    """The rows of a named query over the release's store."""
     store = Store.read_only(str(release / STORE))
     try:
-        return namedqueries.get(COVERAGE_QUERY).rows(store, BASE, {})
+        return namedqueries.get(query).rows(store, BASE, {})
     finally:
         del store
 
 
-def from_file(release: Path) -> list[dict[str, str]]:
-    rows = coverage_rows(release / CORPUS_INDEX, BASE)
+def from_file(
+    release: Path, read: Callable[[Path, str], list[dict[str, str]] | None] = coverage_rows
+) -> list[dict[str, str]]:
+    """The same rows as the release's corpus index holds them."""
+    rows = read(release / CORPUS_INDEX, BASE)
     assert rows is not None
     return rows
 
 
 def reuse_by_query(release: Path) -> list[dict[str, str]]:
-    store = Store.read_only(str(release / STORE))
-    try:
-        return namedqueries.get("text-reuse-shares").rows(store, BASE, {})
-    finally:
-        del store
+    return by_query(release, "text-reuse-shares")
 
 
 def reuse_from_file(release: Path) -> list[dict[str, str]]:
-    rows = reuse_rows(release / CORPUS_INDEX, BASE)
-    assert rows is not None
-    return rows
+    return from_file(release, reuse_rows)
 
 
 def add_lonely_agency(data: Path) -> None:
