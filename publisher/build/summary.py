@@ -154,14 +154,14 @@ class Clock:
         own = cpu - self.last_cpu
         if self.charged:
             beside = max(0.0, own - (main - self.last_main))
-            running = [charged for charged, work in self.charged if work.thread.is_alive()]
-            stage = running[-1] if running else self.charged[-1][0]
+            running = [(charged, work) for charged, work in self.charged if work.thread.is_alive()]
+            stage = (running or self.charged)[-1][0]
             own -= beside
             if stage in self.cpu:
                 self.cpu[stage] += beside
             else:  # a stage to come: counted when it laps (the stages keep their order)
                 self.ahead[stage] = self.ahead.get(stage, 0.0) + beside
-            self.charged = [(charged, work) for charged, work in self.charged if work.thread.is_alive()]
+            self.charged = running  # those that ended are counted up to this lap
         self.timings[name] = self.timings.get(name, 0.0) + now - self.last
         self.cpu[name] = self.cpu.get(name, 0.0) + own + theirs + self.ahead.pop(name, 0.0)
         self.workers_cpu[name] = self.workers_cpu.get(name, 0.0) + theirs
