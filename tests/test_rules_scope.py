@@ -4,7 +4,7 @@ A rule across years (dis:CrossYearRule) relates a report to its agency's report 
 year before and its findings are the later report's (shapes/cross-year.ttl); text reuse
 measures a report against its agency's latest earlier report. So a change of year N can
 change the findings of N and N + 1 and the measurement of the report after N, and nothing
-else: the scope is worked out from that (`stages._rules_scope`), and an incremental build
+else: the scope is worked out from that (`reportfindings.rules_scope`), and an incremental build
 that changes the earlier year of a pair still finds, and then no longer finds, the
 later year's broken carry-over, as a build from nothing does.
 """
@@ -20,7 +20,7 @@ from rdflib import Graph
 
 from publisher.build.bulkstore import Entry
 from publisher.build.pipeline import build
-from publisher.build.stages import _rules_scope
+from publisher.build.reportfindings import rules_scope
 from publisher.rdf.namespaces import SH
 from publisher.settings import PROJECT_ROOT
 from publisher.validation.findings import Outcome
@@ -35,16 +35,16 @@ def entries(*reports: tuple[str, int]) -> dict[str, Entry]:
 def test_a_change_of_year_n_asks_for_the_rules_of_n_and_n_plus_one_and_the_reuse_of_the_report_after() -> None:
     # agency a: 2010, 2011, 2013, 2014 (no 2012); agency b: 2011
     by_iri = entries(("a", 2010), ("a", 2011), ("a", 2013), ("a", 2014), ("b", 2011))
-    scope, ruled, following = _rules_scope(by_iri, {("a", 2011)})
+    scope, ruled, following = rules_scope(by_iri, {("a", 2011)})
     assert set(scope) == {"r/a/2010", "r/a/2011"}  # 2012, the year after, is not there; b is another agency
     assert ruled == {"r/a/2011"}
     assert following == {"r/a/2013"}  # measured against 2011, the latest year before it
-    scope, ruled, following = _rules_scope(by_iri, {("a", 2013)})
+    scope, ruled, following = rules_scope(by_iri, {("a", 2013)})
     assert (set(scope), ruled, following) == ({"r/a/2013", "r/a/2014"}, {"r/a/2013", "r/a/2014"}, {"r/a/2014"})
     # 2012 added (or removed): 2013's year before is 2012 now (or not any more), and it is measured against it
-    scope, ruled, following = _rules_scope(by_iri, {("a", 2012)})
+    scope, ruled, following = rules_scope(by_iri, {("a", 2012)})
     assert (set(scope), ruled, following) == ({"r/a/2011", "r/a/2013"}, {"r/a/2013"}, {"r/a/2013"})
-    scope, ruled, following = _rules_scope(by_iri, {("a", 2014)})  # the last year: nothing after it
+    scope, ruled, following = rules_scope(by_iri, {("a", 2014)})  # the last year: nothing after it
     assert (set(scope), ruled, following) == ({"r/a/2013", "r/a/2014"}, {"r/a/2014"}, set())
 
 
@@ -90,7 +90,7 @@ def test_a_change_of_the_earlier_year_republishes_the_later_years_findings(tmp_p
 
 
 def test_every_rule_across_years_relates_a_report_to_the_year_before_only() -> None:
-    """The scope above rests on this: a rule relating years further apart must widen `_rules_scope` first."""
+    """The scope above rests on this: a rule relating years further apart must widen `rules_scope` first."""
     shapes = Graph().parse(PROJECT_ROOT / "shapes" / "cross-year.ttl", format="turtle", publicID="http://example.org/")
     queries = [str(q) for q in shapes.objects(None, SH.select)]
     assert queries, "shapes/cross-year.ttl states no rule across years"

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from publisher import synthetic
-from publisher.build import indexfile, stages
+from publisher.build import indexfile, reportfindings
 from publisher.build import state as buildstate
 from publisher.build.cachekeys import file_identity
 from publisher.build.dumpfiles import DUMPS, forget_digests, kept_digests
@@ -167,7 +167,7 @@ def test_once_warm_the_builder_holds_every_reports_rows_as_the_next_build_reuses
     very state objects the next build starts from: its first change makes only the changed report's again."""
     indexfile._ROWS.clear()
     reportfigures._LINES.clear()
-    stages._OUTCOMES.clear()
+    reportfindings._OUTCOMES.clear()
     watching.builder._warm()
     state = read_state(current_release(watching.build_dir))
     assert state is not None and len(state.reports) > 1
@@ -176,7 +176,7 @@ def test_once_warm_the_builder_holds_every_reports_rows_as_the_next_build_reuses
     assert all(
         reportfigures._LINES[iri][0] is r.figures for iri, r in state.reports.items() if iri in reportfigures._LINES
     )
-    assert set(stages._OUTCOMES) == set(state.reports)
+    assert set(reportfindings._OUTCOMES) == set(state.reports)
 
 
 def test_once_warm_the_builder_has_written_a_reports_files_once_and_nothing_of_the_builds(watching: Watching) -> None:

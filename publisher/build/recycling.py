@@ -5,6 +5,7 @@ build from nothing) or a release `Release.publish` would prune anyway is renamed
 place; only the reports that differ between it and the new release are unlinked and
 linked again (`refit`, `link_reports`) or rewritten, instead of hard-linking every
 report's ~9 files (and deleting as many with the pruned release).
+A build from nothing leaves such a spare once it is published (`after_publish`).
 
 A report's files are its downloads, its catalog entry and schema.org description, the
 text rendition of its source and, for a PDF or a saved page, the original as published
@@ -30,6 +31,8 @@ from publisher.release.paths import (
     DOWNLOADS_INDEX,
     ORIGINAL_SUFFIXES,
     RELEASES,
+    REPORT_FOLDERS,
+    RESPONSES,
     SOURCES,
     SPARE,
     STATE,
@@ -144,3 +147,25 @@ def refit(
         unlink_files(release / folder, names + optional)
     unlinked = {report.iri for report in stale}
     return [iri for iri in sorted(by_iri) if iri not in dirty and (iri not in tree.reports or iri in unlinked)]
+
+
+def after_publish(build_dir: Path, release: Path, state: ReleaseState, spare: bool) -> None:
+    """Answers of gone releases out of the way; after a build from nothing, a spare for the next build to recycle."""
+    releases = {p.name for p in (build_dir / RELEASES).iterdir()}
+    gone = (
+        [p for p in (build_dir / RESPONSES).glob("*") if p.name not in releases]
+        if (build_dir / RESPONSES).is_dir()
+        else []
+    )
+    if spare:
+        gone += list((build_dir / SPARE).glob("*")) if (build_dir / SPARE).is_dir() else []
+    discard_later(build_dir, gone)
+    if spare:
+        target = build_dir / SPARE / release.name
+        try:
+            for sub in REPORT_FOLDERS:
+                (target / sub).mkdir(parents=True, exist_ok=True)
+            link_reports(release, target, state.reports.values())
+            os.link(release / STATE, target / STATE)
+        except OSError:
+            discard_later(build_dir, [target])  # no spare: the next build links every report's files instead

@@ -32,13 +32,9 @@ leaves `current` as it was: the new release's folder is discarded.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import datetime as dt
-import hashlib
 import json
-import os
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +59,7 @@ from publisher.build.figurefile import write_figure_table
 from publisher.build.indexfile import write_corpus_index
 from publisher.build.pool import Workers
 from publisher.build.progress import Progress
-from publisher.build.recycling import link_reports, recycle, refit
+from publisher.build.recycling import after_publish, link_reports, recycle, refit
 from publisher.build.releasefiles import (
     manifest_entry,
     old_index_entries,
@@ -72,6 +68,7 @@ from publisher.build.releasefiles import (
     write_listing,
 )
 from publisher.build.reportfiles import PublishJob, ReportFiles, publish_one
+from publisher.build.reportfindings import findings_digest, report_outcomes, rules_scope
 from publisher.build.splice import Layout, discard_later
 from publisher.build.state import (
     STATE_VERSION,
@@ -95,9 +92,6 @@ from publisher.release.paths import (
     MANIFEST,
     RELEASES,
     REPORT_FOLDERS,
-    RESPONSES,
-    SPARE,
-    STATE,
     STORE,
     VALIDATION,
 )
@@ -303,15 +297,15 @@ class NewRelease:
 
     def rules(self) -> None:
         """The rules across years: over the changed and removed reports and the years beside them (one in-memory
-        store, `_rules_scope`), or over every agency (by the workers, an in-memory store of an agency each:
-        `bulkstore.agency_rules`). They need no store of the release, and only ever give warnings."""
+        store, `reportfindings.rules_scope`), or over every agency (by the workers, an in-memory store of an agency
+        each: `bulkstore.agency_rules`). They need no store of the release, and only ever give warnings."""
         self.progress.stage("rules", 0)
         by_iri = self.by_iri
         if self.incremental:
             assert self.old is not None
             touched = {(by_iri[iri].agency, by_iri[iri].year) for iri in self.changed}
             touched |= {(self.before[iri].agency, self.before[iri].year) for iri in self.removed}
-            scope, ruled, following = _rules_scope(by_iri, touched)
+            scope, ruled, following = rules_scope(by_iri, touched)
             fresh = scoped_rules(self.state, scope, self.cache) if scope else {}
             found = {iri: f for iri, f in self.old.rules.items() if iri in by_iri and iri not in ruled}
             found |= {iri: fresh[iri] for iri in ruled if iri in fresh}
@@ -335,7 +329,7 @@ class NewRelease:
         for iri in self.candidates:
             self.warnings[iri] = self.warnings_of(iri)
             reuse = reuse_digest(self.by_iri, previous, iri)  # year N changed: N+1 (a candidate) measured anew
-            self.annotated[iri] = _findings_digest(self.warnings[iri], reuse)
+            self.annotated[iri] = findings_digest(self.warnings[iri], reuse)
         self.dirty = [
             iri for iri in self.names
             if not self.incremental or iri in self.changed
@@ -515,87 +509,9 @@ class NewRelease:
         release without it — the disk full, the process stopped — only makes the next build start anew)."""
         with contextlib.suppress(OSError):
             write_state(path, self.new_state)
-        _after_publish(self.build_dir, path, self.new_state, spare=not self.incremental)
+        after_publish(self.build_dir, path, self.new_state, spare=not self.incremental)
         self.clock.lap("tidy")
-
-
-#: Each report's outcome as this process made it last, with the record and findings it was made of: a resident
-#: builder makes anew only the outcomes of reports whose findings are other lists (those checked or ruled again).
-_OUTCOMES: dict[str, tuple[str, Sequence[Finding], Sequence[Finding], Outcome]] = {}
-
-
-def report_outcomes(ordered: Sequence[Entry], rules: Mapping[str, Sequence[Finding]]) -> list[Outcome]:
-    """Each report's validation outcome: its own findings and the rules across years' (`Entry.outcome`)."""
-    global _OUTCOMES
-    known, kept, found = _OUTCOMES, {}, []
-    for entry in ordered:
-        extra = rules.get(entry.iri, ())
-        made = known.get(entry.iri)
-        if made is None or made[0] != entry.record or made[1] is not entry.findings or made[2] is not extra:
-            made = (entry.record, entry.findings, extra, entry.outcome(extra))
-        kept[entry.iri] = made
-        found.append(made[3])
-    _OUTCOMES = kept
-    return found
 
 
 def _replace(state: ReportState, **changes: Any) -> ReportState:
     return ReportState(**{**state.__dict__, **changes})
-
-
-def _after_publish(build_dir: Path, release: Path, state: ReleaseState, spare: bool) -> None:
-    """Answers of gone releases out of the way; after a build from nothing, a spare for the next build to recycle."""
-    releases = {p.name for p in (build_dir / RELEASES).iterdir()}
-    gone = (
-        [p for p in (build_dir / RESPONSES).glob("*") if p.name not in releases]
-        if (build_dir / RESPONSES).is_dir()
-        else []
-    )
-    if spare:
-        gone += list((build_dir / SPARE).glob("*")) if (build_dir / SPARE).is_dir() else []
-    discard_later(build_dir, gone)
-    if spare:
-        target = build_dir / SPARE / release.name
-        try:
-            for sub in REPORT_FOLDERS:
-                (target / sub).mkdir(parents=True, exist_ok=True)
-            link_reports(release, target, state.reports.values())
-            os.link(release / STATE, target / STATE)
-        except OSError:
-            discard_later(build_dir, [target])  # no spare: the next build links every report's files instead
-
-
-def _rules_scope(
-    by_iri: dict[str, Entry], touched: set[tuple[str, int]]
-) -> tuple[dict[str, Entry], set[str], set[str]]:
-    """What a change of the reports of `touched` (agency, year) asks of the rules across years and text reuse.
-
-    A rule relates a report to its agency's report of the year before, and its findings are the later
-    report's: a change of year N changes the findings of N and N + 1 only (`ruled`), found over the reports
-    of N - 1 to N + 1 (`scope`). Text reuse measures a report against its agency's latest earlier report:
-    the report following N (`following`) is measured anew."""
-    near = {(agency, year + step) for agency, year in touched for step in (-1, 0, 1)}
-    agencies = {agency for agency, _year in touched}
-    scope: dict[str, Entry] = {}
-    series: dict[str, list[tuple[int, str]]] = {}
-    for iri, entry in by_iri.items():
-        if entry.agency in agencies:
-            series.setdefault(entry.agency, []).append((entry.year, iri))
-            if (entry.agency, entry.year) in near:
-                scope[iri] = entry
-    for reports in series.values():
-        reports.sort()
-    following: set[str] = set()
-    for agency, year in touched:
-        reports = series.get(agency, [])
-        at = bisect.bisect_right(reports, year, key=lambda report: report[0])
-        if at < len(reports):
-            following.add(reports[at][1])
-    ruled = {iri for iri, e in scope.items() if (e.agency, e.year) in touched or (e.agency, e.year - 1) in touched}
-    return scope, ruled, following
-
-
-def _findings_digest(findings: Sequence[Finding], reuse: str = "") -> str:
-    """A digest of a report's warnings and its text reuse's: the same digest, the same quality annotations."""
-    text = json.dumps(sorted(json.dumps(f.__dict__, sort_keys=True) for f in findings)) + reuse
-    return hashlib.sha256(text.encode()).hexdigest()[:24]

@@ -18,7 +18,7 @@ from publisher.build.bulkstore import entry_published
 from publisher.build.checked import cache_file, graph_file
 from publisher.build.indexfile import write_corpus_index
 from publisher.build.reportfiles import PublishJob, publish_one
-from publisher.build.stages import report_outcomes
+from publisher.build.reportfindings import report_outcomes
 from publisher.build.state import ReportState, read_state
 from publisher.build.workerstate import WorkerState
 from publisher.errors import PublisherError
