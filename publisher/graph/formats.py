@@ -7,6 +7,8 @@ which record key gives which dimension, how a code becomes an IRI, each code's u
 which measure property a cell's number is stated with (dis:measuredBy on a column,
 else dis:count) and which measures of the data structure it must also carry, and
 where a section's code lives. A new format is a new Turtle file, not new Python.
+The labels checking reads (each rule's, each code's preferred ones, their language
+tags) are checked as the files are read (`check_labels`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from rdflib.term import Node
 
 from publisher.errors import FormatError
 from publisher.rdf.iris import Iris
-from publisher.rdf.namespaces import DCTERMS, QB, RDF, RDFS, vocabulary
+from publisher.rdf.namespaces import DCTERMS, QB, RDF, RDFS, SKOS, vocabulary
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,58 @@ def load_ontology_documents(ontology_dir: Path, iris: Iris) -> dict[URIRef, Grap
         if name in documents:
             raise FormatError(f"{path}: another ontology file is also named {path.stem}.ttl; names must differ.")
         documents[name] = graph
+    check_labels(dict(zip(files, documents.values(), strict=True)), iris)
     return documents
+
+
+def check_labels(documents: Mapping[Path, Graph], iris: Iris) -> None:
+    """The labels checking reads, as it reads them; else a FormatError naming the file, the term and what to write.
+
+    A rule's findings quote its `rdfs:label`, one @zh and one @en, and the constraints
+    that find them match those two labels: a rule without them finds nothing, silently,
+    and one with two of a language finds everything twice. A cell's name in a message is
+    its codes' `skos:prefLabel`: two of a language (against SKOS's S14) make each finding
+    twice. Checking compares language tags as written (`lang(?label) = "zh"`), and Oxigraph
+    writes them in lower case where rdflib keeps them as they are: a tag in capitals gives
+    the build and the reference checker (pySHACL) different findings.
+    """
+    dis = vocabulary(iris.base)
+    graphs = list(documents.values())
+
+    def objects(subject: Node, predicate: URIRef) -> list[Node]:
+        return [value for graph in graphs for value in graph.objects(subject, predicate)]
+
+    rule_classes: set[Node] = {dis.Rule}
+    waiting: list[Node] = [dis.Rule]
+    while waiting:  # dis:Rule and every class under it, whichever file says so
+        broader = waiting.pop()
+        narrower = {s for graph in graphs for s in graph.subjects(RDFS.subClassOf, broader)} - rule_classes
+        rule_classes |= narrower
+        waiting += narrower
+    rules = {o for graph in graphs for o in graph.objects(None, dis.rule)}
+    rules |= {s for graph in graphs for c in rule_classes for s in graph.subjects(RDF.type, c)}
+    for path, graph in documents.items():
+        for subject, _predicate, value in graph:
+            if isinstance(value, Literal) and value.language and value.language != value.language.lower():
+                raise FormatError(
+                    f"{path}: {subject} has a text tagged @{value.language} ({str(value)[:40]}); write language "
+                    f"tags in lower case (@{value.language.lower()}): checking compares them as written."
+                )
+        for rule in sorted((r for r in rules if (r, RDF.type, None) in graph), key=str):
+            tags = sorted(str(v.language) for v in objects(rule, RDFS.label) if isinstance(v, Literal))
+            if tags.count("zh") != 1 or tags.count("en") != 1:
+                raise FormatError(
+                    f"{path}: the rule {rule} has rdfs:label {tags or 'none'}; give it exactly one @zh and one @en "
+                    "(its findings quote them, and a rule without them finds nothing)."
+                )
+        for concept in sorted(set(graph.subjects(SKOS.prefLabel, None)), key=str):
+            tags = [str(v.language) for v in objects(concept, SKOS.prefLabel) if isinstance(v, Literal)]
+            twice = sorted({tag for tag in tags if tags.count(tag) > 1})
+            if twice:
+                raise FormatError(
+                    f"{path}: {concept} has more than one skos:prefLabel @{', @'.join(twice)}; keep one per "
+                    "language (the others as skos:altLabel): a finding would be given once for each."
+                )
 
 
 def union(graphs: Iterable[Graph]) -> Graph:
