@@ -121,17 +121,35 @@ def check_labels(documents: Mapping[Path, Graph], iris: Iris) -> None:
 
     A rule's findings quote its `rdfs:label`, one @zh and one @en, and the constraints
     that find them match those two labels: a rule without them finds nothing, silently,
-    and one with two of a language finds everything twice. A cell's name in a message is
-    its codes' `skos:prefLabel`: two of a language (against SKOS's S14) make each finding
-    twice. Checking compares language tags as written (`lang(?label) = "zh"`), and Oxigraph
-    writes them in lower case where rdflib keeps them as they are: a tag in capitals gives
-    the build and the reference checker (pySHACL) different findings.
+    and one with two of a language finds everything twice; a format's rule that is not
+    typed as a kind of dis:Rule is not looked at by any constraint. A cell's name in a
+    message is its codes' `skos:prefLabel`: two of a language (against SKOS's S14) make
+    each finding twice. Labels are counted as the merged ontology has them (the same label
+    in two files is one).
     """
     dis = vocabulary(iris.base)
     graphs = list(documents.values())
+    for path, graph in documents.items():
+        check_language_tags(path, graph)
 
-    def objects(subject: Node, predicate: URIRef) -> list[Node]:
-        return [value for graph in graphs for value in graph.objects(subject, predicate)]
+    def where(subject: Node, predicate: URIRef) -> str:
+        """The files that say `predicate` of `subject`; failing that, those that say anything of it, or name it."""
+        for pattern in ((subject, predicate, None), (subject, None, None), (None, None, subject)):
+            found = [str(path) for path, graph in documents.items() if pattern in graph]
+            if found:
+                return ", ".join(found)
+        return "ontology/"
+
+    def named(subject: Node) -> str:
+        """A term as its author finds it: a blank node by the format whose dis:rule it is."""
+        if isinstance(subject, URIRef):
+            return str(subject)
+        owners = sorted(str(s) for graph in graphs for s in graph.subjects(dis.rule, subject))
+        return f"a rule without an IRI of {', '.join(owners) or 'no format'}"
+
+    def languages(subject: Node, predicate: URIRef) -> list[str]:
+        labels = {value for graph in graphs for value in graph.objects(subject, predicate)}
+        return sorted(label.language or "no language tag" for label in labels if isinstance(label, Literal))
 
     rule_classes: set[Node] = {dis.Rule}
     waiting: list[Node] = [dis.Rule]
@@ -140,30 +158,40 @@ def check_labels(documents: Mapping[Path, Graph], iris: Iris) -> None:
         narrower = {s for graph in graphs for s in graph.subjects(RDFS.subClassOf, broader)} - rule_classes
         rule_classes |= narrower
         waiting += narrower
-    rules = {o for graph in graphs for o in graph.objects(None, dis.rule)}
-    rules |= {s for graph in graphs for c in rule_classes for s in graph.subjects(RDF.type, c)}
-    for path, graph in documents.items():
-        for subject, _predicate, value in graph:
-            if isinstance(value, Literal) and value.language and value.language != value.language.lower():
-                raise FormatError(
-                    f"{path}: {subject} has a text tagged @{value.language} ({str(value)[:40]}); write language "
-                    f"tags in lower case (@{value.language.lower()}): checking compares them as written."
-                )
-        for rule in sorted((r for r in rules if (r, RDF.type, None) in graph), key=str):
-            tags = sorted(str(v.language) for v in objects(rule, RDFS.label) if isinstance(v, Literal))
-            if tags.count("zh") != 1 or tags.count("en") != 1:
-                raise FormatError(
-                    f"{path}: the rule {rule} has rdfs:label {tags or 'none'}; give it exactly one @zh and one @en "
-                    "(its findings quote them, and a rule without them finds nothing)."
-                )
-        for concept in sorted(set(graph.subjects(SKOS.prefLabel, None)), key=str):
-            tags = [str(v.language) for v in objects(concept, SKOS.prefLabel) if isinstance(v, Literal)]
-            twice = sorted({tag for tag in tags if tags.count(tag) > 1})
-            if twice:
-                raise FormatError(
-                    f"{path}: {concept} has more than one skos:prefLabel @{', @'.join(twice)}; keep one per "
-                    "language (the others as skos:altLabel): a finding would be given once for each."
-                )
+    typed = {s for graph in graphs for c in rule_classes for s in graph.subjects(RDF.type, c)}
+    for rule in sorted({o for graph in graphs for o in graph.objects(None, dis.rule)} - typed, key=str):
+        raise FormatError(
+            f"{where(rule, RDF.type)}: {named(rule)} is a format's dis:rule but not typed as a rule; type it with "
+            "dis:SumRule, dis:RestatementRule or another subclass of dis:Rule (no constraint looks at it otherwise)."
+        )
+    for rule in sorted(typed, key=str):
+        tags = languages(rule, RDFS.label)
+        if tags.count("zh") != 1 or tags.count("en") != 1:
+            raise FormatError(
+                f"{where(rule, RDFS.label)}: {named(rule)} has rdfs:label {tags or 'none'}; give the rule exactly "
+                "one @zh and one @en (its findings quote them, and a rule without them finds nothing)."
+            )
+    for concept in sorted({s for graph in graphs for s in graph.subjects(SKOS.prefLabel, None)}, key=str):
+        tags = languages(concept, SKOS.prefLabel)
+        twice = sorted({tag for tag in tags if tags.count(tag) > 1})
+        if twice:
+            raise FormatError(
+                f"{where(concept, SKOS.prefLabel)}: {named(concept)} has more than one skos:prefLabel "
+                f"@{', @'.join(twice)}; keep one per language (the others as skos:altLabel): a finding would be "
+                "given once for each."
+            )
+
+
+def check_language_tags(path: Path, graph: Graph) -> None:
+    """Every language tag of a file in lower case: checking compares them as written (`lang(?label) = "zh"`), and
+    Oxigraph writes them in lower case where rdflib keeps them as they are, so a tag in capitals would give the
+    build and the reference checker (pySHACL) different findings."""
+    for subject, _predicate, value in graph:
+        if isinstance(value, Literal) and value.language and value.language != value.language.lower():
+            raise FormatError(
+                f"{path}: {subject} has a text tagged @{value.language} ({str(value)[:40]}); write language "
+                f"tags in lower case (@{value.language.lower()}): checking compares them as written."
+            )
 
 
 def union(graphs: Iterable[Graph]) -> Graph:

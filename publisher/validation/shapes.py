@@ -24,7 +24,7 @@ from rdflib.extras.shacl import parse_shacl_path
 from rdflib.term import Node
 
 from publisher.errors import FormatError
-from publisher.graph.formats import parse_turtle
+from publisher.graph.formats import check_language_tags, parse_turtle
 from publisher.rdf.iris import Iris
 from publisher.rdf.namespaces import RDF, RDFS, SH, XSD
 
@@ -65,6 +65,7 @@ def load_shapes_documents(shapes_dir: Path, iris: Iris) -> dict[URIRef, Graph]:
                 resolved = urljoin(iris.ontology_base(), relative.rstrip("#"))
                 resolved += "#" if relative.endswith("#") else ""
                 graph.set((node, SH.namespace, Literal(resolved, datatype=XSD.anyURI)))
+        check_language_tags(path, graph)  # report-quality.rq, too, picks a message by its tag
         documents[iris.format(f"shapes/{path.stem}")] = graph
     return documents
 
