@@ -16,6 +16,7 @@ table (8 rows on page 2, 6 on page 3).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -366,6 +367,36 @@ def test_every_xpath_of_a_pdf_is_an_xpath_that_selects_its_cell(built: Built) ->
         assert pdf.resolve(f"page {number}, {value}").text().strip() == str(exact).strip()
         checked += 1
     assert checked >= 100  # every cell of the national tables: far more than a few
+
+
+def table_rows(built: Built, kind: str, query: str) -> list[dict[str, str]]:
+    """The rows of a named table query for the `kind` report, as the server answers them in SPARQL JSON."""
+    agency, year, _document, _original = SOURCES[kind]
+    answer = fetch(f"{built.server.url}/queries/{query}?agency={agency}&year={year}&format=json")
+    assert answer.status == 200, answer.text
+    return [{k: v["value"] for k, v in b.items()} for b in json.loads(answer.body)["results"]["bindings"]]
+
+
+def test_the_table_query_locates_a_pdf_cell_by_its_page_and_xpath(built: Built) -> None:
+    """Table 二's last row, 行政事业性收费 7730.28, on page 3 in the document's first table's 14th row: the
+    location the record wrote, which the table queries gave no more (the XPath refines the page)."""
+    [cell] = [r for r in table_rows(built, "pdf", "national-2021-proactive") if r.get("quote") == "7730.28"]
+    assert cell["location"] == "page 3, (//table)[1]/descendant::tr[14]/*[2]"
+
+
+@pytest.mark.parametrize("query", ["national-2021-proactive", "national-2021-requests", "national-2021-review"])
+def test_every_location_a_table_query_gives_of_a_pdf_selects_its_cell(built: Built, query: str) -> None:
+    pdf = PdfDocument.read(PDF)
+    stated = [r for r in table_rows(built, "pdf", query) if "quote" in r]
+    assert len(stated) >= 10
+    for row in stated:
+        assert pdf.resolve(row["location"]).text().strip() == row["quote"].strip(), row
+
+
+def test_the_table_query_locates_a_web_page_s_cell_by_its_xpath_alone(built: Built) -> None:
+    stated = [r for r in table_rows(built, "page", "national-2021-requests") if "quote" in r]
+    assert len(stated) >= 100
+    assert all(CELL_LOCATION.fullmatch(row["location"]) for row in stated), stated[0]
 
 
 def test_a_page_s_cells_keep_their_xpath_beside_the_quote(built: Built) -> None:

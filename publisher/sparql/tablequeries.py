@@ -29,12 +29,12 @@ TEMPLATE = Template("""\
 # title@en: ${title_en}
 # description@zh: ${lead_zh}每行一格（官方表格中的每一格，分组行只占一行、没有格）：\
 行与栏目的标签和次序、数值（数量或金额）与单位、数据状态（留空的格为 blank，没有数值）、\
-原文出处（表格单元格的 XPath 与文字，或正文引文）。\
+原文出处（表格单元格的 XPath 与文字，PDF 中另加页码，或正文引文）。\
 全国年度报告格式（${edition_zh}，${format}）的第${part}部分。
 # description@en: ${lead_en} One row per cell of the official table (a group row takes one row \
 and has no cells): the labels and places of its row and column, the number (a count or an \
 amount) and its unit, the cell status (a cell left blank has status blank and no number), and \
-where the source states it (the XPath and text of a table cell, or a quote). \
+where the source states it (the XPath and text of a table cell, in a PDF with its page, or a quote). \
 Part ${part} of the national format of ${edition_en} (${format}).
 # format: ${format}
 # table: ${format}/${scheme}
@@ -88,7 +88,11 @@ WHERE {
       OPTIONAL { ?figure dis:count ?count }
       OPTIONAL { ?figure dis:amount ?amount }
       OPTIONAL { ?figure dis:statedAt/oa:hasSelector/oa:exact ?quote }
-      OPTIONAL { ?figure dis:statedAt/oa:hasSelector ?xpath . ?xpath a oa:XPathSelector ; rdf:value ?location }
+      OPTIONAL { ?figure dis:statedAt/oa:hasSelector ?xpath . ?xpath a oa:XPathSelector ; rdf:value ?cell_path }
+      # in a PDF, the XPath refines the cell's page: "page 3, (//table)[1]/…", as the record writes it
+      OPTIONAL { ?figure dis:statedAt/oa:hasSelector ?page .
+                 ?page oa:refinedBy/rdf:value ?page_path ; rdf:value ?page_number }
+      BIND (COALESCE(?cell_path, CONCAT("page ", STRAFTER(?page_number, "page="), ", ", ?page_path)) AS ?location)
     }
     # the status's notation is the last step of its IRI (blank, stated); taken from the IRI, not joined, for speed
     BIND (REPLACE(STR(?statusCode), "^.*/", "") AS ?status)
