@@ -52,6 +52,7 @@ from tests.helpers import (
     same_page,
 )
 from tests.http import fetch
+from tests.nginx import nginx_binary, serving
 
 PINGTAN = "pingtan-comprehensive-experimental-zone"
 HONGZE = "hongze-district-government"
@@ -323,6 +324,71 @@ def test_the_export_writes_the_original_the_text_and_the_description(built: Buil
     assert described.status == 200 and described.media_type == "text/html"
     assert same_page((folder / "source" / "index.html").read_text(encoding="utf-8"), described.text)
     assert described.body != document.read_bytes()
+
+
+# ---------------------------------------------------------------------------
+# The export served by nginx (deploy/nginx.conf) answers for the sources what the app does
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def static(exported: Path) -> Iterator[str]:
+    """A real nginx serving the export with deploy/nginx.conf: its base URL."""
+    if nginx_binary() is None:
+        pytest.skip("nginx is not installed here (scripts/test installs Debian's)")
+    with serving(exported) as url:
+        yield url
+
+
+def source_path(kind: str, suffix: str = "") -> str:
+    agency, year, _document, _original = SOURCES[kind]
+    return f"/id/report/{agency}/{year}/source{suffix}"
+
+
+@pytest.mark.parametrize("query", ["", "?lang=en"])
+def test_nginx_serves_a_web_page_as_published_sandboxed_in_its_own_charset(
+    built: Built, static: str, query: str
+) -> None:
+    """The page of another site: its scripts and forms must not run on this origin, and its bytes are decoded
+    as its own <meta charset> says (a charset of ours in the header would override it)."""
+    live = fetch(built.server.url + source_path("page", ".html") + query)
+    served = fetch(static + source_path("page", ".html") + query)
+    assert served.status == live.status == 200
+    assert served.body == live.body == PAGE.read_bytes()
+    assert served.headers["Content-Security-Policy"] == live.headers["Content-Security-Policy"] == "sandbox"
+    assert served.headers["Content-Type"] == live.headers["Content-Type"] == "text/html"
+    assert served.headers["X-Content-Type-Options"] == live.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("kind", ["page", "pdf"])
+@pytest.mark.parametrize("query", ["", "?lang=en"])
+def test_nginx_gives_a_browser_the_source_s_description_as_the_app_does(
+    built: Built, static: str, kind: str, query: str
+) -> None:
+    live = fetch(built.server.url + source_path(kind) + query, headers={"Accept": "text/html"})
+    served = fetch(static + source_path(kind) + query, headers={"Accept": "text/html"})
+    assert served.status == live.status == 200
+    assert served.media_type == live.media_type == "text/html"
+    assert same_page(served.text, live.text)
+    assert served.body != SOURCES[kind][2].read_bytes()  # the description, not the document as published
+    assert "Accept" in served.headers["Vary"]
+
+
+@pytest.mark.parametrize("kind", ["page", "pdf"])
+def test_nginx_gives_a_client_the_source_s_turtle_as_the_app_does(built: Built, static: str, kind: str) -> None:
+    live = fetch(built.server.url + source_path(kind), headers={"Accept": "text/turtle"})
+    served = fetch(static + source_path(kind), headers={"Accept": "text/turtle"})
+    assert served.status == live.status == 200
+    assert served.media_type == live.media_type == "text/turtle"
+    assert served.body == live.body
+
+
+def test_nginx_serves_a_pdf_as_published_with_its_media_type(built: Built, static: str) -> None:
+    live = fetch(built.server.url + source_path("pdf", ".pdf"))
+    served = fetch(static + source_path("pdf", ".pdf"))
+    assert served.status == live.status == 200
+    assert served.body == live.body == PDF.read_bytes()
+    assert served.media_type == live.media_type == "application/pdf"
 
 
 # ---------------------------------------------------------------------------
