@@ -383,6 +383,36 @@ def test_nginx_gives_a_client_the_source_s_turtle_as_the_app_does(built: Built, 
     assert served.body == live.body
 
 
+#: The headers every answer of the app carries (publisher.web.security), which nginx must say as it does.
+SECURITY_HEADERS = (
+    "Access-Control-Allow-Origin", "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
+    "Referrer-Policy", "Permissions-Policy",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "path, accept",
+    [
+        pytest.param("/", "text/html", id="home"),
+        pytest.param("/agencies?lang=en", "text/html", id="page"),
+        pytest.param("/void", "text/turtle", id="document"),
+        pytest.param(source_path("page", ".html"), "text/html", id="source-as-published"),
+        pytest.param(source_path("pdf"), "text/html", id="source-description"),
+        pytest.param("/download/", "*/*", id="download"),
+    ],
+)
+def test_nginx_says_the_app_s_security_headers(
+    built: Built, exported: Path, static: str, path: str, accept: str
+) -> None:
+    if path == "/download/":  # a download of the export: the first report's CSV
+        path += sorted(p.name for p in (exported / "download").glob("*.csv"))[0]
+    live = fetch(built.server.url + path, headers={"Accept": accept})
+    served = fetch(static + path, headers={"Accept": accept})
+    assert served.status == live.status == 200
+    for name in SECURITY_HEADERS:
+        assert served.headers[name] == live.headers[name], name
+
+
 def test_nginx_serves_a_pdf_as_published_with_its_media_type(built: Built, static: str) -> None:
     live = fetch(built.server.url + source_path("pdf", ".pdf"))
     served = fetch(static + source_path("pdf", ".pdf"))
