@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -478,6 +479,29 @@ def test_the_table_query_locates_a_pdf_cell_by_its_page_and_xpath(built: Built) 
     location the record wrote, which the table queries gave no more (the XPath refines the page)."""
     [cell] = [r for r in table_rows(built, "pdf", "national-2021-proactive") if r.get("quote") == "7730.28"]
     assert cell["location"] == "page 3, (//table)[1]/descendant::tr[14]/*[2]"
+
+
+@pytest.mark.parametrize("lang, label", [("zh", "第3页"), ("en", "p. 3")])
+def test_the_report_page_links_a_pdf_cell_to_its_page_of_the_pdf(built: Built, lang: str, label: str) -> None:
+    """The cell of 7730.28 (table 二's last row, on page 3) links to the PDF as published, opened at that page."""
+    agency, year, _document, _original = SOURCES["pdf"]
+    page = fetch(f"{built.server.url}/id/report/{agency}/{year}?lang={lang}", headers={"Accept": "text/html"})
+    assert page.status == 200
+    cells = re.findall(r'<td class="number[^"]*"[^>]*data-at="([^"]*)"[^>]*>(.*?)</td>', page.text, re.S)
+    [cell] = [inner for at, inner in cells if at == "page 3, (//table)[1]/descendant::tr[14]/*[2]"]
+    assert ">7730.28<" in cell
+    href = f"/id/report/{agency}/{year}/source.pdf#page=3"
+    assert f'<a class="source-page" href="{href}"' in cell and f">{label}</a>" in cell
+    linked = fetch(built.server.url + href.split("#")[0])
+    assert linked.status == 200 and linked.media_type == "application/pdf" and linked.body == PDF.read_bytes()
+    paged = [inner for at, inner in cells if at.startswith("page ")]
+    assert len(paged) >= 10 and all('class="source-page"' in inner for inner in paged)
+
+
+def test_the_report_page_of_a_web_page_links_no_pdf_page(built: Built) -> None:
+    agency, year, _document, _original = SOURCES["page"]
+    page = fetch(f"{built.server.url}/id/report/{agency}/{year}", headers={"Accept": "text/html"})
+    assert page.status == 200 and "data-at=" in page.text and 'class="source-page"' not in page.text
 
 
 @pytest.mark.parametrize("query", ["national-2021-proactive", "national-2021-requests", "national-2021-review"])

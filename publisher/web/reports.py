@@ -33,6 +33,7 @@ from pyoxigraph import BlankNode, NamedNode
 from publisher.errors import NotFound
 from publisher.rdf.iris import Iris
 from publisher.rdf.namespaces import QB, vocabulary
+from publisher.records.pdfdoc import PAGE_LOCATION
 from publisher.sparql import namedqueries
 from publisher.store.readstore import ReadStore
 from publisher.web.catalog import schema_org
@@ -139,6 +140,12 @@ class GridCell:
     quote: str = ""
     location: str = ""
     derived: list[SumCheck] = field(default_factory=list)  # the sum rules whose total this cell is
+
+    @property
+    def page(self) -> int | None:
+        """The page of a PDF the cell is on (its location says "page 3, (//table)[1]/…"), else None."""
+        paged = PAGE_LOCATION.fullmatch(self.location)
+        return int(paged.group(1)) if paged else None
 
     @property
     def disagreeing(self) -> list[tuple[str, str]]:
