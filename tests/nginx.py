@@ -67,14 +67,19 @@ def serving(site: Path) -> Iterator[str]:
             while True:
                 if process.poll() is not None:
                     errors = process.stderr.read().decode() if process.stderr else ""
-                    raise AssertionError(f"nginx did not start: {errors}{(root / 'error.log').read_text()}")
+                    logged = (root / "error.log").read_text() if (root / "error.log").exists() else ""
+                    raise AssertionError(f"nginx did not start: {errors}{logged}")
                 try:
-                    fetch(f"{url}/robots.txt")
-                    break
+                    answer = fetch(f"{url}/robots.txt")
                 except OSError:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.05)
+                    continue
+                # ours, not another server that took the port first (nginx then exits: its bind failed)
+                assert answer.headers.get("Server", "").startswith("nginx"), answer.headers
+                assert process.poll() is None, "nginx exited: another server answers on its port"
+                break
             yield url
         finally:
             process.terminate()

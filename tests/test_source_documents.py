@@ -375,6 +375,35 @@ def test_nginx_gives_a_browser_the_source_s_description_as_the_app_does(
     assert "Accept" in served.headers["Vary"]
 
 
+@pytest.mark.parametrize("query", ["", "?lang=en"])
+def test_nginx_gives_a_pdf_s_source_page_as_its_description_in_the_language_asked(
+    built: Built, static: str, query: str
+) -> None:
+    live = fetch(built.server.url + source_path("pdf", ".html") + query)
+    served = fetch(static + source_path("pdf", ".html") + query)
+    assert served.status == live.status == 200
+    assert same_page(served.text, live.text)
+    [language] = re.findall(r'<html lang="([^"]+)"', served.text)
+    assert language == ("en" if query else "zh-CN")
+    for name in ("Content-Type", "Content-Security-Policy", "X-Frame-Options"):
+        assert served.headers[name] == live.headers[name], name
+
+
+@pytest.mark.parametrize(
+    "kind, accept, document",
+    [pytest.param("page", "text/plain", None, id="page-text"), pytest.param("pdf", "application/pdf", PDF, id="pdf")],
+)
+def test_nginx_gives_a_client_the_source_s_text_or_pdf_as_the_app_does(
+    built: Built, static: str, kind: str, accept: str, document: Path | None
+) -> None:
+    live = fetch(built.server.url + source_path(kind), headers={"Accept": accept})
+    served = fetch(static + source_path(kind), headers={"Accept": accept})
+    assert served.status == live.status == 200
+    assert served.media_type == live.media_type == accept
+    assert served.body == live.body
+    assert document is None or served.body == document.read_bytes()
+
+
 @pytest.mark.parametrize("kind", ["page", "pdf"])
 def test_nginx_gives_a_client_the_source_s_turtle_as_the_app_does(built: Built, static: str, kind: str) -> None:
     live = fetch(built.server.url + source_path(kind), headers={"Accept": "text/turtle"})
@@ -399,6 +428,7 @@ SECURITY_HEADERS = (
         pytest.param("/void", "text/turtle", id="document"),
         pytest.param(source_path("page", ".html"), "text/html", id="source-as-published"),
         pytest.param(source_path("pdf"), "text/html", id="source-description"),
+        pytest.param(source_path("pdf", ".html"), "text/html", id="source-page-of-a-pdf"),
         pytest.param("/download/", "*/*", id="download"),
     ],
 )

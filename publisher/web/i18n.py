@@ -28,7 +28,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "cumulative": ("截至年末累计", "Cumulative to year end"),
     "blank": ("（空白）", "(blank)"),
     "source_quote": ("原文", "Source"),
-    "source_page": ("原文第 {page} 页（PDF）", "Page {page} of the source (PDF)"),
+    "source_page": ("原文第{page}页（PDF）", "Page {page} of the source (PDF)"),
     "page_short": ("第{page}页", "p. {page}"),
     "query_behind": ("生成此数字的查询", "The query that produced this number"),
     "table_query": ("生成本表的查询", "The query behind this table"),
