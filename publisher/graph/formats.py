@@ -145,7 +145,7 @@ def check_labels(documents: Mapping[Path, Graph], iris: Iris) -> None:
         if isinstance(subject, URIRef):
             return str(subject)
         owners = sorted(str(s) for graph in graphs for s in graph.subjects(dis.rule, subject))
-        return f"a rule without an IRI of {', '.join(owners) or 'no format'}"
+        return f"a rule without an IRI of {', '.join(owners)}" if owners else "a term without an IRI"
 
     def languages(subject: Node, predicate: URIRef) -> list[str]:
         labels = {value for graph in graphs for value in graph.objects(subject, predicate)}
