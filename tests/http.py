@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -23,6 +24,11 @@ class Answer:
     @property
     def text(self) -> str:
         return self.body.decode("utf-8")
+
+    @property
+    def rows(self) -> list[dict[str, str]]:
+        """A SPARQL JSON answer's rows: each bound variable's value."""
+        return [{k: v["value"] for k, v in b.items()} for b in json.loads(self.body)["results"]["bindings"]]
 
 
 def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None, body: bytes | None = None) -> Answer:

@@ -16,7 +16,6 @@ the Jilin City template). Every figure below is typed from those documents:
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -133,7 +132,7 @@ def chart_links(page: Any) -> tuple[str, str]:
 def query_bindings(server: LiveServer, href: str) -> list[dict[str, str]]:
     answer = fetch(f"{server.url}{href}&format=json")
     assert answer.status == 200, answer.text
-    return [{k: v["value"] for k, v in b.items()} for b in json.loads(answer.body)["results"]["bindings"]]
+    return answer.rows
 
 
 # ---------------------------------------------------------------------------

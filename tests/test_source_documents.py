@@ -16,7 +16,6 @@ table (8 rows on page 2, 6 on page 3).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -501,7 +500,7 @@ def table_rows(built: Built, kind: str, query: str) -> list[dict[str, str]]:
     agency, year, _document, _original = SOURCES[kind]
     answer = fetch(f"{built.server.url}/queries/{query}?agency={agency}&year={year}&format=json")
     assert answer.status == 200, answer.text
-    return [{k: v["value"] for k, v in b.items()} for b in json.loads(answer.body)["results"]["bindings"]]
+    return answer.rows
 
 
 def test_the_table_query_locates_a_pdf_cell_by_its_page_and_xpath(built: Built) -> None:
